@@ -1,0 +1,28 @@
+// Builds dist/: the CLI bundled by esbuild (commander inlined, one chunk per lazily loaded command)
+// so `noveli --help` resolves as few modules as possible. Dependencies other than commander stay
+// external and load from node_modules only when a command needs them.
+import { build } from "esbuild";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const pkg = (await import(path.join(root, "package.json"), { with: { type: "json" } })).default;
+const external = Object.keys(pkg.dependencies).filter((name) => name !== "commander");
+
+rmSync(path.join(root, "dist"), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: ["src/cli.ts"],
+  outdir: "dist",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  external: external.flatMap((name) => [name, `${name}/*`]),
+  banner: { js: "import { createRequire as __noveliRequire } from 'node:module'; const require = __noveliRequire(import.meta.url);" },
+  chunkNames: "chunks/[name]-[hash]",
+  logLevel: "warning",
+  legalComments: "none",
+});

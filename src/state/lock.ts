@@ -1,0 +1,94 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import path from "node:path";
+import { LockError } from "../errors.js";
+import { processAlive } from "../system/process.js";
+
+/** Who holds a lock: shown to the one who is refused. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  user: string;
+  operation: string;
+  since: string;
+}
+
+export interface HeldLock {
+  readonly path: string;
+  readonly holder: LockHolder;
+  release(): void;
+}
+
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
+
+export function readLockHolder(lockPath: string): LockHolder | undefined {
+  try {
+    return JSON.parse(readFileSync(lockPath, "utf8")) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Takes an exclusive lock file (O_EXCL), or fails at once naming the holder. A lock whose holder
+ * process is gone on this host is stale and taken over; `force` breaks any lock (--force-unlock).
+ */
+export function acquireLock(lockPath: string, operation: string, options: { force?: boolean } = {}): HeldLock {
+  mkdirSync(path.dirname(lockPath), { recursive: true });
+  const holder: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    user: currentUser(),
+    operation,
+    since: new Date().toISOString(),
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, "wx");
+      writeSync(fd, JSON.stringify(holder));
+      closeSync(fd);
+      let released = false;
+      return {
+        path: lockPath,
+        holder,
+        release() {
+          if (released) return;
+          released = true;
+          const current = readLockHolder(lockPath);
+          if (current && current.pid === holder.pid && current.since === holder.since) rmSync(lockPath, { force: true });
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const existing = readLockHolder(lockPath);
+      const stale =
+        existing === undefined
+          ? ageMs(lockPath) > 5_000 // unreadable and old: a holder that died mid-write
+          : existing.host === hostname() && !processAlive(existing.pid);
+      if (options.force || stale) {
+        rmSync(lockPath, { force: true });
+        continue;
+      }
+      if (existing === undefined) throw new LockError(`${operation} refused: another noveli process is taking the lock ${lockPath}`);
+      throw new LockError(
+        `${operation} refused: ${existing.operation} by ${existing.user}@${existing.host} (pid ${existing.pid}) holds the lock since ${existing.since}`,
+        { hint: "wait for it to finish, or use --force-unlock if that process is gone", details: { holder: existing } },
+      );
+    }
+  }
+  throw new LockError(`${operation} refused: could not take the lock at ${lockPath}`);
+}
+
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}

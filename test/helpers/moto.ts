@@ -1,0 +1,54 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { findMotoServer, freePort, launchMoto, type LaunchedMoto } from "../../src/local/emulator.js";
+
+export interface PrivateMoto {
+  url: string;
+  port: number;
+  /** Environment for SDK clients and child processes pointed at this server. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A moto server of this test file's own, on a free loopback port. Call in beforeAll and stop it in
+ * afterAll: each test file that needs moto starts and stops its own.
+ */
+export async function startPrivateMoto(): Promise<PrivateMoto> {
+  const dir = mkdtempSync(path.join(tmpdir(), "noveli-moto-"));
+  let launched: LaunchedMoto | undefined;
+  try {
+    launched = await launchMoto({
+      executable: findMotoServer(),
+      port: await freePort(),
+      logFile: path.join(dir, "moto.log"),
+      detached: false,
+    });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+  const server = launched;
+  return {
+    url: server.url,
+    port: server.port,
+    env: {
+      AWS_ENDPOINT_URL: server.url,
+      AWS_REGION: "us-east-1",
+      AWS_DEFAULT_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "testing",
+      AWS_SECRET_ACCESS_KEY: "testing",
+    },
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Empties a moto server between tests without restarting it. */
+export async function resetMoto(url: string): Promise<void> {
+  const response = await fetch(`${url}/moto-api/reset`, { method: "POST" });
+  if (!response.ok) throw new Error(`moto reset failed: ${response.status}`);
+}
