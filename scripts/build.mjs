@@ -2,7 +2,7 @@
 // so `noveli --help` resolves as few modules as possible. Dependencies other than commander stay
 // external and load from node_modules only when a command needs them.
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -10,11 +10,13 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = (await import(path.join(root, "package.json"), { with: { type: "json" } })).default;
 const external = Object.keys(pkg.dependencies).filter((name) => name !== "commander");
 
-rmSync(path.join(root, "dist"), { recursive: true, force: true });
+// Build beside dist/ and swap it in, so a CLI running from dist/ never sees a half-written tree.
+const staging = path.join(root, `.dist-${process.pid}`);
+const retired = path.join(root, `.dist-old-${process.pid}`);
 await build({
   absWorkingDir: root,
   entryPoints: ["src/cli.ts"],
-  outdir: "dist",
+  outdir: staging,
   bundle: true,
   splitting: true,
   format: "esm",
@@ -26,3 +28,11 @@ await build({
   logLevel: "warning",
   legalComments: "none",
 });
+
+try {
+  renameSync(path.join(root, "dist"), retired);
+} catch {
+  /* first build */
+}
+renameSync(staging, path.join(root, "dist"));
+rmSync(retired, { recursive: true, force: true });

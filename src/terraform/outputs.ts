@@ -1,0 +1,83 @@
+import type { Environment } from "../aws/target.js";
+import { ConfigError } from "../errors.js";
+
+/**
+ * Every identifier the CLI needs, read from the environment's Terraform outputs: commands never
+ * build resource names themselves. The Terraform module (terraform/modules/noveli) declares these
+ * outputs in snake_case; `parseOutputs` maps `terraform output -json` onto this shape.
+ */
+export type Color = "blue" | "green";
+export const COLORS: readonly Color[] = ["blue", "green"];
+
+export interface EnvironmentOutputs {
+  environment: Environment;
+  region: string;
+  apiId: string;
+  /** Stage carrying live traffic; its `deployment` variable names the live color. */
+  liveStageName: string;
+  /** One stage per color, each pinned to its color, for health checks. */
+  colorStageNames: Record<Color, string>;
+  /** Invoke URLs of the live stage and of each color's stage. */
+  stageInvokeUrls: { live: string } & Record<Color, string>;
+  functionName: string;
+  aliasNames: Record<Color, string>;
+  tableName: string;
+  tableArn: string;
+  kmsKeyArn: string;
+  alarmNames: string[];
+  snsTopicArn: string;
+  dashboardName: string;
+  /** Cross-region backup table, when the environment has one. */
+  backupTableName: string | null;
+  backupRegion: string | null;
+  budgetName: string | null;
+  monthlyBudgetUsd: number | null;
+}
+
+type RawOutputs = Record<string, { value: unknown } | undefined>;
+
+function need<T>(raw: RawOutputs, name: string, check: (v: unknown) => v is T): T {
+  const entry = raw[name];
+  if (!entry || !check(entry.value)) {
+    throw new ConfigError("terraform-outputs", `terraform output ${name} is missing or malformed`, {
+      hint: "the deployed Terraform is older than this noveli: run noveli deploy for the environment",
+    });
+  }
+  return entry.value;
+}
+
+const isString = (v: unknown): v is string => typeof v === "string" && v !== "";
+const isNullableString = (v: unknown): v is string | null => v === null || typeof v === "string";
+const isNullableNumber = (v: unknown): v is number | null => v === null || typeof v === "number";
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+const isColorMap = (v: unknown): v is Record<Color, string> =>
+  typeof v === "object" && v !== null && COLORS.every((c) => isString((v as Record<string, unknown>)[c]));
+const isUrlMap = (v: unknown): v is { live: string } & Record<Color, string> =>
+  isColorMap(v) && isString((v as Record<string, unknown>).live);
+const isEnvironment = (v: unknown): v is Environment => v === "dev" || v === "staging" || v === "production";
+
+/** Pure: the typed outputs from the document `terraform output -json` prints. */
+export function parseOutputs(raw: RawOutputs): EnvironmentOutputs {
+  const optionalString = (name: string) => (raw[name] === undefined ? null : need(raw, name, isNullableString));
+  const optionalNumber = (name: string) => (raw[name] === undefined ? null : need(raw, name, isNullableNumber));
+  return {
+    environment: need(raw, "environment", isEnvironment),
+    region: need(raw, "region", isString),
+    apiId: need(raw, "api_id", isString),
+    liveStageName: need(raw, "live_stage_name", isString),
+    colorStageNames: need(raw, "color_stage_names", isColorMap),
+    stageInvokeUrls: need(raw, "stage_invoke_urls", isUrlMap),
+    functionName: need(raw, "function_name", isString),
+    aliasNames: need(raw, "alias_names", isColorMap),
+    tableName: need(raw, "table_name", isString),
+    tableArn: need(raw, "table_arn", isString),
+    kmsKeyArn: need(raw, "kms_key_arn", isString),
+    alarmNames: need(raw, "alarm_names", isStringList),
+    snsTopicArn: need(raw, "sns_topic_arn", isString),
+    dashboardName: need(raw, "dashboard_name", isString),
+    backupTableName: optionalString("backup_table_name"),
+    backupRegion: optionalString("backup_region"),
+    budgetName: optionalString("budget_name"),
+    monthlyBudgetUsd: optionalNumber("monthly_budget_usd"),
+  };
+}
