@@ -21,6 +21,10 @@ export interface EnvironmentOutputs {
   stageInvokeUrls: { live: string } & Record<Color, string>;
   functionName: string;
   aliasNames: Record<Color, string>;
+  /** The published Lambda version each alias points at. */
+  aliasVersions: Record<Color, string>;
+  /** Secrets Manager secret holding the provider API keys (NOVELI_PROVIDER_SECRET in the Lambda). */
+  providerSecretName: string;
   tableName: string;
   tableArn: string;
   kmsKeyArn: string;
@@ -69,6 +73,8 @@ export function parseOutputs(raw: RawOutputs): EnvironmentOutputs {
     stageInvokeUrls: need(raw, "stage_invoke_urls", isUrlMap),
     functionName: need(raw, "function_name", isString),
     aliasNames: need(raw, "alias_names", isColorMap),
+    aliasVersions: need(raw, "alias_versions", isColorMap),
+    providerSecretName: need(raw, "provider_secret_name", isString),
     tableName: need(raw, "table_name", isString),
     tableArn: need(raw, "table_arn", isString),
     kmsKeyArn: need(raw, "kms_key_arn", isString),
