@@ -1,0 +1,141 @@
+import { execa, type ResultPromise } from "execa";
+import { AbortError, OperationError } from "../errors.js";
+import type { Reporter } from "../output/reporter.js";
+import { redact } from "../output/redact.js";
+
+/**
+ * One small named function per terraform command. Each runs terraform in its own process group,
+ * so a Ctrl-C at the terminal reaches noveli only, and noveli forwards exactly one SIGINT: terraform
+ * then stops gracefully and releases its state lock (a second interrupt would make it quit at once).
+ */
+
+export interface TerraformCall {
+  binary: string;
+  /** The root module folder (passed as -chdir). */
+  dir: string;
+  /** Environment added to noveli's own (TF_CLI_CONFIG_FILE, TF_DATA_DIR, AWS endpoint...). */
+  env: Record<string, string>;
+  reporter: Reporter;
+  signal?: AbortSignal;
+}
+
+export interface TerraformResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The commands noveli runs, as text (for --dry-run and --verbose). */
+export function renderCommand(call: Pick<TerraformCall, "dir">, args: string[]): string {
+  return ["terraform", `-chdir=${call.dir}`, ...args].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(" ");
+}
+
+async function terraform(call: TerraformCall, args: string[], okCodes: number[] = [0]): Promise<TerraformResult> {
+  const { reporter, signal } = call;
+  if (signal?.aborted) throw new AbortError("interrupted before terraform started");
+  reporter.debug(`$ ${renderCommand(call, args)}`);
+  const child: ResultPromise = execa(call.binary, [`-chdir=${call.dir}`, ...args, "-no-color"], {
+    env: { ...call.env, TF_IN_AUTOMATION: "1" },
+    extendEnv: true,
+    reject: false,
+    detached: true,
+    stdin: "ignore",
+    stripFinalNewline: false,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const forward = () => {
+    try {
+      child.kill("SIGINT");
+    } catch {
+      /* already gone */
+    }
+  };
+  signal?.addEventListener("abort", forward, { once: true });
+  if (reporter.verbose) {
+    child.stdout?.on("data", (chunk: Buffer) => reporter.debug(chunk.toString().trimEnd()));
+    child.stderr?.on("data", (chunk: Buffer) => reporter.debug(chunk.toString().trimEnd()));
+  }
+  try {
+    const result = await child;
+    const outcome = { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
+    if (signal?.aborted) throw new AbortError(`terraform ${args[0]} interrupted; terraform stopped gracefully`);
+    if (!okCodes.includes(outcome.exitCode)) {
+      throw new OperationError(`terraform-${args[0]}`, `terraform ${args[0]} failed: ${terraformErrorText(outcome.stderr || outcome.stdout)}`, {
+        details: { exitCode: outcome.exitCode, stderr: redact(outcome.stderr).slice(-8_000) },
+      });
+    }
+    return outcome;
+  } finally {
+    signal?.removeEventListener("abort", forward);
+  }
+}
+
+/** Pure: terraform's own error text, condensed to what a person needs (the `Error:` summaries). */
+export function terraformErrorText(output: string): string {
+  const lines = output.split("\n").map((l) => l.replace(/^[│╷╵]\s?/, "").trimEnd());
+  const errors: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (line.startsWith("Error: ")) {
+      // The summary line, plus the first detail line when the summary alone is vague.
+      const detail = lines.slice(i + 1, i + 6).find((l) => l.trim() !== "" && !l.startsWith("  with ") && !l.startsWith("  on "));
+      errors.push(detail ? `${line.slice(7)} (${detail.trim()})` : line.slice(7));
+    }
+  }
+  const text = errors.length > 0 ? errors.join("; ") : (lines.filter((l) => l.trim() !== "").slice(-3).join(" ") || "no output");
+  return redact(text).slice(0, 2_000);
+}
+
+export function initArgs(options: { reconfigure?: boolean } = {}): string[] {
+  return ["init", "-input=false", ...(options.reconfigure ? ["-reconfigure"] : [])];
+}
+
+export async function terraformInit(call: TerraformCall, options: { reconfigure?: boolean } = {}): Promise<void> {
+  await terraform(call, initArgs(options));
+}
+
+export function planArgs(planFile: string, varFile: string, options: { destroy?: boolean } = {}): string[] {
+  return ["plan", "-input=false", "-detailed-exitcode", `-out=${planFile}`, `-var-file=${varFile}`, ...(options.destroy ? ["-destroy"] : [])];
+}
+
+/** Saves a plan; `changes` tells whether it would change anything (terraform's detailed exit code). */
+export async function terraformPlan(call: TerraformCall, planFile: string, varFile: string, options: { destroy?: boolean } = {}): Promise<{ changes: boolean }> {
+  const result = await terraform(call, planArgs(planFile, varFile, options), [0, 2]);
+  return { changes: result.exitCode === 2 };
+}
+
+export async function terraformShowJson(call: TerraformCall, planFile: string): Promise<unknown> {
+  const result = await terraform(call, ["show", "-json", planFile]);
+  return JSON.parse(result.stdout);
+}
+
+export function applyArgs(planFile: string): string[] {
+  return ["apply", "-input=false", "-auto-approve", planFile];
+}
+
+export async function terraformApply(call: TerraformCall, planFile: string): Promise<void> {
+  await terraform(call, applyArgs(planFile));
+}
+
+export async function terraformOutputJson(call: TerraformCall): Promise<Record<string, { value: unknown } | undefined>> {
+  const result = await terraform(call, ["output", "-json"]);
+  const text = result.stdout.trim();
+  return text === "" ? {} : (JSON.parse(text) as Record<string, { value: unknown }>);
+}
+
+export function destroyArgs(varFile: string): string[] {
+  return ["destroy", "-input=false", "-auto-approve", `-var-file=${varFile}`];
+}
+
+export async function terraformDestroy(call: TerraformCall, varFile: string): Promise<void> {
+  await terraform(call, destroyArgs(varFile));
+}
+
+export async function terraformVersion(binary: string): Promise<string> {
+  const result = await execa(binary, ["version", "-json"], { reject: false, env: { CHECKPOINT_DISABLE: "1" } });
+  try {
+    return (JSON.parse(String(result.stdout)) as { terraform_version: string }).terraform_version;
+  } catch {
+    return "unknown";
+  }
+}
