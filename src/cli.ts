@@ -11,6 +11,9 @@ import { packageVersion } from "./state/paths.js";
  * or LLM SDK; each action imports its own command module when it runs.
  */
 
+// TEMPORARY while the Lambda packaging lands: keeps esbuild from bundling deploy.
+const DEPLOY_MODULE = "./commands/deploy.js" as string;
+
 type Invoke = (ctx: CommandContext) => Promise<void>;
 
 async function run(cmd: Command, invoke: Invoke): Promise<void> {
@@ -101,7 +104,15 @@ export function buildProgram(): Command {
     .description("whether the emulator runs, and its URL")
     .action(async (_options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/local.js")).localStatus(ctx)));
 
-  pending(program, "deploy", "package the Lambda and apply the environment's Terraform, new code to the idle color", 6);
+  program
+    .command("deploy")
+    .description("package the Lambda and apply the environment's Terraform from a saved plan, new code to the idle color")
+    .option("--color <color>", "deploy to this color (blue|green) instead of the idle one")
+    .option("--allow-destroy", "allow a plan that deletes or replaces the story table or the KMS key")
+    .option("--plan-only", "stop after the plan summary")
+    .option("--dry-run", "print the commands it would run and run none")
+    .option("--force-unlock", "break a stale environment lock left by a dead process")
+    .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import(DEPLOY_MODULE)).deploy(options, ctx)));
   pending(program, "health-check", "judge one color: health endpoint, latency, version and code hash", 7, "[color]");
   pending(program, "switch-traffic", "move live traffic to a color, with canary steps, alarm watch and automatic rollback", 7, "[color]");
   pending(program, "rollback", "send live traffic back to the previous color", 7);

@@ -1,0 +1,59 @@
+/**
+ * The shapes the Lambda runtime hands the handler, reduced to what the story generator reads.
+ * Written here instead of depending on @types/aws-lambda: the handler also runs in plain Node
+ * (the CLI's local Lambda-style runner, the tests), so it relies on nothing but these fields.
+ */
+
+/** The invocation context; only these members are used, so a plain object works outside Lambda. */
+export interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+  /** `arn:aws:lambda:<region>:<account>:function:<name>[:<alias or version>]`. */
+  invokedFunctionArn: string;
+  awsRequestId: string;
+  functionVersion?: string;
+}
+
+/** API Gateway REST API proxy integration event (payload format 1.0). */
+export interface ApiGatewayProxyEvent {
+  httpMethod: string;
+  path: string;
+  resource?: string;
+  headers?: Record<string, string | undefined> | null;
+  queryStringParameters?: Record<string, string | undefined> | null;
+  pathParameters?: Record<string, string | undefined> | null;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+  requestContext?: { requestId?: string; stage?: string; path?: string } | null;
+}
+
+export interface ApiGatewayProxyResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  isBase64Encoded?: boolean;
+}
+
+/** An EventBridge event as delivered to a Lambda target. */
+export interface EventBridgeEvent {
+  version?: string;
+  id: string;
+  "detail-type": string;
+  source: string;
+  account?: string;
+  time?: string;
+  region?: string;
+  resources?: string[];
+  detail: unknown;
+}
+
+export function isApiGatewayEvent(event: unknown): event is ApiGatewayProxyEvent {
+  return isRecord(event) && typeof event.httpMethod === "string" && typeof event.path === "string";
+}
+
+export function isEventBridgeEvent(event: unknown): event is EventBridgeEvent {
+  return isRecord(event) && typeof event["detail-type"] === "string" && typeof event.source === "string" && typeof event.id === "string";
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

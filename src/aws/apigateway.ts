@@ -1,0 +1,22 @@
+import { GetStageCommand, UpdateStageCommand, type APIGatewayClient, type PatchOperation } from "@aws-sdk/client-api-gateway";
+
+/** What the live stage says about traffic: its `deployment` variable and any canary. */
+export interface StageTraffic {
+  deployment: string | undefined;
+  canary?: { percentTraffic: number; deployment: string | undefined };
+}
+
+export async function getStageTraffic(client: APIGatewayClient, apiId: string, stageName: string): Promise<StageTraffic> {
+  const stage = await client.send(new GetStageCommand({ restApiId: apiId, stageName }));
+  const canary = stage.canarySettings;
+  return {
+    deployment: stage.variables?.deployment,
+    ...(canary
+      ? { canary: { percentTraffic: canary.percentTraffic ?? 0, deployment: canary.stageVariableOverrides?.deployment } }
+      : {}),
+  };
+}
+
+export async function updateStage(client: APIGatewayClient, apiId: string, stageName: string, patchOperations: PatchOperation[]): Promise<void> {
+  await client.send(new UpdateStageCommand({ restApiId: apiId, stageName, patchOperations }));
+}

@@ -1,0 +1,73 @@
+import type { CommandContext } from "../context.js";
+import { UsageError } from "../errors.js";
+import { renderPlanSummary } from "../ops/deploy/plan-summary.js";
+import { runDeploy } from "../ops/deploy/deploy.js";
+import { COLORS, type Color } from "../terraform/outputs.js";
+
+/** Flags of `noveli deploy`. */
+export interface DeployCommandOptions {
+  /** Deploy to this color instead of the idle one. */
+  color?: string;
+  /** Allow deleting or replacing the story table or the KMS key. Default false. */
+  allowDestroy?: boolean;
+  /** Stop after the plan summary. Default false. */
+  planOnly?: boolean;
+  /** Print the commands it would run; run none. Default false. */
+  dryRun?: boolean;
+  /** Break a stale lock. Default false. */
+  forceUnlock?: boolean;
+}
+
+export async function deploy(options: DeployCommandOptions, ctx: CommandContext): Promise<void> {
+  if (options.color !== undefined && !(COLORS as readonly string[]).includes(options.color)) {
+    throw new UsageError(`--color must be blue or green, got ${JSON.stringify(options.color)}`);
+  }
+  if (options.dryRun && options.planOnly) throw new UsageError("--dry-run and --plan-only cannot be used together");
+  const result = await runDeploy(ctx, {
+    ...(options.color ? { color: options.color as Color } : {}),
+    allowDestroy: options.allowDestroy === true,
+    planOnly: options.planOnly === true,
+    dryRun: options.dryRun === true,
+    forceUnlock: options.forceUnlock === true,
+  });
+  const outputs = result.outputs
+    ? { apiId: result.outputs.apiId, functionName: result.outputs.functionName, tableName: result.outputs.tableName, liveStageName: result.outputs.liveStageName, stageInvokeUrls: result.outputs.stageInvokeUrls, aliasVersions: result.outputs.aliasVersions }
+    : null;
+  ctx.reporter.result(
+    {
+      command: "deploy",
+      env: result.env,
+      color: result.color,
+      version: result.version,
+      lambdaVersion: result.lambdaVersion,
+      codeSha256: result.codeSha256,
+      plan: result.plan,
+      applied: result.applied,
+      outcome: result.outcome,
+      firstDeploy: result.firstDeploy,
+      outputs,
+      ...(result.summary ? { changes: result.summary.changes } : {}),
+      ...(result.commands ? { commands: result.commands } : {}),
+    },
+    (lines, s) => {
+      if (result.commands) {
+        lines.push(`Dry run for ${result.env} → ${result.color} (${result.colorReason}); these would run:`);
+        for (const command of result.commands) lines.push(`  ${command}`);
+        return;
+      }
+      if (result.summary) lines.push(...renderPlanSummary(result.summary));
+      const verdict =
+        result.outcome === "applied"
+          ? s.green(`✓ deployed ${result.env}: new code on ${s.bold(result.color)} (Lambda version ${result.lambdaVersion ?? "?"}, code ${result.codeSha256})`)
+          : result.outcome === "no-changes"
+            ? `no changes: ${result.env} is up to date`
+            : result.outcome === "plan-only"
+              ? `plan only: nothing applied`
+              : `not applied: confirmation declined`;
+      lines.push(verdict);
+      if (result.outcome === "applied") {
+        lines.push(result.firstDeploy ? `  both colors run this code; live serves blue` : `  live traffic is unchanged; next: noveli health-check ${result.color} --env ${result.env}, then noveli switch-traffic ${result.color} --env ${result.env}`);
+      }
+    },
+  );
+}

@@ -1,0 +1,201 @@
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { createClient } from "../../aws/clients.js";
+import { getStageTraffic } from "../../aws/apigateway.js";
+import { EMULATOR_REGION, isEmulatorTarget, type Environment, type Target } from "../../aws/target.js";
+import type { CommandContext } from "../../context.js";
+import { AbortError, OperationError, UsageError, errorMessage, isNoveliError } from "../../errors.js";
+import { ask, canPrompt } from "../../output/prompt.js";
+import { packageStoryGenerator } from "../../package/lambda.js";
+import { appendHistory } from "../../state/history.js";
+import { acquireLock } from "../../state/lock.js";
+import { packageVersion, projectRoot } from "../../state/paths.js";
+import { emulatorInstanceId, readRawOutputs } from "../../terraform/environment.js";
+import { COLORS, parseOutputs, type Color, type EnvironmentOutputs } from "../../terraform/outputs.js";
+import {
+  applyArgs,
+  initArgs,
+  planArgs,
+  renderCommand,
+  terraformApply,
+  terraformInit,
+  terraformOutputJson,
+  terraformPlan,
+  terraformShowJson,
+} from "../../terraform/runner.js";
+import { prepareWorkspace, terraformCall, workspaceDir } from "../../terraform/workspace.js";
+import { renderPlanSummary, summarizePlan, type PlanSummary } from "./plan-summary.js";
+import { answerConfirms, chooseTargetColor, decideApply, deployVariables, type LiveState } from "./planner.js";
+
+/** Options of a deploy (flags of `noveli deploy`). */
+export interface DeployOptions {
+  /** Deploy to this color instead of the idle one. Default: the idle color. */
+  color?: Color;
+  /** Allow a plan that deletes or replaces the story table or the KMS key. Default: false. */
+  allowDestroy?: boolean;
+  /** Stop after the plan summary. Default: false. */
+  planOnly?: boolean;
+  /** Print the commands that would run and run none. Default: false. */
+  dryRun?: boolean;
+  /** Break a stale environment lock left by a dead process. Default: false. */
+  forceUnlock?: boolean;
+  /** Answer the confirmation (the caller already confirmed, e.g. rehearse on an emulator). */
+  yes?: boolean;
+}
+
+export interface DeployResult {
+  env: Environment;
+  color: Color;
+  firstDeploy: boolean;
+  colorReason: string;
+  /** The platform release (noveli's package version). */
+  version: string;
+  /** The Lambda version the deployed color's alias points at, after apply. */
+  lambdaVersion: string | null;
+  /** Base64 SHA-256 of the Lambda zip, as Lambda reports CodeSha256. */
+  codeSha256: string;
+  plan: { add: number; change: number; replace: number; destroy: number };
+  summary: PlanSummary | null;
+  applied: boolean;
+  outcome: "applied" | "no-changes" | "plan-only" | "dry-run" | "declined";
+  outputs: EnvironmentOutputs | null;
+  /** --dry-run: the commands that would run. */
+  commands?: string[];
+}
+
+/** The environment-wide lock shared by deploy, switch-traffic and rollback. */
+export function environmentLockPath(stateDir: string, target: Target, env: Environment): string {
+  return path.join(workspaceDir(stateDir, target, env), "operation.lock");
+}
+
+/** Where a deployed zip is kept by its hash, so emulator health checks can run exactly that code. */
+export function deployedArtifactPath(stateDir: string, zipSha256Hex: string): string {
+  return path.join(stateDir, "artifacts", "deployed", `${zipSha256Hex}.zip`);
+}
+
+async function readLiveState(ctx: CommandContext, target: Target): Promise<{ live: LiveState; outputs: EnvironmentOutputs | null }> {
+  const raw = await readRawOutputs(ctx);
+  if (!raw) return { live: {}, outputs: null };
+  const outputs = parseOutputs(raw);
+  // The live stage is the truth: switch-traffic changes it outside Terraform.
+  const client = createClient(APIGatewayClient, target, { region: outputs.region });
+  const traffic = await getStageTraffic(client, outputs.apiId, outputs.liveStageName);
+  const liveColor = COLORS.find((c) => c === traffic.deployment);
+  if (!liveColor) {
+    throw new OperationError("live-color-unknown", `the live stage's deployment variable is ${JSON.stringify(traffic.deployment)}, not blue or green`, {
+      hint: "fix the stage with noveli switch-traffic <blue|green> before deploying",
+    });
+  }
+  if (traffic.canary && traffic.canary.percentTraffic > 0) {
+    throw new OperationError("canary-in-progress", `a canary sends ${traffic.canary.percentTraffic}% of live traffic to ${traffic.canary.deployment}: finish or roll back the switch first`);
+  }
+  return { live: { liveColor, aliasVersions: outputs.aliasVersions }, outputs };
+}
+
+export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}): Promise<DeployResult> {
+  const { reporter, signal } = ctx;
+  const env = ctx.environment();
+  const target = await ctx.target();
+  const emulator = isEmulatorTarget(target);
+  const region = target.kind === "aws" ? target.region : target.region;
+  if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");
+
+  const lock = options.dryRun ? undefined : acquireLock(environmentLockPath(ctx.stateDir, target, env), `deploy ${env}`, { force: options.forceUnlock });
+  const started = Date.now();
+  let color: Color | undefined;
+  let codeSha256 = "";
+  let summary: PlanSummary | null = null;
+  try {
+    const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter, emulatorInstanceId: emulatorInstanceId(ctx, target) });
+    const call = terraformCall(workspace, reporter, signal);
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    const planFile = path.join(workspace.planDir, `${stamp}.tfplan`);
+    const varFile = path.join(workspace.planDir, `${stamp}.tfvars.json`);
+
+    if (options.dryRun) {
+      const { live } = await readLiveState(ctx, target).catch(() => ({ live: {} as LiveState }));
+      const choice = chooseTargetColor(live, options.color);
+      const commands = [
+        `package lambda/story-generator -> ${path.join(ctx.stateDir, "artifacts", "story-generator.zip")}`,
+        renderCommand(call, initArgs()),
+        renderCommand(call, planArgs(planFile, varFile)),
+        renderCommand(call, ["show", "-json", planFile]),
+        renderCommand(call, applyArgs(planFile)),
+        renderCommand(call, ["output", "-json"]),
+      ];
+      return {
+        env, color: choice.color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: packageVersion(), lambdaVersion: null,
+        codeSha256: "", plan: { add: 0, change: 0, replace: 0, destroy: 0 }, summary: null, applied: false, outcome: "dry-run", outputs: null, commands,
+      };
+    }
+
+    const artifact = await reporter.phase("Packaging the story-generator Lambda", () => packageStoryGenerator({ stateDir: ctx.stateDir, projectRoot: projectRoot() }));
+    codeSha256 = artifact.zipSha256Base64;
+    await reporter.phase(`terraform init (${env}, ${workspace.backend} state)`, () => terraformInit(call));
+    const { live } = await readLiveState(ctx, target);
+    const choice = chooseTargetColor(live, options.color);
+    color = choice.color;
+    reporter.info(`target color: ${choice.reason}`);
+
+    const variables = deployVariables({ packagePath: artifact.zipPath, color, live, appVersion: packageVersion(), emulator, region: region ?? EMULATOR_REGION });
+    writeFileSync(varFile, `${JSON.stringify(variables, null, 2)}\n`);
+    const { changes } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile));
+    summary = summarizePlan(await terraformShowJson(call, planFile));
+    const plan = { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy };
+    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: packageVersion(), codeSha256, plan, summary };
+
+    if (options.planOnly || !changes) {
+      const outputs = live.liveColor ? parseOutputs(await terraformOutputJson(call)) : null;
+      const outcome = options.planOnly ? "plan-only" : "no-changes";
+      appendHistory(ctx.stateDir, target, env, { type: "deploy", outcome, color, codeSha256, plan, durationMs: Date.now() - started });
+      return { ...base, lambdaVersion: outputs?.aliasVersions[color] ?? null, applied: false, outcome, outputs };
+    }
+
+    const decision = decideApply({ env, summary, allowDestroy: options.allowDestroy === true, yes: options.yes === true || ctx.globals.yes, interactive: canPrompt(), emulator });
+    if (decision.kind === "refuse") throw new OperationError("deploy-refused", `deploy refused: ${decision.reason}`, { hint: decision.hint, details: { plan } });
+    if (decision.kind === "confirm") {
+      printSummaryForConfirmation(ctx, summary);
+      const answer = await ask(decision.prompt, signal);
+      if (!answerConfirms(decision, answer, env)) {
+        appendHistory(ctx.stateDir, target, env, { type: "deploy", outcome: "declined", color, codeSha256, plan, durationMs: Date.now() - started });
+        return { ...base, lambdaVersion: null, applied: false, outcome: "declined", outputs: null };
+      }
+    }
+
+    await reporter.phase(`terraform apply (${env} → ${color})`, () => terraformApply(call, planFile));
+    const outputs = parseOutputs(await terraformOutputJson(call));
+    keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Hex);
+    const lambdaVersion = outputs.aliasVersions[color] ?? null;
+    appendHistory(ctx.stateDir, target, env, {
+      type: "deploy", outcome: "applied", color, version: packageVersion(), lambdaVersion, codeSha256, codeSha256Hex: artifact.zipSha256Hex, plan, durationMs: Date.now() - started,
+      ...(choice.firstDeploy ? { liveColor: "blue" } : {}),
+    });
+    return { ...base, lambdaVersion, applied: true, outcome: "applied", outputs };
+  } catch (error) {
+    const interrupted = signal.aborted || (isNoveliError(error) && error.code === "interrupted");
+    if (!options.dryRun) {
+      appendHistory(ctx.stateDir, target, env, {
+        type: "deploy", outcome: interrupted ? "interrupted" : isNoveliError(error) && error.code === "deploy-refused" ? "refused" : "failed",
+        ...(color ? { color } : {}), codeSha256, ...(summary ? { plan: { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy } } : {}),
+        error: errorMessage(error), durationMs: Date.now() - started,
+      });
+    }
+    if (interrupted && !(isNoveliError(error) && error.code === "interrupted")) throw new AbortError("deploy interrupted; terraform stopped gracefully");
+    throw error;
+  } finally {
+    lock?.release();
+  }
+}
+
+function printSummaryForConfirmation(ctx: CommandContext, summary: PlanSummary): void {
+  for (const change of summary.changes) ctx.reporter.info(`  ${change.action.padEnd(7)} ${change.address}`);
+  for (const line of renderPlanSummary(summary)) ctx.reporter.info(line);
+}
+
+function keepDeployedArtifact(stateDir: string, zipPath: string, zipSha256Hex: string): void {
+  const kept = deployedArtifactPath(stateDir, zipSha256Hex);
+  if (existsSync(kept)) return;
+  mkdirSync(path.dirname(kept), { recursive: true });
+  copyFileSync(zipPath, kept);
+}

@@ -1,0 +1,116 @@
+resource "aws_iam_role" "story_generator" {
+  name               = "${local.name}-story-generator"
+  description        = "Execution role of the noveli ${var.environment} story generator"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "story_generator" {
+  name   = "${local.name}-story-generator"
+  role   = aws_iam_role.story_generator.id
+  policy = data.aws_iam_policy_document.story_generator.json
+}
+
+# Least privilege: every data action names its resource; the only "*" resources are actions
+# that support no resource-level permission (X-Ray, PutMetricData, VPC network interfaces).
+data "aws_iam_policy_document" "story_generator" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.story_generator.arn}:*"]
+  }
+
+  statement {
+    sid = "StorySessionsTableAndIndexes"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Query",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:BatchGetItem",
+    ]
+    resources = [
+      aws_dynamodb_table.story_sessions.arn,
+      "${aws_dynamodb_table.story_sessions.arn}/index/*",
+    ]
+  }
+
+  statement {
+    sid       = "UseEnvironmentKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    resources = [aws_kms_key.main.arn]
+  }
+
+  statement {
+    sid       = "ReadProviderKeys"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.provider_keys.arn]
+  }
+
+  statement {
+    sid       = "InvokeBedrockModels"
+    actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    resources = flatten([for pattern in var.bedrock_model_patterns : [
+      # Cross-region inference routes a request to the model in another region of the geography.
+      "arn:${local.partition}:bedrock:*::foundation-model/${pattern}",
+      "arn:${local.partition}:bedrock:${local.region}:${local.account_id}:inference-profile/*.${pattern}",
+    ]])
+  }
+
+  statement {
+    sid       = "SendToDeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.story_generator_dlq.arn]
+  }
+
+  statement {
+    sid       = "PutMetricsInStoryNamespaces"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["LiminalTransit/AIProviders", "LiminalTransit/StoryGeneration"]
+    }
+  }
+
+  statement {
+    sid       = "XRayTracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  dynamic "statement" {
+    for_each = var.enable_vpc ? [1] : []
+    content {
+      sid = "VpcNetworkInterfaces"
+      actions = [
+        "ec2:CreateNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:DeleteNetworkInterface",
+        "ec2:AssignPrivateIpAddresses",
+        "ec2:UnassignPrivateIpAddresses",
+      ]
+      resources = ["*"]
+    }
+  }
+}

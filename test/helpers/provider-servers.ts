@@ -1,0 +1,709 @@
+import { EventStreamCodec } from "@smithy/core/event-streams";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+
+/**
+ * Local HTTP servers that speak the LLM providers' wire protocols, for driving the REAL SDKs in
+ * tests (no internet, no mocks inside the SDKs):
+ *
+ * - `startOpenAiServer`    OpenAI chat completions (`POST /v1/chat/completions`), JSON and SSE.
+ *                          Point the SDK at `server.url` (already ends in `/v1`): `OPENAI_BASE_URL`.
+ * - `startAnthropicServer` Anthropic messages (`POST /v1/messages`), JSON and SSE.
+ *                          Point the SDK at `server.url`: `ANTHROPIC_BASE_URL`.
+ * - `startBedrockServer`   Bedrock Runtime Converse (`POST /model/{id}/converse`, JSON) and
+ *                          ConverseStream (`POST /model/{id}/converse-stream`,
+ *                          `application/vnd.amazon.eventstream` binary framing, encoded by the
+ *                          AWS SDK's own EventStreamCodec). Point the SDK at `server.url` as its
+ *                          `endpoint` (`--endpoint-url`), with any credentials.
+ *
+ * Each server answers request N with step N of its script (see `Script`), records every request
+ * (`requests`) and counts TCP connections (`connections`). Every server binds 127.0.0.1 on a free
+ * port; `stop()` destroys open sockets (including hung ones) and closes it. Always stop in afterAll.
+ *
+ * A structured reply is the beat object (default `DEFAULT_BEAT`) delivered the way the request asked
+ * for it: as the forced tool's input (Anthropic `tool_use`, Bedrock `toolUse`, OpenAI `tool_calls`)
+ * or as JSON content (OpenAI `response_format: json_schema`). Streamed replies split that JSON into
+ * `chunkSize`-character deltas, so clients see partial JSON exactly like from the real services.
+ */
+
+/** The beat every `ok` step replies with unless it says otherwise. */
+export const DEFAULT_BEAT = Object.freeze({
+  text: "The lighthouse lamp flickers twice, though the keeper has been dead for a year.",
+  choices: ["Climb the spiral stairs", "Row out toward the light", "Wake the village"],
+});
+
+/** Token counts a reply reports; `cached` is cache-read input tokens. */
+export interface FakeUsage {
+  input: number;
+  output: number;
+  cached: number;
+  /** Cache-write (creation) input tokens, where the protocol has them (Anthropic, Bedrock). */
+  cacheWrite: number;
+}
+
+export const DEFAULT_USAGE: Readonly<FakeUsage> = Object.freeze({ input: 120, output: 48, cached: 0, cacheWrite: 0 });
+
+/** A successful reply. */
+export interface OkStep {
+  kind: "ok";
+  /** The structured reply (any JSON value, so invalid beats can be scripted). Default DEFAULT_BEAT. */
+  beat?: unknown;
+  /** Reply with plain text instead of the structured output (a model that ignored the schema/tool). */
+  textOnly?: string;
+  usage?: Partial<FakeUsage>;
+  /** Characters per streamed delta (default 16). */
+  chunkSize?: number;
+  /** Pause between streamed deltas (default 0). */
+  chunkDelayMs?: number;
+  /** Pause before the response starts (default 0). */
+  delayMs?: number;
+}
+
+/** An HTTP error in the provider's own error format. */
+export interface ErrorStep {
+  kind: "error";
+  status: number;
+  /** Provider error type/code (Anthropic `error.type`, OpenAI `error.code`, Bedrock `x-amzn-ErrorType`); a sensible default per status. */
+  type?: string;
+  message?: string;
+  /** Sent as the `Retry-After` header (seconds, or an HTTP date). */
+  retryAfter?: number | string;
+  headers?: Record<string, string>;
+  /** Append the credential the request carried to the message, as some providers do (for leak tests). */
+  echoCredentials?: boolean;
+}
+
+/** The connection is destroyed before any response byte: a connection reset. */
+export interface DestroyStep {
+  kind: "destroy";
+}
+
+/** The request is accepted and never answered (until the client gives up or the server stops). */
+export interface HangStep {
+  kind: "hang";
+}
+
+/** 200 with a body that is not valid protocol output (broken JSON, or garbage framing on a stream). */
+export interface MalformedBodyStep {
+  kind: "malformed-body";
+}
+
+/** The reply starts and the socket is destroyed after `afterChunks` deltas (default 2). */
+export interface DisconnectStep {
+  kind: "disconnect-mid-stream";
+  afterChunks?: number;
+  chunkSize?: number;
+}
+
+/** A streamed reply that sends an in-band error event after `afterChunks` deltas (default 2). */
+export interface StreamErrorStep {
+  kind: "stream-error";
+  afterChunks?: number;
+  chunkSize?: number;
+  /** Provider error type; default overloaded (Anthropic), server_error (OpenAI), throttlingException (Bedrock). */
+  type?: string;
+}
+
+export type Step = OkStep | ErrorStep | DestroyStep | HangStep | MalformedBodyStep | DisconnectStep | StreamErrorStep;
+
+/** What a script sees of a request. */
+export interface RecordedRequest {
+  /** 0-based position among the requests this server received. */
+  index: number;
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON body (undefined when empty or not JSON). */
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Whether the client asked for a streamed reply. */
+  stream: boolean;
+  /** Model id from the body (OpenAI, Anthropic) or the path (Bedrock). */
+  model?: string;
+}
+
+/**
+ * A server's behaviour, request by request:
+ * - one Step: every request gets it;
+ * - an array: request N gets item N, and the last item repeats after the end;
+ * - a function: called per request.
+ */
+export type Script = Step | Step[] | ((request: RecordedRequest) => Step);
+
+export interface ProviderServer {
+  /** Base URL for the SDK (OpenAI: ends in /v1; Anthropic and Bedrock: the origin). */
+  readonly url: string;
+  readonly port: number;
+  /** Every request received, in order. */
+  readonly requests: RecordedRequest[];
+  /** TCP connections accepted so far. */
+  readonly connections: number;
+  /** Replace the script; request numbering continues (array scripts restart at their first item). */
+  setScript(script: Script): void;
+  /** Forget recorded requests and the connection count. */
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+type Protocol = "openai" | "anthropic" | "bedrock";
+
+export function startOpenAiServer(script: Script = { kind: "ok" }): Promise<ProviderServer> {
+  return startProviderServer("openai", script);
+}
+
+export function startAnthropicServer(script: Script = { kind: "ok" }): Promise<ProviderServer> {
+  return startProviderServer("anthropic", script);
+}
+
+export function startBedrockServer(script: Script = { kind: "ok" }): Promise<ProviderServer> {
+  return startProviderServer("bedrock", script);
+}
+
+/** A loopback URL where nothing listens: connecting to it is refused. */
+export async function refusedUrl(pathSuffix = ""): Promise<{ url: string; port: number }> {
+  const port = await freeLoopbackPort();
+  return { url: `http://127.0.0.1:${port}${pathSuffix}`, port };
+}
+
+/** A free TCP port on 127.0.0.1 (bound, then released). */
+export async function freeLoopbackPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Counts connection attempts on a port and resets each one at once (a listener that accepts
+ * nothing). Used to prove a provider behind an open circuit receives no call at all.
+ */
+export async function startConnectionCounter(port = 0): Promise<{ port: number; readonly connections: number; stop(): Promise<void> }> {
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server = createNetServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.resetAndDestroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    get connections() {
+      return connections;
+    },
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function startProviderServer(protocol: Protocol, initial: Script): Promise<ProviderServer> {
+  let script = initial;
+  let scriptOffset = 0;
+  let requestCount = 0;
+  let connections = 0;
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+
+  const stepFor = (request: RecordedRequest): Step => {
+    if (typeof script === "function") return script(request);
+    if (!Array.isArray(script)) return script;
+    if (script.length === 0) return { kind: "ok" };
+    const at = Math.min(request.index - scriptOffset, script.length - 1);
+    return script[at] as Step;
+  };
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch(() => {
+      res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 1_000;
+  server.on("connection", (socket: Socket) => {
+    connections += 1;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    let body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    try {
+      body = raw.length > 0 ? JSON.parse(raw) : undefined;
+    } catch {
+      body = undefined;
+    }
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    const bedrockMatch = /^\/model\/([^/]+)\/(converse|converse-stream)$/.exec(path);
+    const stream = protocol === "bedrock" ? bedrockMatch?.[2] === "converse-stream" : body?.stream === true;
+    const model = protocol === "bedrock" ? (bedrockMatch ? decodeURIComponent(bedrockMatch[1] as string) : undefined) : body?.model;
+    const record: RecordedRequest = {
+      index: requestCount++,
+      method: req.method ?? "GET",
+      path,
+      headers: { ...req.headers },
+      body,
+      stream,
+      ...(typeof model === "string" ? { model } : {}),
+    };
+    requests.push(record);
+
+    const expectedPath =
+      protocol === "openai" ? path === "/v1/chat/completions" : protocol === "anthropic" ? path === "/v1/messages" : bedrockMatch !== null;
+    if (req.method !== "POST" || !expectedPath) {
+      sendError(protocol, res, { kind: "error", status: 404, message: `no route for ${req.method} ${path}` }, record);
+      return;
+    }
+    const step = stepFor(record);
+    await respond(protocol, step, record, req, res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const origin = `http://127.0.0.1:${port}`;
+
+  return {
+    url: protocol === "openai" ? `${origin}/v1` : origin,
+    port,
+    requests,
+    get connections() {
+      return connections;
+    },
+    setScript(next: Script) {
+      script = next;
+      scriptOffset = requestCount;
+    },
+    reset() {
+      requests.length = 0;
+      connections = 0;
+      scriptOffset = requestCount;
+    },
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function respond(protocol: Protocol, step: Step, request: RecordedRequest, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  switch (step.kind) {
+    case "destroy":
+      req.socket.destroy();
+      return;
+    case "hang":
+      // Keep the socket open; stop() or the client's timeout ends it.
+      return;
+    case "error":
+      sendError(protocol, res, step, request);
+      return;
+    case "malformed-body":
+      if (request.stream && protocol === "bedrock") {
+        res.writeHead(200, { "content-type": "application/vnd.amazon.eventstream" });
+        res.end(Buffer.from("this is not an event stream message at all, no prelude here"));
+      } else if (request.stream) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        res.end("data: {this is not json\n\n");
+      } else {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"id": "broken", "choices": [ {"message": ');
+      }
+      return;
+    case "ok":
+    case "disconnect-mid-stream":
+    case "stream-error": {
+      if (step.kind === "ok" && step.delayMs) await sleep(step.delayMs);
+      const reply = replyFor(step, request);
+      if (request.stream) await streamReply(protocol, step, reply, request, res);
+      else sendJsonReply(protocol, step, reply, request, res);
+      return;
+    }
+  }
+}
+
+/** What the "model" says: either the structured beat or plain text. */
+interface Reply {
+  kind: "structured" | "text";
+  /** The JSON text of the beat (structured) or the plain text. */
+  text: string;
+  usage: FakeUsage;
+}
+
+function replyFor(step: OkStep | DisconnectStep | StreamErrorStep, request: RecordedRequest): Reply {
+  const usage = { ...DEFAULT_USAGE, ...(step.kind === "ok" ? step.usage : {}) };
+  void request;
+  if (step.kind === "ok" && step.textOnly !== undefined) return { kind: "text", text: step.textOnly, usage };
+  const beat = step.kind === "ok" && step.beat !== undefined ? step.beat : DEFAULT_BEAT;
+  return { kind: "structured", text: JSON.stringify(beat), usage };
+}
+
+function chunksOf(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out.length > 0 ? out : [""];
+}
+
+function credentialOf(request: RecordedRequest): string {
+  const h = request.headers;
+  const value = h["x-api-key"] ?? h["authorization"] ?? "";
+  return Array.isArray(value) ? value.join(",") : value;
+}
+
+// ---------------------------------------------------------------- errors
+
+const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  402: "billing_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  503: "api_error",
+  529: "overloaded_error",
+};
+
+const OPENAI_ERROR_CODES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "invalid_api_key",
+  403: "unsupported_country_region_territory",
+  404: "model_not_found",
+  429: "rate_limit_exceeded",
+  500: "server_error",
+  503: "server_error",
+};
+
+const BEDROCK_ERROR_TYPES: Record<number, string> = {
+  400: "ValidationException",
+  403: "AccessDeniedException",
+  404: "ResourceNotFoundException",
+  408: "ModelTimeoutException",
+  424: "ModelErrorException",
+  429: "ThrottlingException",
+  500: "InternalServerException",
+  503: "ServiceUnavailableException",
+};
+
+function sendError(protocol: Protocol, res: ServerResponse, step: ErrorStep, request: RecordedRequest): void {
+  let message = step.message ?? `scripted ${step.status}`;
+  if (step.echoCredentials) message += ` (credential received: ${credentialOf(request)})`;
+  const headers: Record<string, string> = { "content-type": "application/json", ...step.headers };
+  if (step.retryAfter !== undefined) headers["retry-after"] = String(step.retryAfter);
+  let body: unknown;
+  switch (protocol) {
+    case "openai": {
+      const code = step.type ?? OPENAI_ERROR_CODES[step.status] ?? (step.status >= 500 ? "server_error" : "invalid_request_error");
+      const type = step.status === 429 ? "requests" : step.status >= 500 ? "server_error" : "invalid_request_error";
+      body = { error: { message, type, param: null, code } };
+      headers["x-request-id"] = `req_fake_${request.index}`;
+      break;
+    }
+    case "anthropic": {
+      const type = step.type ?? ANTHROPIC_ERROR_TYPES[step.status] ?? (step.status >= 500 ? "api_error" : "invalid_request_error");
+      body = { type: "error", error: { type, message }, request_id: `req_fake_${request.index}` };
+      headers["request-id"] = `req_fake_${request.index}`;
+      break;
+    }
+    case "bedrock": {
+      const type = step.type ?? BEDROCK_ERROR_TYPES[step.status] ?? (step.status >= 500 ? "InternalServerException" : "ValidationException");
+      body = { message };
+      headers["x-amzn-errortype"] = `${type}:http://internal.amazon.com/coral/com.amazon.bedrock/`;
+      headers["x-amzn-requestid"] = `fake-${request.index}`;
+      break;
+    }
+  }
+  res.writeHead(step.status, headers);
+  res.end(JSON.stringify(body));
+}
+
+// ---------------------------------------------------------------- non-streamed replies
+
+function sendJsonReply(protocol: Protocol, step: OkStep | DisconnectStep | StreamErrorStep, reply: Reply, request: RecordedRequest, res: ServerResponse): void {
+  const body = JSON.stringify(jsonReplyBody(protocol, reply, request));
+  res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
+  if (step.kind === "disconnect-mid-stream" || step.kind === "stream-error") {
+    // Not a stream: cut the body halfway, the non-streamed equivalent of a dropped connection.
+    res.write(body.slice(0, Math.floor(body.length / 2)));
+    setImmediate(() => res.socket?.destroy());
+    return;
+  }
+  res.end(body);
+}
+
+function toolNameOf(protocol: Protocol, request: RecordedRequest): string {
+  const b = request.body ?? {};
+  if (protocol === "anthropic") return b.tool_choice?.name ?? b.tools?.[0]?.name ?? "tool";
+  if (protocol === "openai") return b.tool_choice?.function?.name ?? b.tools?.[0]?.function?.name ?? "tool";
+  return b.toolConfig?.toolChoice?.tool?.name ?? b.toolConfig?.tools?.[0]?.toolSpec?.name ?? "tool";
+}
+
+/** OpenAI replies in `tool_calls` when the request offered tools, else as JSON content. */
+function openAiUsesTools(request: RecordedRequest): boolean {
+  return Array.isArray(request.body?.tools) && request.body.tools.length > 0 && request.body?.response_format === undefined;
+}
+
+function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedRequest): unknown {
+  const model = request.model ?? "fake-model";
+  const u = reply.usage;
+  const structured = reply.kind === "structured";
+  switch (protocol) {
+    case "openai": {
+      const toolCall = structured && openAiUsesTools(request);
+      return {
+        id: `chatcmpl-fake${request.index}`,
+        object: "chat.completion",
+        created: 1_764_000_000,
+        model,
+        choices: [
+          {
+            index: 0,
+            message: {
+              role: "assistant",
+              content: toolCall ? null : reply.text,
+              refusal: null,
+              ...(toolCall
+                ? { tool_calls: [{ id: `call_fake${request.index}`, type: "function", function: { name: toolNameOf(protocol, request), arguments: reply.text } }] }
+                : {}),
+            },
+            finish_reason: toolCall ? "tool_calls" : "stop",
+            logprobs: null,
+          },
+        ],
+        usage: {
+          prompt_tokens: u.input + u.cached,
+          completion_tokens: u.output,
+          total_tokens: u.input + u.cached + u.output,
+          prompt_tokens_details: { cached_tokens: u.cached },
+        },
+      };
+    }
+    case "anthropic":
+      return {
+        id: `msg_fake${request.index}`,
+        type: "message",
+        role: "assistant",
+        model,
+        content: structured
+          ? [{ type: "tool_use", id: `toolu_fake${request.index}`, name: toolNameOf(protocol, request), input: JSON.parse(reply.text) }]
+          : [{ type: "text", text: reply.text }],
+        stop_reason: structured ? "tool_use" : "end_turn",
+        stop_sequence: null,
+        usage: { input_tokens: u.input, output_tokens: u.output, cache_read_input_tokens: u.cached, cache_creation_input_tokens: u.cacheWrite },
+      };
+    case "bedrock":
+      return {
+        output: {
+          message: {
+            role: "assistant",
+            content: structured
+              ? [{ toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf(protocol, request), input: JSON.parse(reply.text) } }]
+              : [{ text: reply.text }],
+          },
+        },
+        stopReason: structured ? "tool_use" : "end_turn",
+        usage: {
+          inputTokens: u.input,
+          outputTokens: u.output,
+          totalTokens: u.input + u.output + u.cached + u.cacheWrite,
+          cacheReadInputTokens: u.cached,
+          cacheWriteInputTokens: u.cacheWrite,
+        },
+        metrics: { latencyMs: 42 },
+      };
+  }
+}
+
+// ---------------------------------------------------------------- streamed replies
+
+/** One protocol frame: an SSE event or an event-stream message. */
+type Frame = Buffer | string;
+
+async function streamReply(protocol: Protocol, step: OkStep | DisconnectStep | StreamErrorStep, reply: Reply, request: RecordedRequest, res: ServerResponse): Promise<void> {
+  const chunkSize = step.chunkSize ?? 16;
+  const deltas = chunksOf(reply.text, chunkSize);
+  const frames = protocol === "openai" ? openAiFrames(reply, deltas, request) : protocol === "anthropic" ? anthropicFrames(reply, deltas, request) : bedrockFrames(reply, deltas);
+  res.writeHead(200, {
+    "content-type": protocol === "bedrock" ? "application/vnd.amazon.eventstream" : "text/event-stream",
+    "cache-control": "no-cache",
+    ...(protocol === "bedrock" ? { "x-amzn-requestid": `fake-${request.index}` } : {}),
+  });
+  res.flushHeaders();
+  const delay = step.kind === "ok" ? (step.chunkDelayMs ?? 0) : 0;
+  const cut = step.kind === "ok" ? Infinity : frames.head.length + (step.afterChunks ?? 2);
+  const all = [...frames.head, ...frames.deltas, ...frames.tail];
+  for (let i = 0; i < all.length; i++) {
+    if (i >= cut) {
+      if (step.kind === "stream-error") {
+        res.end(streamErrorFrame(protocol, step.type));
+      } else {
+        // Let the written frames reach the client before the reset.
+        await sleep(5);
+        res.socket?.destroy();
+      }
+      return;
+    }
+    if (!res.write(all[i] as Frame)) await new Promise((resolve) => res.once("drain", resolve));
+    if (delay > 0 && i >= frames.head.length && i < frames.head.length + frames.deltas.length) await sleep(delay);
+  }
+  res.end();
+}
+
+interface Frames {
+  head: Frame[];
+  deltas: Frame[];
+  tail: Frame[];
+}
+
+const sse = (data: unknown, event?: string): string => `${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(data)}\n\n`;
+
+function openAiFrames(reply: Reply, deltas: string[], request: RecordedRequest): Frames {
+  const toolCall = reply.kind === "structured" && openAiUsesTools(request);
+  const base = { id: `chatcmpl-fake${request.index}`, object: "chat.completion.chunk", created: 1_764_000_000, model: request.model ?? "fake-model" };
+  const chunk = (delta: object, finish: string | null = null) => sse({ ...base, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }] });
+  const head = [
+    toolCall
+      ? chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: `call_fake${request.index}`, type: "function", function: { name: toolNameOf("openai", request), arguments: "" } }] })
+      : chunk({ role: "assistant", content: "", refusal: null }),
+  ];
+  const deltaFrames = deltas.map((d) => (toolCall ? chunk({ tool_calls: [{ index: 0, function: { arguments: d } }] }) : chunk({ content: d })));
+  const u = reply.usage;
+  const tail = [chunk({}, toolCall ? "tool_calls" : "stop")];
+  if (request.body?.stream_options?.include_usage === true) {
+    tail.push(
+      sse({
+        ...base,
+        choices: [],
+        usage: { prompt_tokens: u.input + u.cached, completion_tokens: u.output, total_tokens: u.input + u.cached + u.output, prompt_tokens_details: { cached_tokens: u.cached } },
+      }),
+    );
+  }
+  tail.push("data: [DONE]\n\n");
+  return { head, deltas: deltaFrames, tail };
+}
+
+function anthropicFrames(reply: Reply, deltas: string[], request: RecordedRequest): Frames {
+  const structured = reply.kind === "structured";
+  const u = reply.usage;
+  const head = [
+    sse(
+      {
+        type: "message_start",
+        message: {
+          id: `msg_fake${request.index}`,
+          type: "message",
+          role: "assistant",
+          model: request.model ?? "fake-model",
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: u.input, output_tokens: 1, cache_read_input_tokens: u.cached, cache_creation_input_tokens: u.cacheWrite },
+        },
+      },
+      "message_start",
+    ),
+    sse(
+      {
+        type: "content_block_start",
+        index: 0,
+        content_block: structured ? { type: "tool_use", id: `toolu_fake${request.index}`, name: toolNameOf("anthropic", request), input: {} } : { type: "text", text: "" },
+      },
+      "content_block_start",
+    ),
+    sse({ type: "ping" }, "ping"),
+  ];
+  const deltaFrames = deltas.map((d) =>
+    sse({ type: "content_block_delta", index: 0, delta: structured ? { type: "input_json_delta", partial_json: d } : { type: "text_delta", text: d } }, "content_block_delta"),
+  );
+  const tail = [
+    sse({ type: "content_block_stop", index: 0 }, "content_block_stop"),
+    sse({ type: "message_delta", delta: { stop_reason: structured ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: u.output } }, "message_delta"),
+    sse({ type: "message_stop" }, "message_stop"),
+  ];
+  return { head, deltas: deltaFrames, tail };
+}
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+/** The AWS SDK's own event-stream codec (prelude, headers, both CRC32s). */
+export const eventStreamCodec = new EventStreamCodec(
+  (bytes: Uint8Array) => utf8Decoder.decode(bytes),
+  (text: string) => utf8Encoder.encode(text),
+);
+
+/** One `application/vnd.amazon.eventstream` message carrying a Bedrock ConverseStream event. */
+export function bedrockEventMessage(eventType: string, payload: unknown): Buffer {
+  return Buffer.from(
+    eventStreamCodec.encode({
+      headers: {
+        ":event-type": { type: "string", value: eventType },
+        ":content-type": { type: "string", value: "application/json" },
+        ":message-type": { type: "string", value: "event" },
+      },
+      body: utf8Encoder.encode(JSON.stringify(payload)),
+    }),
+  );
+}
+
+/** An in-band exception message (e.g. `throttlingException`) on a Bedrock event stream. */
+export function bedrockExceptionMessage(exceptionType: string, message: string): Buffer {
+  return Buffer.from(
+    eventStreamCodec.encode({
+      headers: {
+        ":exception-type": { type: "string", value: exceptionType },
+        ":content-type": { type: "string", value: "application/json" },
+        ":message-type": { type: "string", value: "exception" },
+      },
+      body: utf8Encoder.encode(JSON.stringify({ message })),
+    }),
+  );
+}
+
+function bedrockFrames(reply: Reply, deltas: string[]): Frames {
+  const structured = reply.kind === "structured";
+  const u = reply.usage;
+  const head: Frame[] = [bedrockEventMessage("messageStart", { role: "assistant" })];
+  if (structured) head.push(bedrockEventMessage("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tooluse_fake", name: "tell_story_beat" } } }));
+  const deltaFrames = deltas.map((d) => bedrockEventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: structured ? { toolUse: { input: d } } : { text: d } }));
+  const tail = [
+    bedrockEventMessage("contentBlockStop", { contentBlockIndex: 0 }),
+    bedrockEventMessage("messageStop", { stopReason: structured ? "tool_use" : "end_turn" }),
+    bedrockEventMessage("metadata", {
+      usage: { inputTokens: u.input, outputTokens: u.output, totalTokens: u.input + u.output + u.cached + u.cacheWrite, cacheReadInputTokens: u.cached, cacheWriteInputTokens: u.cacheWrite },
+      metrics: { latencyMs: 42 },
+    }),
+  ];
+  return { head, deltas: deltaFrames, tail };
+}
+
+function streamErrorFrame(protocol: Protocol, type?: string): Frame {
+  switch (protocol) {
+    case "openai":
+      return sse({ error: { message: "scripted in-stream error", type: type ?? "server_error", param: null, code: null } });
+    case "anthropic":
+      return sse({ type: "error", error: { type: type ?? "overloaded_error", message: "Overloaded" } }, "error");
+    case "bedrock":
+      return bedrockExceptionMessage(type ?? "throttlingException", "scripted in-stream exception");
+  }
+}
