@@ -27,6 +27,7 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
   legalComments: "none",
+  minify: true,
 });
 
 try {

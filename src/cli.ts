@@ -112,20 +112,93 @@ export function buildProgram(): Command {
     .option("--plan-only", "stop after the plan summary")
     .option("--dry-run", "print the commands it would run and run none")
     .option("--force-unlock", "break a stale environment lock left by a dead process")
+    .option("--release <label>", "release label recorded as the Lambda's APP_VERSION, e.g. a commit id (default: noveli's version)")
     .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import(DEPLOY_MODULE)).deploy(options, ctx)));
-  pending(program, "health-check", "judge one color: health endpoint, latency, version and code hash", 7, "[color]");
-  pending(program, "switch-traffic", "move live traffic to a color, with canary steps, alarm watch and automatic rollback", 7, "[color]");
-  pending(program, "rollback", "send live traffic back to the previous color", 7);
-  pending(program, "status", "live color, canary, versions, alarms and recent history of an environment", 7);
-  pending(program, "dr-drill", "restore the story table to a scratch table, verify every item, measure RTO and RPO", 8, "[action]");
-  pending(program, "cost-report", "AWS spend by service and environment, forecast, budgets, anomalies and AI provider cost", 9);
-  pending(program, "generate", "generate a story beat through the provider manager (Bedrock, Anthropic, OpenAI)", 3, "[prompt]");
+  program
+    .command("health-check <color>")
+    .description("judge one color (blue|green): consecutive GET /health, latency p50/p95, version and code hash against the deploy record")
+    .option("--attempts <n>", "consecutive successful GET /health needed (default 5)")
+    .option("--interval <duration>", "wait between attempts, e.g. 500ms, 1s (default 1s)")
+    .option("--timeout <duration>", "per-request timeout (default 5s)")
+    .option("--max-p95 <ms>", "highest acceptable p95 latency in ms (default 1500)")
+    .option("--synthetic", "also start a real story (POST /stories)")
+    .option("--no-deep", "skip GET /health?deep=1 (the DynamoDB check)")
+    .action(async (color: string, options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/health-check.js")).healthCheck({ ...options, color }, ctx)));
+  program
+    .command("switch-traffic <color>")
+    .description("move live traffic to a color (blue|green), with canary steps, alarm watch and automatic rollback")
+    .option("--canary <steps>", "canary percentages ending with 100, e.g. 10,50,100 (default: all at once)")
+    .option("--interval <duration>", "time at each canary step, alarms and health polled meanwhile (default 60s)")
+    .option("--watch <duration>", "after the shift, watch alarms and health this long and roll back on trouble, e.g. 2m")
+    .option("--poll-interval <duration>", "how often the watch polls (default 10s)")
+    .option("--no-rollback", "when the watch trips, only report: do not roll back")
+    .option("--dry-run", "print the exact patch operations and change nothing")
+    .option("--force-unlock", "break a stale environment lock left by a dead process")
+    .option("--health-attempts <n>", "health gate: consecutive successes needed (default 5)")
+    .option("--health-interval <duration>", "health gate: wait between attempts (default 1s)")
+    .option("--health-timeout <duration>", "per-request timeout of health requests (default 5s)")
+    .option("--max-p95 <ms>", "highest acceptable p95 latency of the target in ms (default 1500)")
+    .action(async (color: string, options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/switch-traffic.js")).switchTraffic({ ...options, color }, ctx)));
+  program
+    .command("rollback")
+    .description("send live traffic back to the previous color at once (health-checked first unless --force)")
+    .option("--force", "do not health-check the previous color first")
+    .option("--dry-run", "print the exact patch operations and change nothing")
+    .option("--force-unlock", "break a stale environment lock left by a dead process")
+    .option("--health-attempts <n>", "consecutive successes needed (default 5)")
+    .option("--health-interval <duration>", "wait between attempts (default 1s)")
+    .option("--health-timeout <duration>", "per-request timeout (default 5s)")
+    .option("--max-p95 <ms>", "highest acceptable p95 latency in ms (default 1500)")
+    .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/rollback.js")).rollback(options, ctx)));
+  program
+    .command("status")
+    .description("live color, canary, versions, alarms and recent history of an environment")
+    .action(async (_options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/status.js")).status({}, ctx)));
+  program
+    .command("dr-drill [action]")
+    .description("restore the story table to a scratch table, verify every item, measure RTO and RPO; `dr-drill gc` deletes what drills left behind")
+    .addOption(new Option("--method <method>", "restore to the latest restorable time (pitr) or from a backup (backup) (default: pitr)").choices(["pitr", "backup"]))
+    .option("--backup-arn <arn>", "restore this backup (implies --method backup; default: the newest available)")
+    .option("--keep", "keep the scratch table after the drill (dr-drill gc deletes it later)")
+    .option("--report <file.md>", "also write the report as Markdown to this file")
+    .option("--segments <n>", "parallel scan segments per table, 1 to 64 (default: 4)")
+    .option("--min-age <minutes>", "gc: leave drill restores nobody recorded alone while younger than this (default: 60)")
+    .addHelpText("after", "\nExit codes: 0 every item matched and cleanup finished, 1 mismatch or failure, 2 bad flags or environment not deployed,\n130 interrupted (after cleanup). Leftovers of a killed drill are recorded under the state dir; dr-drill gc deletes them.")
+    .action(async (action: string | undefined, options: object, cmd: Command) =>
+      run(cmd, async (ctx) => (await import("./commands/dr-drill.js")).drDrill({ ...options, ...(action !== undefined ? { action } : {}) }, ctx)),
+    );
+  program
+    .command("cost-report")
+    .description("AWS spend by service and environment, forecast, budgets, anomalies and AI provider cost")
+    .option("--from <date>", "first day, YYYY-MM-DD in UTC (default: the first of the month)")
+    .option("--to <date>", "last day, YYYY-MM-DD in UTC, inclusive: Cost Explorer's exclusive End is the day after (default: today)")
+    .option("--granularity <granularity>", "daily or monthly buckets (default: daily)")
+    .option("--group-by <group>", "group spend by service or env (the Environment tag; untagged spend is its own line) (default: service)")
+    .option("--format <format>", "table, json, csv or markdown (default: table; --json means json)")
+    .option("--budget <usd>", "monthly budget in USD: exit 1 when actual or forecast spend is over it (default with --env: the environment's configured budget)")
+    .addHelpText("after", "\nSpend is filtered on the tag Project=noveli (and Environment=<env> with --env). Each Cost Explorer request costs $0.01;\nthe report says how many it made. A section that cannot be read is listed under 'unavailable' and the rest still prints.\nExit codes: 0 report printed (within budget), 1 over budget or spend unknown with a budget, 2 bad flags.")
+    .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/cost-report.js")).costReport(options, ctx)));
+  program
+    .command("generate [prompt]")
+    .description("tell a story beat through the provider manager (Bedrock, Anthropic, OpenAI) with failover; --interactive plays a branching story")
+    .option("--provider <list>", "providers to try, in order, e.g. anthropic,openai (default: NOVELI_PROVIDERS, else bedrock,anthropic,openai)")
+    .option("--model <id>", "model id; with several providers name each: openai=gpt-6-luna,anthropic=claude-haiku-5-5 (default: NOVELI_<PROVIDER>_MODEL, else current defaults)")
+    .option("--max-tokens <n>", "output token limit per beat, 64 to 32000 (default 1024)")
+    .option("--temperature <t>", "sampling temperature 0 to 1 (left out for models that reject it)")
+    .option("--genre <genre>", "genre to steer the story, e.g. \"gothic horror\"")
+    .option("--interactive", "play a branching story: type a choice number for the next beat, q to end")
+    .action(async (prompt: string | undefined, options: { provider?: string; model?: string; maxTokens?: string; temperature?: string; genre?: string; interactive?: boolean }, cmd: Command) =>
+      run(cmd, async (ctx) => (await import("./commands/generate.js")).generate({ ...options, ...(prompt !== undefined ? { prompt } : {}) }, ctx)),
+    );
   pending(program, "validate", "check the Terraform against the platform's well-architected rules", 5);
   pending(program, "rehearse", "run the whole release runbook end to end", 10);
   return program;
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
+  // The SDK warns on every run under Node 20 that its 2027 releases need Node 22; the README
+  // says so once, and a warning on every command would bury the output that matters.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const program = buildProgram();
   const wantsJson = argv.includes("--json");
   program.configureOutput({

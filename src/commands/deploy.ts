@@ -16,11 +16,16 @@ export interface DeployCommandOptions {
   dryRun?: boolean;
   /** Break a stale lock. Default false. */
   forceUnlock?: boolean;
+  /** Release label recorded as APP_VERSION. Default: noveli's package version. */
+  release?: string;
 }
 
 export async function deploy(options: DeployCommandOptions, ctx: CommandContext): Promise<void> {
   if (options.color !== undefined && !(COLORS as readonly string[]).includes(options.color)) {
     throw new UsageError(`--color must be blue or green, got ${JSON.stringify(options.color)}`);
+  }
+  if (options.release !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(options.release)) {
+    throw new UsageError("--release must be 1 to 64 letters, digits, dots, dashes, underscores or pluses (e.g. a version or commit id)");
   }
   if (options.dryRun && options.planOnly) throw new UsageError("--dry-run and --plan-only cannot be used together");
   const result = await runDeploy(ctx, {
@@ -29,6 +34,7 @@ export async function deploy(options: DeployCommandOptions, ctx: CommandContext)
     planOnly: options.planOnly === true,
     dryRun: options.dryRun === true,
     forceUnlock: options.forceUnlock === true,
+    ...(options.release !== undefined ? { release: options.release } : {}),
   });
   const outputs = result.outputs
     ? { apiId: result.outputs.apiId, functionName: result.outputs.functionName, tableName: result.outputs.tableName, liveStageName: result.outputs.liveStageName, stageInvokeUrls: result.outputs.stageInvokeUrls, aliasVersions: result.outputs.aliasVersions }

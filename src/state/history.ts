@@ -10,7 +10,7 @@ import { targetKey } from "../terraform/workspace.js";
  * ever rewritten or dropped.
  */
 export interface HistoryRecord {
-  type: "deploy" | "switch" | "rollback" | "drill";
+  type: "deploy" | "switch" | "rollback" | "drill" | "teardown";
   at: string;
   user: string;
   env: Environment;

@@ -58,13 +58,13 @@ export interface PrepareWorkspaceOptions {
   reporter: Reporter;
   /** The emulator instance the target belongs to (local target): state from another instance is stale. */
   emulatorInstanceId?: string;
-  /** The terraform tree to stage; default: the project's own terraform/. */
+  /** The terraform tree to stage; default: NOVELI_TERRAFORM_DIR, else the project's own terraform/. */
   terraformRoot?: string;
 }
 
 export function prepareWorkspace(options: PrepareWorkspaceOptions): Workspace {
   const { stateDir, env, target, reporter } = options;
-  const source = options.terraformRoot ?? path.join(projectRoot(), "terraform");
+  const source = path.resolve(options.terraformRoot ?? (process.env.NOVELI_TERRAFORM_DIR || path.join(projectRoot(), "terraform")));
   const envRoot = path.join(source, "environments", env);
   if (!existsSync(envRoot)) throw new ConfigError("terraform-missing-env", `no Terraform root for ${env} at ${envRoot}`);
 

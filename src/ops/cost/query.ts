@@ -23,7 +23,7 @@ export const GROUP_BYS: readonly GroupBy[] = ["service", "env"];
 
 /** Cost Explorer's filter expression (the subset the report uses). */
 export interface CeExpression {
-  Tags?: { Key: string; Values: string[]; MatchOptions?: string[] };
+  Tags?: { Key: string; Values: string[] };
   And?: CeExpression[];
 }
 

@@ -40,6 +40,8 @@ export interface DeployOptions {
   dryRun?: boolean;
   /** Break a stale environment lock left by a dead process. Default: false. */
   forceUnlock?: boolean;
+  /** Release label recorded as the Lambda's APP_VERSION (e.g. a commit id). Default: noveli's package version. */
+  release?: string;
   /** Answer the confirmation (the caller already confirmed, e.g. rehearse on an emulator). */
   yes?: boolean;
 }
@@ -49,7 +51,7 @@ export interface DeployResult {
   color: Color;
   firstDeploy: boolean;
   colorReason: string;
-  /** The platform release (noveli's package version). */
+  /** The release label (APP_VERSION): --release, else noveli's package version. */
   version: string;
   /** The Lambda version the deployed color's alias points at, after apply. */
   lambdaVersion: string | null;
@@ -103,6 +105,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
 
   const lock = options.dryRun ? undefined : acquireLock(environmentLockPath(ctx.stateDir, target, env), `deploy ${env}`, { force: options.forceUnlock });
   const started = Date.now();
+  const release = options.release ?? packageVersion();
   let color: Color | undefined;
   let codeSha256 = "";
   let summary: PlanSummary | null = null;
@@ -125,7 +128,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
         renderCommand(call, ["output", "-json"]),
       ];
       return {
-        env, color: choice.color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: packageVersion(), lambdaVersion: null,
+        env, color: choice.color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: release, lambdaVersion: null,
         codeSha256: "", plan: { add: 0, change: 0, replace: 0, destroy: 0 }, summary: null, applied: false, outcome: "dry-run", outputs: null, commands,
       };
     }
@@ -138,12 +141,12 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     color = choice.color;
     reporter.info(`target color: ${choice.reason}`);
 
-    const variables = deployVariables({ packagePath: artifact.zipPath, color, live, appVersion: packageVersion(), emulator, region: region ?? EMULATOR_REGION });
+    const variables = deployVariables({ packagePath: artifact.zipPath, color, live, appVersion: release, emulator, region: region ?? EMULATOR_REGION });
     writeFileSync(varFile, `${JSON.stringify(variables, null, 2)}\n`);
     const { changes } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile));
     summary = summarizePlan(await terraformShowJson(call, planFile));
     const plan = { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy };
-    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: packageVersion(), codeSha256, plan, summary };
+    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: release, codeSha256, plan, summary };
 
     if (options.planOnly || !changes) {
       const outputs = live.liveColor ? parseOutputs(await terraformOutputJson(call)) : null;
@@ -168,7 +171,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Hex);
     const lambdaVersion = outputs.aliasVersions[color] ?? null;
     appendHistory(ctx.stateDir, target, env, {
-      type: "deploy", outcome: "applied", color, version: packageVersion(), lambdaVersion, codeSha256, codeSha256Hex: artifact.zipSha256Hex, plan, durationMs: Date.now() - started,
+      type: "deploy", outcome: "applied", color, version: release, lambdaVersion, codeSha256, codeSha256Hex: artifact.zipSha256Hex, plan, durationMs: Date.now() - started,
       ...(choice.firstDeploy ? { liveColor: "blue" } : {}),
     });
     return { ...base, lambdaVersion, applied: true, outcome: "applied", outputs };

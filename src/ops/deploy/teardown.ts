@@ -1,0 +1,46 @@
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { isEmulatorTarget } from "../../aws/target.js";
+import type { CommandContext } from "../../context.js";
+import { UsageError } from "../../errors.js";
+import { appendHistory } from "../../state/history.js";
+import { acquireLock } from "../../state/lock.js";
+import { packageVersion } from "../../state/paths.js";
+import { emulatorInstanceId } from "../../terraform/environment.js";
+import { terraformDestroy, terraformInit } from "../../terraform/runner.js";
+import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
+import { environmentLockPath } from "./deploy.js";
+
+/**
+ * Destroys an environment on an emulator target (rehearse --teardown). Real AWS environments are
+ * never torn down by noveli: that is a decision for a person with the console, not a flag.
+ */
+export async function runTeardown(ctx: CommandContext): Promise<{ destroyed: boolean }> {
+  const env = ctx.environment();
+  const target = await ctx.target();
+  if (!isEmulatorTarget(target)) throw new UsageError("teardown only runs on emulator targets (--local or --endpoint-url)");
+  const lock = acquireLock(environmentLockPath(ctx.stateDir, target, env), `teardown ${env}`);
+  try {
+    const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter: ctx.reporter, emulatorInstanceId: emulatorInstanceId(ctx, target) });
+    if (!workspace.stateFile || !existsSync(workspace.stateFile)) return { destroyed: false };
+    const call = terraformCall(workspace, ctx.reporter, ctx.signal);
+    await terraformInit(call);
+    // Destroy evaluates the configuration too: it needs a package path that exists.
+    const varFile = path.join(workspace.planDir, "teardown.tfvars.json");
+    writeFileSync(varFile, JSON.stringify({ lambda_package_path: anyPackage(ctx.stateDir), target_color: "blue", alias_versions: {}, app_version: packageVersion(), emulator: true, region: target.region }, null, 2));
+    await ctx.reporter.phase(`terraform destroy (${env})`, () => terraformDestroy(call, varFile));
+    appendHistory(ctx.stateDir, target, env, { type: "teardown", outcome: "destroyed" });
+    return { destroyed: true };
+  } finally {
+    lock.release();
+  }
+}
+
+function anyPackage(stateDir: string): string {
+  const current = path.join(stateDir, "artifacts", "story-generator.zip");
+  if (existsSync(current)) return current;
+  const keptDir = path.join(stateDir, "artifacts", "deployed");
+  const kept = existsSync(keptDir) ? readdirSync(keptDir).filter((f) => f.endsWith(".zip")) : [];
+  if (kept[0]) return path.join(keptDir, kept[0]);
+  throw new UsageError("no Lambda package to hand terraform destroy: run noveli deploy once, or npm run package");
+}

@@ -1,0 +1,163 @@
+import { APIGatewayClient, GetStageCommand } from "@aws-sdk/client-api-gateway";
+import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { repoRoot, runCli } from "../helpers/cli.js";
+import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
+
+/**
+ * `noveli deploy` end to end: real terraform applies the project's module to moto through the CLI.
+ */
+let moto: PrivateMoto;
+let stateDir: string;
+let scratch: string;
+
+beforeAll(async () => {
+  moto = await startPrivateMoto();
+  stateDir = mkdtempSync(path.join(tmpdir(), "noveli-deploy-"));
+  scratch = mkdtempSync(path.join(tmpdir(), "noveli-deploy-tf-"));
+});
+afterAll(async () => {
+  await moto?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const deploy = (args: string[], env: Record<string, string> = {}) =>
+  runCli(["deploy", "--endpoint-url", moto.url, ...args], { env: { NOVELI_STATE_DIR: stateDir, ...env } });
+
+const awsConfig = () => ({ endpoint: moto.url, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+
+async function liveColor(apiId: string, stage: string): Promise<string | undefined> {
+  const client = new APIGatewayClient(awsConfig());
+  const result = await client.send(new GetStageCommand({ restApiId: apiId, stageName: stage }));
+  return result.variables?.deployment;
+}
+
+/** A copy of the project's terraform tree, changed by `edit`, for NOVELI_TERRAFORM_DIR. */
+function modifiedTree(name: string, edit: (root: string) => void): string {
+  const root = path.join(scratch, name);
+  cpSync(path.join(repoRoot, "terraform"), root, { recursive: true });
+  edit(root);
+  return root;
+}
+
+interface DeployDoc {
+  schemaVersion: number;
+  env: string;
+  color: string;
+  applied: boolean;
+  outcome: string;
+  firstDeploy: boolean;
+  lambdaVersion: string | null;
+  codeSha256: string;
+  plan: { add: number; change: number; replace: number; destroy: number };
+  outputs: { apiId: string; liveStageName: string; tableName: string; aliasVersions: Record<string, string> } | null;
+}
+
+describe("noveli deploy (dev, real terraform against moto)", () => {
+  let first: DeployDoc;
+
+  it("--dry-run prints the commands and runs none", async () => {
+    const result = await deploy(["--env", "dev", "--dry-run"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/terraform -chdir=\S+ init -input=false/);
+    expect(result.stdout).toMatch(/terraform -chdir=\S+ plan -input=false -detailed-exitcode -out=\S+\.tfplan/);
+    expect(result.stdout).toMatch(/apply -input=false -auto-approve \S+\.tfplan/);
+    expect(existsSync(path.join(stateDir, "workspaces", `endpoint-127.0.0.1-${moto.port}`, "dev", "terraform.tfstate"))).toBe(false);
+  });
+
+  it("the first deploy sets up both colors with live on blue", async () => {
+    const result = await deploy(["--env", "dev", "--json"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    first = JSON.parse(result.stdout) as DeployDoc;
+    expect(first).toMatchObject({ schemaVersion: 1, env: "dev", color: "blue", applied: true, outcome: "applied", firstDeploy: true });
+    expect(first.plan.add).toBeGreaterThan(10);
+    expect(first.plan.destroy).toBe(0);
+    expect(first.codeSha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(first.outputs?.aliasVersions.blue).toBe(first.outputs?.aliasVersions.green);
+    expect(await liveColor(first.outputs!.apiId, first.outputs!.liveStageName)).toBe("blue");
+  });
+
+  it("a second deploy goes to the idle color and never moves live traffic", async () => {
+    const result = await deploy(["--env", "dev", "--release", "r2", "--json"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    const second = JSON.parse(result.stdout) as DeployDoc;
+    expect(second).toMatchObject({ color: "green", applied: true, firstDeploy: false });
+    expect(second.outputs?.aliasVersions.blue).toBe(first.outputs?.aliasVersions.blue);
+    expect(Number(second.outputs?.aliasVersions.green)).toBeGreaterThan(Number(first.outputs?.aliasVersions.green));
+    expect(await liveColor(first.outputs!.apiId, first.outputs!.liveStageName)).toBe("blue");
+  });
+
+  it("nothing to do: no changes, and the history records every deploy", async () => {
+    const result = await deploy(["--env", "dev", "--release", "r2", "--color", "green", "--json"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ outcome: "no-changes", applied: false });
+    const history = readFileSync(path.join(stateDir, "history", `endpoint-127.0.0.1-${moto.port}`, "dev.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(history.map((h) => [h.type, h.outcome, h.color])).toEqual([
+      ["deploy", "applied", "blue"],
+      ["deploy", "applied", "green"],
+      ["deploy", "no-changes", "green"],
+    ]);
+    for (const record of history) expect(record).toMatchObject({ env: "dev", user: expect.any(String), at: expect.any(String), codeSha256: first.codeSha256 });
+  });
+
+  it("--plan-only summarises and applies nothing", async () => {
+    const result = await deploy(["--env", "dev", "--release", "r3", "--plan-only"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^Plan: \d+ to add, [1-9]\d* to change, \d+ to replace, 0 to destroy\.$/m);
+    expect(result.stdout).toMatch(/plan only: nothing applied/);
+  });
+
+  it("refuses a plan that replaces the story table unless --allow-destroy", async () => {
+    const tree = modifiedTree("replace-table", (root) => {
+      const file = path.join(root, "modules", "noveli", "dynamodb.tf");
+      const text = readFileSync(file, "utf8");
+      // Renaming the table forces a replacement: the data would be gone.
+      writeFileSync(file, text.replace(/(name\s*=\s*")([^"]*story[^"]*)(")/, "$1$2-renamed$3"));
+    });
+    const result = await deploy(["--env", "dev", "--release", "r4"], { NOVELI_TERRAFORM_DIR: tree });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/deploy refused: the plan would replace \S*aws_dynamodb_table\.\S+/);
+    expect(result.stderr).toMatch(/--allow-destroy/);
+    const table = await new DynamoDBClient(awsConfig()).send(new DescribeTableCommand({ TableName: first.outputs!.tableName }));
+    expect(table.Table?.TableStatus).toBe("ACTIVE");
+  });
+
+  it("a failing apply exits 1 with terraform's error and changes no traffic", async () => {
+    const tree = modifiedTree("failing-apply", (root) => {
+      writeFileSync(
+        path.join(root, "environments", "dev", "zz_fail.tf"),
+        'resource "terraform_data" "boom" {\n  provisioner "local-exec" {\n    command = "echo injected failure >&2; exit 7"\n  }\n}\n',
+      );
+    });
+    const result = await deploy(["--env", "dev", "--release", "r5"], { NOVELI_TERRAFORM_DIR: tree });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/terraform apply failed: .*local-exec/i);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(await liveColor(first.outputs!.apiId, first.outputs!.liveStageName)).toBe("blue");
+  });
+
+  it("two deploys never run at once: the second fails at once naming the holder", async () => {
+    const { writeFileSync: write, mkdirSync } = await import("node:fs");
+    const { hostname } = await import("node:os");
+    const lock = path.join(stateDir, "workspaces", `endpoint-127.0.0.1-${moto.port}`, "dev", "operation.lock");
+    mkdirSync(path.dirname(lock), { recursive: true });
+    write(lock, JSON.stringify({ pid: process.pid, host: hostname(), user: "alice", operation: "deploy dev", since: "2026-11-25T10:00:00Z" }));
+    const started = Date.now();
+    const result = await deploy(["--env", "dev"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/deploy dev refused: deploy dev by alice@.+ holds the lock since 2026-11-25T10:00:00Z/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    rmSync(lock);
+  });
+
+  it("production needs --yes when not interactive", async () => {
+    const result = await deploy(["--env", "production"]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/production needs confirmation/);
+    expect(result.stderr).toMatch(/--yes/);
+  });
+});
