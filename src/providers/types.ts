@@ -47,24 +47,40 @@ export interface AttemptRecord {
   /** undefined when ok. */
   error?: { class: ErrorClass; message: string; status?: number };
   latencyMs: number;
+  /** This attempt re-asked the model to fix a malformed reply. */
+  repair?: boolean;
+  /** Tokens this attempt was billed for, when the provider reported them. */
+  tokens?: TokenUsage;
+  /** USD for this attempt's tokens; null when its model has no price. */
+  costUsd?: number | null;
 }
 
 export interface TokenUsage {
+  /** Input tokens billed at the full input price (cache reads and writes not included). */
   input: number;
   output: number;
+  /** Input tokens read from the provider's prompt cache. */
   cached: number;
+  /** Input tokens written to the prompt cache (Anthropic, Bedrock, OpenAI cache writes); 0 when none. */
+  cacheWrite?: number;
 }
 
 export interface GenerationResult {
   beat: StoryBeat;
+  /** The provider and model that told the beat. */
   provider: ProviderName;
   model: string;
+  /** Tokens billed for the whole call: every attempt that reported usage (a failed or repaired reply is billed too). */
   tokens: TokenUsage;
-  /** USD from the pricing table; null when the model has no price (never reported as 0). */
+  /** USD for `tokens` from the pricing table; null when a billed model has no price (never reported as 0). */
   costUsd: number | null;
+  /** Wall time of the whole call, failovers included. */
   latencyMs: number;
+  /** From the call's start to the first narrative text delivered to onText; null when not streamed. */
   timeToFirstTokenMs: number | null;
   attempts: AttemptRecord[];
+  /** Adjustments the manager made, e.g. a temperature the model does not accept was left out. */
+  notes?: string[];
 }
 
 export interface GenerateOptions {

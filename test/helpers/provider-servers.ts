@@ -22,8 +22,18 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from "
  *
  * A structured reply is the beat object (default `DEFAULT_BEAT`) delivered the way the request asked
  * for it: as the forced tool's input (Anthropic `tool_use`, Bedrock `toolUse`, OpenAI `tool_calls`)
- * or as JSON content (OpenAI `response_format: json_schema`). Streamed replies split that JSON into
- * `chunkSize`-character deltas, so clients see partial JSON exactly like from the real services.
+ * when the request offered a tool, else as JSON text (OpenAI `response_format: json_schema`,
+ * Anthropic `output_config.format`, Bedrock `outputConfig.textFormat`). Streamed replies split that
+ * JSON into `chunkSize`-character deltas, so clients see partial JSON exactly like from the real
+ * services. Errors use each provider's own error body and headers (Bedrock: `x-amzn-errortype`).
+ *
+ * Also here: `refusedUrl()` (a loopback port where nothing listens), `startConnectionCounter(port)`
+ * (counts connection attempts on a port and resets them), and `bedrockEventMessage` /
+ * `bedrockExceptionMessage` (single event-stream messages, for hand-made streams).
+ *
+ *   const server = await startOpenAiServer([{ kind: "error", status: 429, retryAfter: 1 }, { kind: "ok" }]);
+ *   ... OPENAI_BASE_URL=server.url ... expect(server.requests).toHaveLength(2) ...
+ *   await server.stop();
  */
 
 /** The beat every `ok` step replies with unless it says otherwise. */
@@ -351,8 +361,8 @@ interface Reply {
 }
 
 function replyFor(step: OkStep | DisconnectStep | StreamErrorStep, request: RecordedRequest): Reply {
-  const usage = { ...DEFAULT_USAGE, ...(step.kind === "ok" ? step.usage : {}) };
   void request;
+  const usage = { ...DEFAULT_USAGE, ...(step.kind === "ok" ? step.usage : {}) };
   if (step.kind === "ok" && step.textOnly !== undefined) return { kind: "text", text: step.textOnly, usage };
   const beat = step.kind === "ok" && step.beat !== undefined ? step.beat : DEFAULT_BEAT;
   return { kind: "structured", text: JSON.stringify(beat), usage };
@@ -459,6 +469,14 @@ function toolNameOf(protocol: Protocol, request: RecordedRequest): string {
   return b.toolConfig?.toolChoice?.tool?.name ?? b.toolConfig?.tools?.[0]?.toolSpec?.name ?? "tool";
 }
 
+/** Anthropic and Bedrock reply through the tool when the request offered one, else as JSON text (output_config / outputConfig). */
+function requestOffersTool(protocol: Protocol, request: RecordedRequest): boolean {
+  const b = request.body ?? {};
+  if (protocol === "anthropic") return Array.isArray(b.tools) && b.tools.length > 0;
+  if (protocol === "bedrock") return Array.isArray(b.toolConfig?.tools) && b.toolConfig.tools.length > 0;
+  return openAiUsesTools(request);
+}
+
 /** OpenAI replies in `tool_calls` when the request offered tools, else as JSON content. */
 function openAiUsesTools(request: RecordedRequest): boolean {
   return Array.isArray(request.body?.tools) && request.body.tools.length > 0 && request.body?.response_format === undefined;
@@ -499,30 +517,33 @@ function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedReques
         },
       };
     }
-    case "anthropic":
+    case "anthropic": {
+      const viaTool = structured && requestOffersTool(protocol, request);
       return {
         id: `msg_fake${request.index}`,
         type: "message",
         role: "assistant",
         model,
-        content: structured
+        content: viaTool
           ? [{ type: "tool_use", id: `toolu_fake${request.index}`, name: toolNameOf(protocol, request), input: JSON.parse(reply.text) }]
           : [{ type: "text", text: reply.text }],
-        stop_reason: structured ? "tool_use" : "end_turn",
+        stop_reason: viaTool ? "tool_use" : "end_turn",
         stop_sequence: null,
         usage: { input_tokens: u.input, output_tokens: u.output, cache_read_input_tokens: u.cached, cache_creation_input_tokens: u.cacheWrite },
       };
-    case "bedrock":
+    }
+    case "bedrock": {
+      const viaTool = structured && requestOffersTool(protocol, request);
       return {
         output: {
           message: {
             role: "assistant",
-            content: structured
+            content: viaTool
               ? [{ toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf(protocol, request), input: JSON.parse(reply.text) } }]
               : [{ text: reply.text }],
           },
         },
-        stopReason: structured ? "tool_use" : "end_turn",
+        stopReason: viaTool ? "tool_use" : "end_turn",
         usage: {
           inputTokens: u.input,
           outputTokens: u.output,
@@ -532,6 +553,7 @@ function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedReques
         },
         metrics: { latencyMs: 42 },
       };
+    }
   }
 }
 
@@ -543,7 +565,7 @@ type Frame = Buffer | string;
 async function streamReply(protocol: Protocol, step: OkStep | DisconnectStep | StreamErrorStep, reply: Reply, request: RecordedRequest, res: ServerResponse): Promise<void> {
   const chunkSize = step.chunkSize ?? 16;
   const deltas = chunksOf(reply.text, chunkSize);
-  const frames = protocol === "openai" ? openAiFrames(reply, deltas, request) : protocol === "anthropic" ? anthropicFrames(reply, deltas, request) : bedrockFrames(reply, deltas);
+  const frames = protocol === "openai" ? openAiFrames(reply, deltas, request) : protocol === "anthropic" ? anthropicFrames(reply, deltas, request) : bedrockFrames(reply, deltas, request);
   res.writeHead(200, {
     "content-type": protocol === "bedrock" ? "application/vnd.amazon.eventstream" : "text/event-stream",
     "cache-control": "no-cache",
@@ -604,7 +626,7 @@ function openAiFrames(reply: Reply, deltas: string[], request: RecordedRequest):
 }
 
 function anthropicFrames(reply: Reply, deltas: string[], request: RecordedRequest): Frames {
-  const structured = reply.kind === "structured";
+  const structured = reply.kind === "structured" && requestOffersTool("anthropic", request);
   const u = reply.usage;
   const head = [
     sse(
@@ -680,11 +702,11 @@ export function bedrockExceptionMessage(exceptionType: string, message: string):
   );
 }
 
-function bedrockFrames(reply: Reply, deltas: string[]): Frames {
-  const structured = reply.kind === "structured";
+function bedrockFrames(reply: Reply, deltas: string[], request: RecordedRequest): Frames {
+  const structured = reply.kind === "structured" && requestOffersTool("bedrock", request);
   const u = reply.usage;
   const head: Frame[] = [bedrockEventMessage("messageStart", { role: "assistant" })];
-  if (structured) head.push(bedrockEventMessage("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: "tooluse_fake", name: "tell_story_beat" } } }));
+  if (structured) head.push(bedrockEventMessage("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf("bedrock", request) } } }));
   const deltaFrames = deltas.map((d) => bedrockEventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: structured ? { toolUse: { input: d } } : { text: d } }));
   const tail = [
     bedrockEventMessage("contentBlockStop", { contentBlockIndex: 0 }),

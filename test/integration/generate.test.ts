@@ -1,0 +1,234 @@
+import { execa } from "execa";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { noveliBin, repoRoot, runCli } from "../helpers/cli.js";
+import { DEFAULT_BEAT, refusedUrl, startAnthropicServer, startBedrockServer, startOpenAiServer, type ProviderServer } from "../helpers/provider-servers.js";
+
+/** `noveli generate` as a user runs it: the built CLI, real SDKs, local provider servers. */
+
+const OPENAI_KEY = "sk-proj-CLITESTKEY-0123456789abcdef";
+const ANTHROPIC_KEY = "sk-ant-LEAKCANARY-0123456789abcdef";
+
+/** Nothing from this machine's AWS or provider setup may leak into a test. */
+const ISOLATED: Record<string, string | undefined> = {
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_PROFILE: undefined,
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  AWS_BEARER_TOKEN_BEDROCK: undefined,
+  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/noveli-test/credentials",
+  AWS_CONFIG_FILE: "/nonexistent/noveli-test/config",
+  OPENAI_BASE_URL: undefined,
+  ANTHROPIC_BASE_URL: undefined,
+  NOVELI_PROVIDERS: undefined,
+  NOVELI_OPENAI_MODEL: undefined,
+  NOVELI_ANTHROPIC_MODEL: undefined,
+  NOVELI_BEDROCK_MODEL: undefined,
+  NOVELI_ATTEMPT_TIMEOUT_MS: "3000",
+};
+
+describe("noveli generate", () => {
+  let openai: ProviderServer;
+  let anthropic: ProviderServer;
+  let bedrock: ProviderServer;
+
+  beforeAll(async () => {
+    [openai, anthropic, bedrock] = await Promise.all([startOpenAiServer(), startAnthropicServer(), startBedrockServer()]);
+  });
+  afterAll(async () => {
+    await Promise.all([openai?.stop(), anthropic?.stop(), bedrock?.stop()]);
+  });
+  beforeEach(() => {
+    for (const server of [openai, anthropic, bedrock]) {
+      server.reset();
+      server.setScript({ kind: "ok" });
+    }
+  });
+
+  const keys = () => ({ OPENAI_API_KEY: OPENAI_KEY, OPENAI_BASE_URL: openai.url, ANTHROPIC_API_KEY: ANTHROPIC_KEY, ANTHROPIC_BASE_URL: anthropic.url });
+  const cli = (args: string[], env: Record<string, string | undefined> = {}, input?: string) =>
+    runCli(["generate", ...args], { env: { ...ISOLATED, ...env }, ...(input !== undefined ? { input } : {}), timeoutMs: 60_000 });
+
+  it("exits 2 with how to configure each provider when none is configured", async () => {
+    const run = await cli(["a lighthouse"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("error: no AI provider is configured");
+    expect(run.stderr).toMatch(/bedrock: AWS credentials from the standard chain/);
+    expect(run.stderr).toMatch(/anthropic: set ANTHROPIC_API_KEY/);
+    expect(run.stderr).toMatch(/openai: set OPENAI_API_KEY; OPENAI_BASE_URL points it at any OpenAI-compatible server/);
+
+    const json = await cli(["a lighthouse", "--json"]);
+    expect(json.exitCode).toBe(2);
+    const doc = JSON.parse(json.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, error: { code: "no-provider", hint: expect.stringContaining("ANTHROPIC_API_KEY") } });
+    expect(doc.error.details.providers.map((p: { name: string; configured: boolean }) => [p.name, p.configured])).toEqual([
+      ["bedrock", false],
+      ["anthropic", false],
+      ["openai", false],
+    ]);
+  });
+
+  it("tells one beat: text, numbered choices and a footer with provider, model, tokens, cost and latency", async () => {
+    const run = await cli(["a lighthouse", "--provider", "openai"], keys());
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain(`${DEFAULT_BEAT.text}\n\n  1. Climb the spiral stairs\n  2. Row out toward the light\n  3. Wake the village\n`);
+    expect(run.stdout).toMatch(/openai · gpt-6-luna · 120 in \/ 48 out tokens · \$0\.000036 · \d+ ms/);
+    expect(openai.requests).toHaveLength(1);
+    expect(openai.requests[0]?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+  });
+
+  it("prints the --json document, with every attempt of a failover", async () => {
+    const dead = await refusedUrl();
+    anthropic.setScript({ kind: "error", status: 401 });
+    const run = await cli(["a lighthouse", "--json", "--endpoint-url", dead.url, "--genre", "gothic"], keys());
+    expect(run.exitCode).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(Object.keys(doc)).toEqual(["schemaVersion", "text", "choices", "provider", "model", "tokens", "costUsd", "latencyMs", "timeToFirstTokenMs", "attempts"]);
+    expect(doc).toMatchObject({
+      schemaVersion: 1,
+      text: DEFAULT_BEAT.text,
+      choices: DEFAULT_BEAT.choices,
+      provider: "openai",
+      model: "gpt-6-luna",
+      tokens: { input: 120, output: 48, cached: 0 },
+      costUsd: 0.000036,
+      timeToFirstTokenMs: null,
+    });
+    expect(doc.latencyMs).toEqual(expect.any(Number));
+    expect(doc.attempts.map((a: { provider: string; ok: boolean; error: { class: string } | null }) => [a.provider, a.ok, a.error?.class ?? null])).toEqual([
+      ["bedrock", false, "provider"],
+      ["anthropic", false, "provider"],
+      ["openai", true, null],
+    ]);
+    for (const attempt of doc.attempts) expect(attempt).toEqual(expect.objectContaining({ provider: expect.any(String), ok: expect.any(Boolean), latencyMs: expect.any(Number) }));
+    expect(JSON.stringify(openai.requests[0]?.body.messages)).toContain("Genre: gothic");
+  });
+
+  it("exits 1 listing each provider's reason when all fail", async () => {
+    const dead = await refusedUrl();
+    anthropic.setScript({ kind: "error", status: 404, message: "model: claude-haiku-5-5 not found" });
+    openai.setScript({ kind: "error", status: 503 });
+    const run = await cli(["a lighthouse", "--endpoint-url", dead.url], keys());
+    expect(run.exitCode).toBe(1);
+    expect(run.stdout).toBe("");
+    const errorLine = run.stderr.split("\n").find((line) => line.startsWith("error: ")) ?? "";
+    expect(errorLine).toMatch(/^error: every AI provider failed: bedrock: unreachable \(ECONNREFUSED\); anthropic: model or endpoint not found: model: claude-haiku-5-5 not found; openai: scripted 503; 3 attempts, retries exhausted$/);
+    expect(openai.requests).toHaveLength(3);
+
+    const json = await cli(["a lighthouse", "--json", "--endpoint-url", dead.url], keys());
+    expect(json.exitCode).toBe(1);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.error.code).toBe("all-providers-failed");
+    expect(doc.error.details.attempts).toHaveLength(5);
+  });
+
+  it("never shows an API key, even when the provider echoes it back", async () => {
+    anthropic.setScript({ kind: "error", status: 401, echoCredentials: true, message: "invalid x-api-key" });
+    openai.setScript({ kind: "error", status: 401, echoCredentials: true, message: `Incorrect API key provided: ${OPENAI_KEY}` });
+    for (const extra of [[], ["--json"], ["--verbose"]]) {
+      const run = await cli(["a lighthouse", "--provider", "anthropic,openai", ...extra], keys());
+      expect(run.exitCode).toBe(1);
+      const output = run.stdout + run.stderr;
+      expect(output).toContain("authentication failed");
+      expect(output).not.toContain(ANTHROPIC_KEY);
+      expect(output).not.toContain(OPENAI_KEY);
+      expect(output).not.toContain("LEAKCANARY");
+      expect(output).not.toContain("CLITESTKEY");
+    }
+    // The keys really were sent (and echoed back): the absence above is redaction, not luck.
+    expect(JSON.stringify(anthropic.requests[0]?.headers)).toContain(ANTHROPIC_KEY);
+    expect(openai.requests[0]?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
+  });
+
+  it("plays a branching story from piped stdin, continuing the same story", async () => {
+    const run = await cli(["a lighthouse", "--provider", "anthropic", "--interactive"], keys(), "2\nseven\n1\nq\n");
+    expect(run.exitCode).toBe(0);
+    expect(anthropic.requests).toHaveLength(3);
+    const second = anthropic.requests[1]?.body.messages;
+    expect(second.at(-2)).toEqual({ role: "assistant", content: `${DEFAULT_BEAT.text}\n\n1. Climb the spiral stairs\n2. Row out toward the light\n3. Wake the village` });
+    expect(second.at(-1)).toEqual({ role: "user", content: "I choose 2: Row out toward the light\nTell the next beat." });
+    expect(anthropic.requests[2]?.body.messages).toHaveLength(5);
+    expect(run.stderr).toContain('warning: "seven" is not a choice: type a number from 1 to 3, or q');
+    expect(run.stdout.split(DEFAULT_BEAT.text)).toHaveLength(4);
+    expect(run.stdout).toMatch(/story ended \(q\) after 3 beats · 360 in \/ 144 out \/ 0 cached tokens/);
+  });
+
+  it("ends an interactive story at the end of input, and reports it as one JSON document", async () => {
+    const run = await cli(["a lighthouse", "--provider", "openai", "--interactive", "--json"], keys(), "3\n");
+    expect(run.exitCode).toBe(0);
+    const doc = JSON.parse(run.stdout);
+    expect(doc).toMatchObject({ schemaVersion: 1, command: "generate", interactive: true, ended: "end-of-input", totals: { tokens: { input: 240, output: 96, cached: 0 }, costUsd: 0.000072 } });
+    expect(doc.beats.map((b: { chosen: number | null; provider: string }) => [b.provider, b.chosen])).toEqual([
+      ["openai", 3],
+      ["openai", null],
+    ]);
+  });
+
+  it("uses Bedrock through --endpoint-url, and reports an unpriced model as unpriced", async () => {
+    const run = await cli(["a lighthouse", "--provider", "bedrock", "--endpoint-url", bedrock.url, "--json"]);
+    expect(run.exitCode).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ provider: "bedrock", model: "us.anthropic.claude-haiku-5-5", costUsd: 0.0000396 });
+    expect(bedrock.requests[0]?.path).toBe("/model/us.anthropic.claude-haiku-5-5/converse");
+
+    const unpriced = await cli(["a lighthouse", "--provider", "openai", "--model", "llama3.2:3b"], { OPENAI_BASE_URL: openai.url });
+    expect(unpriced.exitCode).toBe(0);
+    expect(unpriced.stdout).toMatch(/openai · llama3\.2:3b · 120 in \/ 48 out tokens · unpriced · /);
+  });
+
+  it("warns when the model does not take a temperature", async () => {
+    const run = await cli(["a lighthouse", "--provider", "anthropic", "--temperature", "0.3"], keys());
+    expect(run.exitCode).toBe(0);
+    expect(run.stderr).toContain("warning: claude-haiku-5-5 does not accept a temperature: it was left out");
+    expect(anthropic.requests[0]?.body.temperature).toBeUndefined();
+  });
+
+  /** Runs the CLI on a pseudo-terminal (util-linux `script`), so stdout is a TTY; output is stdout and stderr mixed. */
+  async function onTerminal(args: string[], env: Record<string, string | undefined>) {
+    const command = [process.execPath, noveliBin, "generate", ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(" ");
+    const result = await execa("script", ["-qec", command, "/dev/null"], {
+      env: { ...ISOLATED, OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined, AWS_ENDPOINT_URL: undefined, NOVELI_ENV: undefined, CI: "true", NO_COLOR: "1", ...env },
+      cwd: repoRoot,
+      reject: false,
+      timeout: 60_000,
+      input: "",
+    });
+    return { exitCode: result.exitCode, output: String(result.stdout).replace(/\r\n/g, "\n") };
+  }
+
+  it("streams the text on a terminal, once, and times the first text", async () => {
+    openai.setScript({ kind: "ok", chunkSize: 7, chunkDelayMs: 5 });
+    const run = await onTerminal(["a lighthouse", "--provider", "openai"], keys());
+    expect(run.exitCode).toBe(0);
+    expect(openai.requests[0]?.stream).toBe(true);
+    expect(run.output.split(DEFAULT_BEAT.text)).toHaveLength(2);
+    expect(run.output).toMatch(/  3\. Wake the village\n\nopenai · gpt-6-luna · 120 in \/ 48 out tokens · \$0\.000036 · \d+ ms \(first text \d+ ms\)/);
+  });
+
+  it("on a terminal, reports a stream cut after the first text clearly and exits 1, without retrying", async () => {
+    openai.setScript([{ kind: "disconnect-mid-stream", afterChunks: 4, chunkSize: 12 }, { kind: "ok" }]);
+    const run = await onTerminal(["a lighthouse", "--provider", "openai"], keys());
+    expect(run.exitCode).toBe(1);
+    expect(openai.requests).toHaveLength(1);
+    expect(run.output).toMatch(/error: the story stream from openai broke after \d+ characters of text: .*the text shown is incomplete and was not retried/);
+    expect(run.output).not.toContain(DEFAULT_BEAT.text);
+    expect(run.output).toContain(DEFAULT_BEAT.text.slice(0, 20));
+  });
+
+  it.each([
+    [[], /give a story premise/],
+    [["p", "--temperature", "3"], /--temperature must be a number from 0 to 1/],
+    [["p", "--max-tokens", "ten"], /--max-tokens must be a whole number from 64 to 32000/],
+    [["p", "--provider", "gemini"], /--provider: unknown provider "gemini"/],
+    [["p", "--model", "mystery-9"], /--model "mystery-9" is ambiguous with 3 providers/],
+  ])("rejects bad input %j with exit 2 before calling anyone", async (args, message) => {
+    const run = await cli(args, keys());
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(openai.requests.length + anthropic.requests.length).toBe(0);
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { CATALOG_CHECKED, DEFAULT_MODELS, MODELS, modelProfile, type ModelPrice } from "../../../src/providers/catalog.js";
+import { addCosts, costUsd } from "../../../src/providers/pricing.js";
+import { PROVIDER_NAMES } from "../../../src/providers/types.js";
+
+const price: ModelPrice = {
+  input: 3,
+  output: 15,
+  cacheRead: 0.3,
+  cacheWrite: 3.75,
+  longContext: { aboveInputTokens: 200_000, input: 6, output: 22.5, cacheRead: 0.6, cacheWrite: 7.5 },
+  checked: "2026-11-25",
+  source: "test",
+};
+
+describe("costUsd", () => {
+  it("prices input, output, cache reads and cache writes separately", () => {
+    // 1000*3 + 500*15 + 2000*0.3 + 100*3.75 = 3000 + 7500 + 600 + 375 = 11475 micro-dollars
+    expect(costUsd(price, { input: 1000, output: 500, cached: 2000, cacheWrite: 100 })).toBe(0.011475);
+  });
+
+  it("switches every token to the long-context prices above the prompt threshold (cache included)", () => {
+    const usage = { input: 150_000, output: 1000, cached: 50_001, cacheWrite: 0 };
+    expect(costUsd(price, usage)).toBe((150_000 * 6 + 1000 * 22.5 + 50_001 * 0.6) / 1e6);
+    expect(costUsd(price, { ...usage, cached: 50_000 })).toBe((150_000 * 3 + 1000 * 15 + 50_000 * 0.3) / 1e6);
+  });
+
+  it("reports an unpriced model as null, never 0", () => {
+    expect(costUsd(undefined, { input: 10, output: 10, cached: 0 })).toBeNull();
+    expect(costUsd(modelProfile("openai", "llama3.2:3b").price, { input: 10, output: 10, cached: 0 })).toBeNull();
+    expect(costUsd(price, { input: 0, output: 0, cached: 0 })).toBe(0);
+  });
+
+  it("adds costs, and any unpriced part makes the total unpriced", () => {
+    expect(addCosts([0.1, 0.2])).toBe(0.3);
+    expect(addCosts([0.1, null])).toBeNull();
+    expect(addCosts([])).toBe(0);
+  });
+});
+
+describe("the model catalog", () => {
+  it("has a priced, current default for every provider", () => {
+    for (const provider of PROVIDER_NAMES) {
+      const profile = modelProfile(provider, DEFAULT_MODELS[provider]);
+      expect(profile.price, `${provider} default ${DEFAULT_MODELS[provider]}`).toBeDefined();
+      expect(MODELS).toContainEqual(expect.objectContaining({ provider, id: DEFAULT_MODELS[provider] }));
+    }
+  });
+
+  it("does not default to the seed design's retired models", () => {
+    const retired = ["claude-3-sonnet-20240229", "gpt-4", "claude-3-haiku-20240307"];
+    for (const id of Object.values(DEFAULT_MODELS)) expect(retired).not.toContain(id);
+    for (const model of MODELS) expect(retired).not.toContain(model.id);
+  });
+
+  it("dates and sources every price, with non-negative figures and unique ids", () => {
+    const keys = new Set<string>();
+    for (const model of MODELS) {
+      const key = `${model.provider}/${model.id}`;
+      expect(keys.has(key), key).toBe(false);
+      keys.add(key);
+      expect(model.price?.checked).toBe(CATALOG_CHECKED);
+      expect(model.price?.source).toMatch(/^https:\/\//);
+      for (const figure of [model.price?.input, model.price?.output, model.price?.cacheRead, model.price?.cacheWrite]) expect(figure).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("gives an unknown model a generic, unpriced profile", () => {
+    expect(modelProfile("anthropic", "claude-future-9")).toEqual({ provider: "anthropic", id: "claude-future-9", label: "claude-future-9", structured: "tool", sampling: true });
+    expect(modelProfile("openai", "qwen3").structured).toBe("json-schema");
+  });
+
+  it("charges Bedrock's 10% regional premium on the US profile of Haiku 5.5", () => {
+    const anthropic = modelProfile("anthropic", "claude-haiku-5-5").price as ModelPrice;
+    const bedrock = modelProfile("bedrock", "us.anthropic.claude-haiku-5-5").price as ModelPrice;
+    expect(bedrock.input).toBeCloseTo(anthropic.input * 1.1, 10);
+    expect(bedrock.output).toBeCloseTo(anthropic.output * 1.1, 10);
+  });
+});
