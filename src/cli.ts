@@ -11,9 +11,6 @@ import { packageVersion } from "./state/paths.js";
  * or LLM SDK; each action imports its own command module when it runs.
  */
 
-// TEMPORARY while the Lambda packaging lands: keeps esbuild from bundling deploy.
-const DEPLOY_MODULE = "./commands/deploy.js" as string;
-
 type Invoke = (ctx: CommandContext) => Promise<void>;
 
 async function run(cmd: Command, invoke: Invoke): Promise<void> {
@@ -113,7 +110,7 @@ export function buildProgram(): Command {
     .option("--dry-run", "print the commands it would run and run none")
     .option("--force-unlock", "break a stale environment lock left by a dead process")
     .option("--release <label>", "release label recorded as the Lambda's APP_VERSION, e.g. a commit id (default: noveli's version)")
-    .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import(DEPLOY_MODULE)).deploy(options, ctx)));
+    .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/deploy.js")).deploy(options, ctx)));
   program
     .command("health-check <color>")
     .description("judge one color (blue|green): consecutive GET /health, latency p50/p95, version and code hash against the deploy record")

@@ -79,7 +79,7 @@ function portAvailable(port: number): Promise<boolean> {
 /** Whether a moto server answers at this URL. */
 export async function motoAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
   try {
-    const response = await fetch(`${url}/moto-api/data.json`, { signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(`${url}/moto-api/config`, { signal: AbortSignal.timeout(timeoutMs) });
     await response.arrayBuffer();
     return response.ok;
   } catch {

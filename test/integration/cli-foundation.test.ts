@@ -84,7 +84,7 @@ describe("noveli CLI foundation", () => {
     expect(started.reused).toBe(false);
     expect(processAlive(started.pid)).toBe(true);
     // It answers, and only on loopback.
-    expect((await fetch(`${started.url}/moto-api/data.json`)).ok).toBe(true);
+    expect((await fetch(`${started.url}/moto-api/config`)).ok).toBe(true);
     const listening = readFileSync("/proc/net/tcp", "utf8");
     const portHex = Number(new URL(started.url).port).toString(16).toUpperCase().padStart(4, "0");
     const sockets = listening.split("\n").filter((line) => line.includes(`:${portHex} `) && / 0A /.test(line));

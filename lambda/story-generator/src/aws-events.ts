@@ -54,6 +54,30 @@ export function isEventBridgeEvent(event: unknown): event is EventBridgeEvent {
   return isRecord(event) && typeof event["detail-type"] === "string" && typeof event.source === "string" && typeof event.id === "string";
 }
 
+/** Keeps only string values of a string map (headers, query string): anything else is dropped. */
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isRecord(value)) return out;
+  for (const [key, entry] of Object.entries(value)) if (typeof entry === "string") out[key] = entry;
+  return out;
+}
+
+/**
+ * The proxy event with every field the handler reads in the type the contract promises: API
+ * Gateway never sends otherwise, but a test tool or a hand-made event might, and a malformed event
+ * must be a 4xx, never a crash. A non-string body stays as it is (validation rejects it).
+ */
+export function normalizeApiEvent(event: ApiGatewayProxyEvent): ApiGatewayProxyEvent {
+  return {
+    ...event,
+    headers: stringMap(event.headers),
+    queryStringParameters: stringMap(event.queryStringParameters),
+    pathParameters: stringMap(event.pathParameters),
+    body: event.body === undefined ? null : event.body,
+    isBase64Encoded: event.isBase64Encoded === true,
+  };
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
