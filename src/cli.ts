@@ -188,7 +188,12 @@ export function buildProgram(): Command {
       run(cmd, async (ctx) => (await import("./commands/generate.js")).generate({ ...options, ...(prompt !== undefined ? { prompt } : {}) }, ctx)),
     );
   pending(program, "validate", "check the Terraform against the platform's well-architected rules", 5);
-  pending(program, "rehearse", "run the whole release runbook end to end", 10);
+  program
+    .command("rehearse")
+    .description("run the whole release runbook end to end: deploy, health-check, switch, health-check live, DR drill, cost report")
+    .option("--teardown", "destroy the environment at the end (emulator targets only)")
+    .option("--release <label>", "release label for the deploy step, e.g. a commit id")
+    .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/rehearse.js")).rehearse(options, ctx)));
   return program;
 }
 

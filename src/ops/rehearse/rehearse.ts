@@ -1,0 +1,114 @@
+import { describeTarget, isEmulatorTarget } from "../../aws/target.js";
+import type { CommandContext } from "../../context.js";
+import { errorMessage, isNoveliError } from "../../errors.js";
+import { runTeardown } from "../deploy/teardown.js";
+import { CapturingReporter } from "./capture.js";
+import { planRehearsal, rehearsalExitCode, type RehearsalStepName, type StepOutcome } from "./plan.js";
+
+/** Options of a rehearsal (flags of `noveli rehearse`). */
+export interface RehearseOptions {
+  /** Destroy the environment at the end (emulator targets only). Default false. */
+  teardown?: boolean;
+  /** Release label for the deploy step (APP_VERSION). Default: noveli's version. */
+  release?: string;
+}
+
+export interface RehearsalResult {
+  env: string;
+  target: string;
+  steps: StepOutcome[];
+  passed: boolean;
+  exitCode: number;
+  /** Names of the steps that did not run because an earlier one failed. */
+  notRun: RehearsalStepName[];
+}
+
+type Doc = Record<string, unknown>;
+const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+const str = (v: unknown) => (typeof v === "string" ? v : undefined);
+
+/** Runs the release runbook with the same command code a person runs by hand, one step at a time. */
+export async function runRehearsal(ctx: CommandContext, options: RehearseOptions): Promise<RehearsalResult> {
+  const env = ctx.environment();
+  const target = await ctx.target();
+  const emulator = isEmulatorTarget(target);
+  const plan = planRehearsal(env, emulator, options.teardown === true);
+  const steps: StepOutcome[] = [];
+  let deployedColor: string | undefined;
+
+  const step = async (name: RehearsalStepName, run: (sub: CommandContext) => Promise<void>, describe: (doc: Doc) => string): Promise<Doc | undefined> => {
+    const capture = new CapturingReporter(ctx.reporter);
+    // Confirmations stay the user's on real AWS; an emulator has nothing at stake.
+    const sub: CommandContext = { ...ctx, reporter: capture, globals: { ...ctx.globals, json: true, yes: emulator || ctx.globals.yes } };
+    ctx.reporter.info(ctx.reporter.style.bold(`── ${name}`));
+    const started = Date.now();
+    try {
+      await run(sub);
+      const doc = capture.document ?? {};
+      steps.push({ name, ok: true, seconds: (Date.now() - started) / 1000, detail: describe(doc), exitCode: 0 });
+      for (const line of capture.humanLines) ctx.reporter.info(`   ${line}`);
+      return doc;
+    } catch (error) {
+      const exitCode = isNoveliError(error) ? error.exitCode : 1;
+      const detail = capture.document ? `${describe(capture.document)}: ${errorMessage(error)}` : errorMessage(error);
+      steps.push({ name, ok: false, seconds: (Date.now() - started) / 1000, detail, exitCode });
+      return undefined;
+    }
+  };
+
+  const runbook: Record<RehearsalStepName, () => Promise<Doc | undefined>> = {
+    deploy: () =>
+      step("deploy", async (sub) => (await import("../../commands/deploy.js")).deploy(options.release ? { release: options.release } : {}, sub), (doc) => {
+        deployedColor = str(doc.color);
+        const p = doc.plan as { add?: number; change?: number; destroy?: number } | undefined;
+        return `${str(doc.outcome) ?? "?"} to ${deployedColor ?? "?"} (Lambda version ${str(doc.lambdaVersion) ?? "?"}; plan +${p?.add ?? 0} ~${p?.change ?? 0} -${p?.destroy ?? 0})`;
+      }),
+    "health-check idle": () =>
+      step("health-check idle", async (sub) => (await import("../../commands/health-check.js")).healthCheck({ color: deployedColor }, sub), describeHealth),
+    "switch-traffic": () =>
+      step(
+        "switch-traffic",
+        async (sub) => (await import("../../commands/switch-traffic.js")).switchTraffic({ color: deployedColor, ...plan.switchSettings }, sub),
+        (doc) => `${str(doc.result) ?? "?"}: ${str(doc.from) ?? "?"} → ${str(doc.to) ?? "?"}${str(doc.reason) ? ` (${str(doc.reason)})` : ""}`,
+      ),
+    "health-check live": () =>
+      step("health-check live", async (sub) => (await import("../../commands/health-check.js")).healthCheck({ color: deployedColor }, sub), describeHealth),
+    "dr-drill": () =>
+      step("dr-drill", async (sub) => (await import("../../commands/dr-drill.js")).drDrill({}, sub), (doc) => {
+        const items = doc.items as { source?: number; matched?: number; missing?: number; extra?: number; changed?: number } | undefined;
+        return `${doc.passed === true ? "passed" : "failed"}: ${items?.matched ?? "?"}/${items?.source ?? "?"} items matched, RTO ${num(doc.rtoSeconds)?.toFixed(1) ?? "?"}s, RPO ${num(doc.rpoSeconds)?.toFixed(1) ?? "?"}s`;
+      }),
+    "cost-report": () =>
+      step("cost-report", async (sub) => (await import("../../commands/cost-report.js")).costReport({}, sub), (doc) => {
+        const total = num(doc.total);
+        const unavailable = Array.isArray(doc.unavailable) ? doc.unavailable.length : 0;
+        return `${total === undefined ? "n/a" : `${total.toFixed(2)} ${str(doc.currency) ?? "USD"}`}${doc.estimated === true ? " (estimated)" : ""}${unavailable ? `, ${unavailable} section(s) unavailable` : ""}`;
+      }),
+    teardown: () =>
+      step("teardown", async (sub) => {
+        const { destroyed } = await runTeardown(sub);
+        sub.reporter.result({ destroyed }, () => undefined);
+      }, (doc) => (doc.destroyed ? "environment destroyed" : "nothing to destroy")),
+  };
+
+  for (const name of plan.steps) {
+    if (ctx.signal.aborted) break;
+    const doc = await runbook[name]();
+    if (!doc) break;
+  }
+  const ran = new Set(steps.map((s) => s.name));
+  const exitCode = ctx.signal.aborted && steps.every((s) => s.ok) ? 130 : rehearsalExitCode(steps);
+  return {
+    env,
+    target: describeTarget(target),
+    steps,
+    passed: exitCode === 0 && steps.length === plan.steps.length,
+    exitCode,
+    notRun: plan.steps.filter((s) => !ran.has(s)),
+  };
+}
+
+function describeHealth(doc: Doc): string {
+  const p95 = num(doc.p95Ms);
+  return `${doc.healthy === true ? "healthy" : "unhealthy"} ${str(doc.color) ?? ""}${p95 !== undefined ? `, p95 ${p95.toFixed(0)} ms` : ""}${str(doc.version) ? `, version ${str(doc.version)}` : ""}`.trim();
+}

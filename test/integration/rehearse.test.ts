@@ -1,0 +1,74 @@
+import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processAlive } from "../../src/system/process.js";
+import { runCli } from "../helpers/cli.js";
+
+/**
+ * The README's main job: `noveli rehearse --local` from an empty state, on the embedded emulator
+ * that noveli starts itself (in a private state folder), then stopped by `noveli local down`.
+ */
+let stateDir: string;
+beforeAll(() => {
+  stateDir = mkdtempSync(path.join(tmpdir(), "noveli-rehearse-"));
+});
+afterAll(async () => {
+  await runCli(["local", "down"], { env: { NOVELI_STATE_DIR: stateDir } });
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+interface RehearsalDoc {
+  schemaVersion: number;
+  env: string;
+  target: string;
+  passed: boolean;
+  steps: { name: string; ok: boolean; seconds: number; detail: string }[];
+  notRun: string[];
+}
+
+describe("noveli rehearse --local", () => {
+  let emulatorUrl: string;
+
+  it("runs the whole runbook from nothing and leaves the emulator running", async () => {
+    const result = await runCli(["rehearse", "--local", "--json"], { env: { NOVELI_STATE_DIR: stateDir } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as RehearsalDoc;
+    expect(doc).toMatchObject({ schemaVersion: 1, env: "dev", passed: true, notRun: [] });
+    expect(doc.target).toMatch(/^local emulator http:\/\/127\.0\.0\.1:\d+/);
+    expect(doc.steps.map((s) => s.name)).toEqual(["deploy", "health-check idle", "switch-traffic", "health-check live", "dr-drill", "cost-report"]);
+    for (const step of doc.steps) {
+      expect(step.ok, `${step.name}: ${step.detail}`).toBe(true);
+      expect(step.seconds).toBeGreaterThanOrEqual(0);
+    }
+    expect(doc.steps[0]?.detail).toMatch(/^applied to blue/);
+    expect(doc.steps[1]?.detail).toMatch(/^healthy blue/);
+    expect(doc.steps[2]?.detail).toMatch(/^unchanged: blue → blue/);
+    expect(doc.steps[4]?.detail).toMatch(/^passed: (\d+)\/\1 items matched/);
+
+    const status = await runCli(["local", "status", "--json"], { env: { NOVELI_STATE_DIR: stateDir } });
+    const emulator = JSON.parse(status.stdout) as { running: boolean; url: string; pid: number };
+    expect(emulator.running).toBe(true);
+    emulatorUrl = emulator.url;
+    expect(processAlive(emulator.pid)).toBe(true);
+  });
+
+  it("a second rehearsal releases new code to the idle color and switches to it", async () => {
+    const result = await runCli(["rehearse", "--local", "--json", "--release", "second"], { env: { NOVELI_STATE_DIR: stateDir } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const doc = JSON.parse(result.stdout) as RehearsalDoc;
+    expect(doc.steps[0]?.detail).toMatch(/to green/);
+    expect(doc.steps[2]?.detail).toMatch(/^switched: blue → green/);
+    expect(doc.steps[3]?.detail).toMatch(/^healthy green/);
+  });
+
+  it("--teardown destroys the environment at the end", async () => {
+    const result = await runCli(["rehearse", "--local", "--teardown", "--release", "third"], { env: { NOVELI_STATE_DIR: stateDir } });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/✓ teardown\s+[\d.]+s\s+environment destroyed/);
+    expect(result.stdout).toMatch(/rehearsal passed/);
+    const tables = await new DynamoDBClient({ endpoint: emulatorUrl, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).send(new ListTablesCommand({}));
+    expect(tables.TableNames ?? []).toEqual([]);
+  });
+});
