@@ -37,15 +37,17 @@ describe("noveli rehearse --local", () => {
     const doc = JSON.parse(result.stdout) as RehearsalDoc;
     expect(doc).toMatchObject({ schemaVersion: 1, env: "dev", passed: true, notRun: [] });
     expect(doc.target).toMatch(/^local emulator http:\/\/127\.0\.0\.1:\d+/);
-    expect(doc.steps.map((s) => s.name)).toEqual(["deploy", "health-check idle", "switch-traffic", "health-check live", "dr-drill", "cost-report"]);
+    expect(doc.steps.map((s) => s.name)).toEqual(["deploy", "seed sample stories", "health-check idle", "switch-traffic", "health-check live", "dr-drill", "cost-report"]);
     for (const step of doc.steps) {
       expect(step.ok, `${step.name}: ${step.detail}`).toBe(true);
       expect(step.seconds).toBeGreaterThanOrEqual(0);
     }
     expect(doc.steps[0]?.detail).toMatch(/^applied to blue/);
-    expect(doc.steps[1]?.detail).toMatch(/^healthy blue/);
-    expect(doc.steps[2]?.detail).toMatch(/^unchanged: blue → blue/);
-    expect(doc.steps[4]?.detail).toMatch(/^passed: (\d+)\/\1 items matched/);
+    expect(doc.steps[1]?.detail).toMatch(/^600 sample beats written/);
+    expect(doc.steps[2]?.detail).toMatch(/^healthy blue/);
+    expect(doc.steps[3]?.detail).toMatch(/^unchanged: blue → blue/);
+    // The drill verifies the seeded beats (and excludes its own sentinels).
+    expect(doc.steps[5]?.detail).toMatch(/^passed: 600\/600 items matched/);
 
     const status = await runCli(["local", "status", "--json"], { env: { NOVELI_STATE_DIR: stateDir } });
     const emulator = JSON.parse(status.stdout) as { running: boolean; url: string; pid: number };
@@ -59,8 +61,10 @@ describe("noveli rehearse --local", () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const doc = JSON.parse(result.stdout) as RehearsalDoc;
     expect(doc.steps[0]?.detail).toMatch(/to green/);
-    expect(doc.steps[2]?.detail).toMatch(/^switched: blue → green/);
-    expect(doc.steps[3]?.detail).toMatch(/^healthy green/);
+    expect(doc.steps[3]?.detail).toMatch(/^switched: blue → green/);
+    expect(doc.steps[4]?.detail).toMatch(/^healthy green/);
+    // 600 beats from each rehearsal.
+    expect(doc.steps[5]?.detail).toMatch(/^passed: 1200\/1200 items matched/);
   });
 
   it("--teardown destroys the environment at the end", async () => {

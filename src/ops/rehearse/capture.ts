@@ -6,7 +6,7 @@ import type { Style } from "../../output/style.js";
  * document is captured for the rehearsal's own report instead of being printed.
  */
 export class CapturingReporter implements Reporter {
-  readonly json = true;
+  readonly json = false;
   readonly verbose: boolean;
   readonly style: Style;
   readonly interactive = false;

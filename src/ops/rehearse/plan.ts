@@ -21,6 +21,7 @@ export interface RehearsalPlan {
 
 export type RehearsalStepName =
   | "deploy"
+  | "seed sample stories"
   | "health-check idle"
   | "switch-traffic"
   | "health-check live"
@@ -39,7 +40,7 @@ export function planRehearsal(env: Environment, emulator: boolean, teardown: boo
   // On an emulator nothing real is at stake and no traffic flows: a short watch still proves the
   // alarm polling works, without making the rehearsal wait minutes.
   const switchSettings: SwitchSettings = emulator ? { watch: "3s", pollInterval: "1s" } : RELEASE_SETTINGS[env];
-  const steps: RehearsalStepName[] = ["deploy", "health-check idle", "switch-traffic", "health-check live", "dr-drill", "cost-report"];
+  const steps: RehearsalStepName[] = ["deploy", ...(emulator ? (["seed sample stories"] as const) : []), "health-check idle", "switch-traffic", "health-check live", "dr-drill", "cost-report"];
   if (teardown) steps.push("teardown");
   return { env, emulator, switchSettings, teardown, steps };
 }

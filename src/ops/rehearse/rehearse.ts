@@ -24,6 +24,8 @@ export interface RehearsalResult {
 }
 
 type Doc = Record<string, unknown>;
+const SEED_STORIES = 200;
+const SEED_BEATS = 3;
 const num = (v: unknown) => (typeof v === "number" ? v : undefined);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 
@@ -39,7 +41,8 @@ export async function runRehearsal(ctx: CommandContext, options: RehearseOptions
   const step = async (name: RehearsalStepName, run: (sub: CommandContext) => Promise<void>, describe: (doc: Doc) => string): Promise<Doc | undefined> => {
     const capture = new CapturingReporter(ctx.reporter);
     // Confirmations stay the user's on real AWS; an emulator has nothing at stake.
-    const sub: CommandContext = { ...ctx, reporter: capture, globals: { ...ctx.globals, json: true, yes: emulator || ctx.globals.yes } };
+    // Sub-commands render for a person (their lines go to stderr); their documents are captured.
+    const sub: CommandContext = { ...ctx, reporter: capture, globals: { ...ctx.globals, json: false, yes: emulator || ctx.globals.yes } };
     ctx.reporter.info(ctx.reporter.style.bold(`── ${name}`));
     const started = Date.now();
     try {
@@ -63,6 +66,15 @@ export async function runRehearsal(ctx: CommandContext, options: RehearseOptions
         const p = doc.plan as { add?: number; change?: number; destroy?: number } | undefined;
         return `${str(doc.outcome) ?? "?"} to ${deployedColor ?? "?"} (Lambda version ${str(doc.lambdaVersion) ?? "?"}; plan +${p?.add ?? 0} ~${p?.change ?? 0} -${p?.destroy ?? 0})`;
       }),
+    "seed sample stories": () =>
+      step("seed sample stories", async (sub) => {
+        if (!isEmulatorTarget(target)) return;
+        const { loadEnvironmentOutputs } = await import("../../terraform/environment.js");
+        const { seedSampleStories } = await import("./seed.js");
+        const outputs = await loadEnvironmentOutputs(sub);
+        const written = await seedSampleStories(target, outputs.tableName, { stories: SEED_STORIES, beats: SEED_BEATS, signal: sub.signal });
+        sub.reporter.result({ written, tableName: outputs.tableName }, (lines) => lines.push(`wrote ${written} sample beats to ${outputs.tableName}`));
+      }, (doc) => `${num(doc.written) ?? 0} sample beats written (${SEED_STORIES} stories, emulator only)`),
     "health-check idle": () =>
       step("health-check idle", async (sub) => (await import("../../commands/health-check.js")).healthCheck({ color: deployedColor }, sub), describeHealth),
     "switch-traffic": () =>
