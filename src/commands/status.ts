@@ -1,0 +1,55 @@
+import type { CommandContext } from "../context.js";
+import { COLORS } from "../terraform/outputs.js";
+import { readEnvironmentStatus, type HistoryEntry } from "../ops/traffic/status.js";
+
+/** `noveli status` takes only the global options (--env, target, --json). */
+export type StatusOptions = Record<string, never>;
+
+export async function status(_options: StatusOptions, ctx: CommandContext): Promise<void> {
+  const report = await ctx.reporter.phase(`reading the state of ${ctx.environment()}`, () => readEnvironmentStatus(ctx));
+  ctx.reporter.result(report, (lines, s) => {
+    const canary = report.live.canary;
+    lines.push(
+      `${s.bold(report.env)}: live ${report.live.color ? s.bold(report.live.color) : s.red(`unknown (${JSON.stringify(report.live.deployment)})`)}` +
+        (canary ? s.yellow(`, canary ${canary.percentTraffic}% to ${canary.color ?? "?"}`) : ", no canary"),
+    );
+    if (report.operationInProgress) {
+      const h = report.operationInProgress;
+      lines.push(s.yellow(`  in progress: ${h.operation} by ${h.user}@${h.host} (pid ${h.pid}) since ${h.since}`));
+    }
+    for (const color of COLORS) {
+      const c = report.colors[color];
+      const marker = c.trafficPercent > 0 ? s.green(`${String(c.trafficPercent).padStart(3)}%`) : s.dim("  0%");
+      lines.push(
+        c.error
+          ? `  ${marker} ${color.padEnd(5)} ${s.red(`cannot read alias ${c.alias}: ${c.error}`)}`
+          : `  ${marker} ${color.padEnd(5)} version ${c.version ?? "?"}  Lambda ${c.lambdaVersion}  code ${c.codeSha256}` +
+              (c.matchesDeployRecord === false
+                ? s.yellow("  not what noveli last deployed to it (moved outside noveli?)")
+                : c.deployedAt
+                  ? s.dim(`  deployed ${c.deployedAt}`)
+                  : ""),
+      );
+    }
+    const firing = report.alarms.filter((a) => a.state === "ALARM");
+    lines.push(`alarms: ${report.alarms.length} (${firing.length} in ALARM)`);
+    for (const alarm of report.alarms) {
+      const state = alarm.state === "ALARM" ? s.red(alarm.state) : alarm.state === "OK" ? s.green(alarm.state) : s.dim(alarm.state);
+      lines.push(`  ${state.padEnd(alarm.state.length)} ${alarm.name}${alarm.state === "ALARM" && alarm.reason ? s.dim(` (${alarm.reason})`) : ""}`);
+    }
+    lines.push("recent deploys:");
+    if (report.history.deploys.length === 0) lines.push(s.dim("  none recorded on this machine"));
+    for (const entry of report.history.deploys) lines.push(`  ${historyLine(entry)}`);
+    lines.push("recent switches and rollbacks:");
+    if (report.history.switches.length === 0) lines.push(s.dim("  none recorded on this machine"));
+    for (const entry of report.history.switches) lines.push(`  ${historyLine(entry)}`);
+  });
+}
+
+function historyLine(entry: HistoryEntry): string {
+  const what =
+    entry.type === "deploy"
+      ? `deploy ${entry.color ?? "?"}${entry.version ? ` ${entry.version}` : ""}: ${entry.outcome}`
+      : `${entry.type} ${entry.from ?? "?"} → ${entry.to ?? "?"}: ${entry.outcome}`;
+  return `${entry.at}  ${what}  (${entry.user})${entry.reason ? ` — ${entry.reason}` : ""}`;
+}

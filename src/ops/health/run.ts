@@ -1,0 +1,103 @@
+import { sleep as sleepFor } from "../../system/process.js";
+import type { Color } from "../../terraform/outputs.js";
+import { attemptFailure, judgeHealth, type Expectation, type HealthEvidence, type HealthReport, type LambdaFacts } from "./judge.js";
+import { requestLine, type HealthProbe, type ProbeRequest, type ProbeResponse } from "./probe.js";
+
+/** Time, injectable so loops with waits run instantly in unit tests. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => Date.now(), sleep: (ms, signal) => sleepFor(ms, signal) };
+
+/** How one color is judged (flags of `noveli health-check`). */
+export interface HealthCheckSettings {
+  /** Consecutive successful GET /health needed. Default 5. */
+  attempts: number;
+  /** Wait between attempts, ms. Default 1000. */
+  intervalMs: number;
+  /** Per-request timeout, ms. Default 5000. */
+  timeoutMs: number;
+  /** Highest acceptable p95 latency, ms. Default 1500. */
+  maxP95Ms: number;
+  /** Also start a real story (POST /stories). Default false. */
+  synthetic: boolean;
+  /** Check dependencies first with GET /health?deep=1. Default true. */
+  deep: boolean;
+}
+
+export const DEFAULT_HEALTH_SETTINGS: HealthCheckSettings = Object.freeze({
+  attempts: 5,
+  intervalMs: 1_000,
+  timeoutMs: 5_000,
+  maxP95Ms: 1_500,
+  synthetic: false,
+  deep: true,
+});
+
+/** The synthetic story: marked so it is recognisable in the table and in logs. */
+export const SYNTHETIC_STORY = Object.freeze({
+  prompt: "A night train stops at a station that is not on the map. (noveli synthetic health check)",
+  genre: "mystery",
+  userId: "noveli-synthetic-check",
+});
+
+export interface GatherInput {
+  probe: HealthProbe;
+  settings: HealthCheckSettings;
+  clock?: Clock;
+  signal?: AbortSignal;
+  /** Called after each request, for progress lines. */
+  onResponse?: (request: ProbeRequest, response: ProbeResponse) => void;
+}
+
+/** Sends the checks' requests: deep first (also warms the function), then the attempts, then the synthetic story. */
+export async function gatherHealthEvidence(input: GatherInput): Promise<Pick<HealthEvidence, "attempts" | "deep" | "synthetic">> {
+  const { probe, settings, signal } = input;
+  const clock = input.clock ?? systemClock;
+  const send = async (request: ProbeRequest): Promise<ProbeResponse> => {
+    const response = await probe.send(request, signal);
+    input.onResponse?.(request, response);
+    return response;
+  };
+  const evidence: Pick<HealthEvidence, "attempts" | "deep" | "synthetic"> = { attempts: [] };
+  if (settings.deep) evidence.deep = await send({ method: "GET", path: "/health", query: { deep: "1" }, timeoutMs: settings.timeoutMs });
+  for (let attempt = 1; attempt <= settings.attempts; attempt++) {
+    signal?.throwIfAborted();
+    if (attempt > 1 && settings.intervalMs > 0) await clock.sleep(settings.intervalMs, signal);
+    const response = await send({ method: "GET", path: "/health", timeoutMs: settings.timeoutMs });
+    evidence.attempts.push(response);
+    // Consecutive successes are required: the first failure settles it.
+    if (attemptFailure(response) !== undefined) break;
+  }
+  if (settings.synthetic) {
+    evidence.synthetic = await send({ method: "POST", path: "/stories", body: SYNTHETIC_STORY, timeoutMs: Math.max(settings.timeoutMs, 30_000) });
+  }
+  return evidence;
+}
+
+export interface CheckColorInput extends GatherInput {
+  color: Color;
+  expected?: Expectation;
+  lambda?: LambdaFacts;
+}
+
+export async function checkColorHealth(input: CheckColorInput): Promise<HealthReport> {
+  const gathered = await gatherHealthEvidence(input);
+  return judgeHealth(
+    {
+      color: input.color,
+      ...gathered,
+      ...(input.expected ? { expected: input.expected } : {}),
+      ...(input.lambda ? { lambda: input.lambda } : {}),
+    },
+    { requiredSuccesses: input.settings.attempts, maxP95Ms: input.settings.maxP95Ms },
+  );
+}
+
+/** One progress line per request. */
+export function describeResponse(request: ProbeRequest, response: ProbeResponse): string {
+  const outcome = response.kind === "response" ? `HTTP ${response.status}` : response.timedOut ? "timed out" : `failed: ${response.message}`;
+  return `${requestLine(request)} → ${outcome} (${Math.round(response.durationMs)}ms)`;
+}

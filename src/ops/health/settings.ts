@@ -1,0 +1,44 @@
+import { UsageError } from "../../errors.js";
+import { COLORS, type Color } from "../../terraform/outputs.js";
+import { parseCount, parseDuration } from "./duration.js";
+import { DEFAULT_HEALTH_SETTINGS, type HealthCheckSettings } from "./run.js";
+
+/** Health-check flags as commander hands them over (strings), shared by health-check and switch-traffic. */
+export interface RawHealthFlags {
+  attempts?: string;
+  interval?: string;
+  timeout?: string;
+  maxP95?: string;
+  synthetic?: boolean;
+  /** commander's `--no-deep` sets this to false. */
+  deep?: boolean;
+}
+
+/** Pure: validated settings, every flag checked before anything touches the network. */
+export function parseHealthSettings(raw: RawHealthFlags, flagPrefix = ""): HealthCheckSettings {
+  const flag = (name: string) => `--${flagPrefix}${name}`;
+  const timeoutMs = raw.timeout !== undefined ? parseDuration(raw.timeout, flag("timeout")) : DEFAULT_HEALTH_SETTINGS.timeoutMs;
+  if (timeoutMs < 100) throw new UsageError(`${flag("timeout")} must be at least 100ms`);
+  const maxP95Ms = raw.maxP95 !== undefined ? parseMilliseconds(raw.maxP95, "--max-p95") : DEFAULT_HEALTH_SETTINGS.maxP95Ms;
+  return {
+    attempts: raw.attempts !== undefined ? parseCount(raw.attempts, flag("attempts"), 1, 100) : DEFAULT_HEALTH_SETTINGS.attempts,
+    intervalMs: raw.interval !== undefined ? parseDuration(raw.interval, flag("interval")) : DEFAULT_HEALTH_SETTINGS.intervalMs,
+    timeoutMs,
+    maxP95Ms,
+    synthetic: raw.synthetic === true,
+    deep: raw.deep !== false,
+  };
+}
+
+/** `--max-p95 800` (milliseconds) or a duration (`800ms`, `1.5s`). */
+function parseMilliseconds(raw: string, flag: string): number {
+  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
+  return parseDuration(raw, flag);
+}
+
+export function parseColor(raw: string | undefined, what: string): Color {
+  if (raw === undefined || !(COLORS as readonly string[]).includes(raw)) {
+    throw new UsageError(`${what} must be blue or green, got ${JSON.stringify(raw ?? null)}`);
+  }
+  return raw as Color;
+}

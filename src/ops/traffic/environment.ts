@@ -1,0 +1,99 @@
+import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+import { getStageTraffic, updateStage, type StageTraffic } from "../../aws/apigateway.js";
+import { createClient } from "../../aws/clients.js";
+import { describeAlarmStates, type AlarmState } from "../../aws/cloudwatch.js";
+import type { Environment, Target } from "../../aws/target.js";
+import type { CommandContext } from "../../context.js";
+import { readHistory, type HistoryRecord } from "../../state/history.js";
+import { loadEnvironmentOutputs } from "../../terraform/environment.js";
+import type { Color, EnvironmentOutputs } from "../../terraform/outputs.js";
+import type { HealthReport } from "../health/judge.js";
+import { checkColorHealth, describeResponse, type HealthCheckSettings } from "../health/run.js";
+import { openColorSubject, type ColorSubject } from "../health/targets.js";
+import type { LiveStage } from "./shift.js";
+
+/**
+ * One environment as the blue-green commands see it: its Terraform outputs, the live stage, the
+ * alarms, the history, and a health probe per color (opened once and reused, so the local runner
+ * stays warm; `close()` stops them).
+ */
+export interface TrafficEnvironment {
+  env: Environment;
+  target: Target;
+  outputs: EnvironmentOutputs;
+  lambda: LambdaClient;
+  stage: LiveStage;
+  readStage(): Promise<StageTraffic>;
+  readAlarms(): Promise<AlarmState[]>;
+  /** The environment's deploy records, oldest first. */
+  deployHistory(): HistoryRecord[];
+  subject(color: Color): Promise<ColorSubject>;
+  health(color: Color, settings: HealthCheckSettings): Promise<HealthReport>;
+  close(): Promise<void>;
+}
+
+export async function openTrafficEnvironment(ctx: CommandContext): Promise<TrafficEnvironment> {
+  const env = ctx.environment();
+  const target = await ctx.target();
+  const outputs = await loadEnvironmentOutputs(ctx);
+  const region = { region: outputs.region };
+  const apiGateway = createClient(APIGatewayClient, target, region);
+  const cloudWatch = createClient(CloudWatchClient, target, region);
+  const lambda = createClient(LambdaClient, target, region);
+  const subjects = new Map<Color, Promise<ColorSubject>>();
+  let warnedMissing = false;
+
+  const readStage = () => getStageTraffic(apiGateway, outputs.apiId, outputs.liveStageName);
+  const deployHistory = () => readHistory(ctx.stateDir, target, env, { types: ["deploy"] });
+
+  const subject = (color: Color): Promise<ColorSubject> => {
+    let opened = subjects.get(color);
+    if (!opened) {
+      opened = openColorSubject({ color, target, outputs, stateDir: ctx.stateDir, lambdaClient: lambda, history: deployHistory(), reporter: ctx.reporter, signal: ctx.signal });
+      subjects.set(color, opened);
+      // A failed open is not cached: the next call tries again.
+      opened.catch(() => subjects.delete(color));
+    }
+    return opened;
+  };
+
+  return {
+    env,
+    target,
+    outputs,
+    lambda,
+    // Stage calls carry no abort signal: the restore after SIGINT must still reach the stage.
+    stage: { read: readStage, update: (ops) => updateStage(apiGateway, outputs.apiId, outputs.liveStageName, ops) },
+    readStage,
+    async readAlarms() {
+      const { alarms, missing } = await describeAlarmStates(cloudWatch, outputs.alarmNames, ctx.signal);
+      if (missing.length > 0 && !warnedMissing) {
+        warnedMissing = true;
+        ctx.reporter.warn(`alarm(s) from the Terraform outputs not found in CloudWatch: ${missing.join(", ")}`);
+      }
+      return alarms;
+    },
+    deployHistory,
+    subject,
+    async health(color, settings) {
+      const opened = await subject(color);
+      return checkColorHealth({
+        color,
+        probe: opened.probe,
+        settings,
+        signal: ctx.signal,
+        ...(opened.expected ? { expected: opened.expected } : {}),
+        ...(opened.lambda ? { lambda: opened.lambda } : {}),
+        onResponse: (request, response) => ctx.reporter.debug(`[${color}] ${describeResponse(request, response)}`),
+      });
+    },
+    async close() {
+      const opened = await Promise.allSettled([...subjects.values()]);
+      subjects.clear();
+      await Promise.allSettled(opened.map((o) => (o.status === "fulfilled" ? o.value.probe.close() : Promise.resolve())));
+      for (const client of [apiGateway, cloudWatch, lambda]) client.destroy();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import type { StageTraffic } from "../../aws/apigateway.js";
+import type { Environment } from "../../aws/target.js";
+import type { CommandContext } from "../../context.js";
+import { AbortError, OperationError, RolledBackError } from "../../errors.js";
+import { ask, canPrompt } from "../../output/prompt.js";
+import { appendHistory } from "../../state/history.js";
+import { acquireLock } from "../../state/lock.js";
+import type { Color } from "../../terraform/outputs.js";
+import { environmentLockPath } from "../deploy/deploy.js";
+import { systemClock, type Clock, type HealthCheckSettings } from "../health/run.js";
+import { openTrafficEnvironment } from "./environment.js";
+import { confirmationAnswered, decideTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
+import { executeShift, rollbackTarget, type ShiftOutcome, type ShiftRequest } from "./shift.js";
+
+/**
+ * The shared orchestration of switch-traffic and rollback: outputs → (dry run: plan only) →
+ * production confirmation → environment lock → shift → history. The commands only parse and render.
+ */
+export interface TrafficChangeOptions extends Omit<ShiftRequest, "healthGate"> {
+  /** Settings of the health gate; its polls during the watch use one attempt of the same. */
+  gateSettings: HealthCheckSettings;
+  /** Health-check the target first (rollback --force turns it off). */
+  healthGate: boolean;
+  dryRun: boolean;
+  forceUnlock: boolean;
+  clock?: Clock;
+}
+
+export interface DryRunStep {
+  name: PlannedStep["kind"];
+  percent: number;
+  title: string;
+  patchOperations: PlannedStep["patchOperations"];
+  expect: PlannedStep["expect"];
+}
+
+export interface TrafficChangeResult {
+  env: Environment;
+  outcome: ShiftOutcome;
+  dryRun?: DryRunStep[];
+}
+
+export async function runTrafficChange(ctx: CommandContext, options: TrafficChangeOptions): Promise<TrafficChangeResult> {
+  const env = ctx.environment();
+  const environment = await openTrafficEnvironment(ctx);
+  try {
+    if (options.dryRun) return { env, ...(await dryRun(environment.readStage, options)) };
+
+    const action = describeAction(env, options, await environment.readStage());
+    const confirmation = decideTrafficConfirmation({ env, yes: ctx.globals.yes, interactive: canPrompt(), action });
+    if (confirmation.kind === "refuse") throw new OperationError("confirmation-needed", `${confirmation.reason}`, { hint: confirmation.hint });
+    if (confirmation.kind === "confirm") {
+      const answer = await ask(confirmation.prompt, ctx.signal);
+      if (!confirmationAnswered(answer, env)) throw new OperationError("declined", `${action}: not confirmed, nothing changed`);
+    }
+
+    const lock = acquireLock(environmentLockPath(ctx.stateDir, environment.target, env), options.operation === "rollback" ? `rollback ${env}` : `switch-traffic ${env} → ${options.to}`, { force: options.forceUnlock });
+    const started = Date.now();
+    try {
+      const pollSettings: HealthCheckSettings = { ...options.gateSettings, attempts: 1, intervalMs: 0, deep: false, synthetic: false };
+      const outcome = await executeShift(
+        {
+          stage: environment.stage,
+          gateHealth: (color: Color) => environment.health(color, options.gateSettings),
+          pollHealth: (color: Color) => environment.health(color, pollSettings),
+          readAlarms: () => environment.readAlarms(),
+          clock: options.clock ?? systemClock,
+          signal: ctx.signal,
+          progress: (message) => ctx.reporter.info(message),
+        },
+        options,
+      );
+      appendHistory(ctx.stateDir, environment.target, env, {
+        type: options.operation,
+        outcome: outcome.result,
+        result: outcome.result,
+        from: outcome.from,
+        to: outcome.to,
+        reason: outcome.reason,
+        ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
+        ...(options.canary ? { canary: options.canary } : {}),
+        ...(options.watchMs > 0 ? { watchMs: options.watchMs } : {}),
+        steps: outcome.steps,
+        live: outcome.liveAfter,
+        durationMs: Date.now() - started,
+      });
+      return { env, outcome };
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await environment.close();
+  }
+}
+
+async function dryRun(readStage: () => Promise<StageTraffic>, options: TrafficChangeOptions): Promise<Omit<TrafficChangeResult, "env">> {
+  const current = await readStage();
+  let to: Color;
+  if (options.operation === "rollback") {
+    const target = rollbackTarget(current);
+    if ("refuse" in target) throw new OperationError("rollback-impossible", target.refuse);
+    to = target.to;
+  } else {
+    to = options.to as Color;
+  }
+  const plan = planShift({ current, to, ...(options.canary ? { canary: options.canary } : {}) });
+  const steps: DryRunStep[] = plan.map((s) => ({ name: s.kind, percent: s.percent, title: s.title, patchOperations: s.patchOperations, expect: s.expect }));
+  return {
+    outcome: {
+      from: current.deployment ?? null,
+      to,
+      result: "unchanged",
+      exit: "success",
+      reason: plan.length === 0 ? `dry run: ${to} already serves all live traffic, nothing would change` : `dry run: nothing changed; ${plan.length} UpdateStage call(s) would run`,
+      steps: [],
+      liveAfter: current,
+    },
+    dryRun: steps,
+  };
+}
+
+/** What the confirmation asks about, with the colors as the stage reads now. */
+function describeAction(env: Environment, options: TrafficChangeOptions, current: StageTraffic): string {
+  const live = current.deployment ?? "an unknown color";
+  if (options.operation === "switch") return `switch ${env} from ${live} to ${options.to}`;
+  const target = rollbackTarget(current);
+  return "refuse" in target ? `roll back ${env}` : current.canary ? `roll back ${env}: remove the canary, all traffic on ${target.to}` : `roll back ${env} from ${live} to ${target.to}`;
+}
+
+/** Turns an outcome into the command's exit: nothing for success, else the typed error. */
+export function throwForOutcome(outcome: ShiftOutcome, what: string): void {
+  switch (outcome.exit) {
+    case "success":
+      return;
+    case "rolled-back":
+      throw new RolledBackError(`${what} rolled back: ${outcome.reason}`);
+    case "interrupted":
+      throw new AbortError(`${what} interrupted: ${outcome.reason}`);
+    case "failed":
+      throw new OperationError(outcome.result === "refused" ? "refused" : "switch-failed", `${what} ${outcome.result === "refused" ? "refused" : "failed"}: ${outcome.reason}`);
+  }
+}

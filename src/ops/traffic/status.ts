@@ -1,0 +1,131 @@
+import type { StageTraffic } from "../../aws/apigateway.js";
+import type { AlarmState } from "../../aws/cloudwatch.js";
+import { getAlias, getFunctionVersionConfiguration } from "../../aws/lambda.js";
+import type { Environment } from "../../aws/target.js";
+import type { CommandContext } from "../../context.js";
+import { errorMessage } from "../../errors.js";
+import { readHistory, type HistoryRecord } from "../../state/history.js";
+import { readLockHolder, type LockHolder } from "../../state/lock.js";
+import { COLORS, type Color } from "../../terraform/outputs.js";
+import { environmentLockPath } from "../deploy/deploy.js";
+import { expectationFromHistory } from "../health/judge.js";
+import { openTrafficEnvironment } from "./environment.js";
+import { isColor } from "./planner.js";
+
+/** What `noveli status` shows about one environment. */
+export interface EnvironmentStatus {
+  env: Environment;
+  live: { color: Color | null; deployment: string | null; canary: { percentTraffic: number; color: string | null } | null };
+  colors: Record<Color, ColorStatus>;
+  alarms: AlarmState[];
+  /** An operation holding the environment lock right now. */
+  operationInProgress: LockHolder | null;
+  history: { deploys: HistoryEntry[]; switches: HistoryEntry[] };
+}
+
+export interface ColorStatus {
+  live: boolean;
+  /** Share of live traffic this color receives. */
+  trafficPercent: number;
+  alias: string;
+  lambdaVersion: string | null;
+  codeSha256: string | null;
+  /** APP_VERSION of the alias's version. */
+  version: string | null;
+  /** When noveli deployed what this color runs, if recorded here. */
+  deployedAt: string | null;
+  /**
+   * Whether the alias runs what noveli's newest deploy of this color recorded (same code and Lambda
+   * version); null when nothing is recorded on this machine. False means drift: someone moved it.
+   */
+  matchesDeployRecord: boolean | null;
+  error?: string;
+}
+
+/** A history record reduced to what a status line needs. */
+export interface HistoryEntry {
+  type: HistoryRecord["type"];
+  at: string;
+  user: string;
+  outcome: string;
+  color?: string;
+  from?: string | null;
+  to?: string | null;
+  version?: string;
+  reason?: string;
+}
+
+const HISTORY_LINES = 5;
+
+/** Pure: each color's share of live traffic from the stage. */
+export function trafficShares(stage: StageTraffic): Record<Color, number> {
+  const shares: Record<Color, number> = { blue: 0, green: 0 };
+  const canary = stage.canary && stage.canary.percentTraffic > 0 && isColor(stage.canary.deployment) ? stage.canary : undefined;
+  if (isColor(stage.deployment)) shares[stage.deployment] += 100 - (canary?.percentTraffic ?? 0);
+  if (canary) shares[canary.deployment as Color] += canary.percentTraffic;
+  return shares;
+}
+
+/** Pure: the newest records of some types, newest first, in short form. */
+export function recentEntries(records: HistoryRecord[], types: HistoryRecord["type"][], limit = HISTORY_LINES): HistoryEntry[] {
+  return records
+    .filter((r) => types.includes(r.type))
+    .slice(-limit)
+    .reverse()
+    .map((r) => ({
+      type: r.type,
+      at: r.at,
+      user: r.user,
+      outcome: r.outcome,
+      ...(typeof r.color === "string" ? { color: r.color } : {}),
+      ...(r.from !== undefined ? { from: r.from as string | null } : {}),
+      ...(r.to !== undefined ? { to: r.to as string | null } : {}),
+      ...(typeof r.version === "string" ? { version: r.version } : {}),
+      ...(typeof r.reason === "string" ? { reason: r.reason } : typeof r.error === "string" ? { reason: r.error } : {}),
+    }));
+}
+
+export async function readEnvironmentStatus(ctx: CommandContext): Promise<EnvironmentStatus> {
+  const environment = await openTrafficEnvironment(ctx);
+  try {
+    const { outputs, env, target } = environment;
+    const [stage, alarms] = await Promise.all([environment.readStage(), environment.readAlarms()]);
+    const history = readHistory(ctx.stateDir, target, env);
+    const shares = trafficShares(stage);
+    const colors = {} as Record<Color, ColorStatus>;
+    await Promise.all(
+      COLORS.map(async (color) => {
+        const base = { live: stage.deployment === color, trafficPercent: shares[color], alias: outputs.aliasNames[color] };
+        const recorded = expectationFromHistory(history, color);
+        try {
+          const alias = await getAlias(environment.lambda, outputs.functionName, outputs.aliasNames[color], ctx.signal);
+          const config = await getFunctionVersionConfiguration(environment.lambda, outputs.functionName, alias.functionVersion, ctx.signal);
+          const matches = recorded
+            ? recorded.codeSha256 === config.codeSha256 && (recorded.lambdaVersion === null || recorded.lambdaVersion === alias.functionVersion)
+            : null;
+          colors[color] = {
+            ...base,
+            lambdaVersion: alias.functionVersion,
+            codeSha256: config.codeSha256,
+            version: config.environment.APP_VERSION ?? null,
+            deployedAt: matches ? (recorded?.recordedAt ?? null) : null,
+            matchesDeployRecord: matches,
+          };
+        } catch (error) {
+          colors[color] = { ...base, lambdaVersion: null, codeSha256: null, version: null, deployedAt: null, matchesDeployRecord: null, error: errorMessage(error) };
+        }
+      }),
+    );
+    const canary = stage.canary ? { percentTraffic: stage.canary.percentTraffic, color: stage.canary.deployment ?? null } : null;
+    return {
+      env,
+      live: { color: isColor(stage.deployment) ? stage.deployment : null, deployment: stage.deployment ?? null, canary },
+      colors,
+      alarms,
+      operationInProgress: readLockHolder(environmentLockPath(ctx.stateDir, target, env)) ?? null,
+      history: { deploys: recentEntries(history, ["deploy"]), switches: recentEntries(history, ["switch", "rollback"]) },
+    };
+  } finally {
+    await environment.close();
+  }
+}
