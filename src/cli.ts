@@ -187,7 +187,14 @@ export function buildProgram(): Command {
     .action(async (prompt: string | undefined, options: { provider?: string; model?: string; maxTokens?: string; temperature?: string; genre?: string; interactive?: boolean }, cmd: Command) =>
       run(cmd, async (ctx) => (await import("./commands/generate.js")).generate({ ...options, ...(prompt !== undefined ? { prompt } : {}) }, ctx)),
     );
-  pending(program, "validate", "check the Terraform against the platform's well-architected rules", 5);
+  program
+    .command("validate")
+    .description("check the Terraform against the platform's well-architected rules (NOV001...); exit 1 on any error finding")
+    .option("--dir <path>", "Terraform root with modules/ and environments/ (default: noveli's own terraform/)")
+    .addOption(new Option("--format <format>", "output: text, json (as --json) or sarif (SARIF 2.1.0)").choices(["text", "json", "sarif"]))
+    .action(async (options: { dir?: string; format?: string }, cmd: Command) =>
+      run(cmd, async (ctx) => (await import("./commands/validate.js")).validate(options, ctx)),
+    );
   program
     .command("rehearse")
     .description("run the whole release runbook end to end: deploy, health-check, switch, health-check live, DR drill, cost report")

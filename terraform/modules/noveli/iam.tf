@@ -66,8 +66,8 @@ data "aws_iam_policy_document" "story_generator" {
   }
 
   statement {
-    sid       = "InvokeBedrockModels"
-    actions   = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
+    sid     = "InvokeBedrockModels"
+    actions = ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]
     resources = flatten([for pattern in var.bedrock_model_patterns : [
       # Cross-region inference routes a request to the model in another region of the geography.
       "arn:${local.partition}:bedrock:*::foundation-model/${pattern}",

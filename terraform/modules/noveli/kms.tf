@@ -25,21 +25,16 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
-  # CloudWatch alarms, Budgets and Cost Anomaly Detection publish to the encrypted alerts topic.
+  # CloudWatch alarms, Budgets and Cost Anomaly Detection publish to the encrypted alerts topic
+  # (the form AWS documents for each; the topic policy limits them to this account).
   statement {
     sid       = "AlertPublishersUseKeyForTopic"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
     resources = ["*"]
 
     principals {
       type        = "Service"
       identifiers = ["cloudwatch.amazonaws.com", "budgets.amazonaws.com", "costalerts.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
     }
   }
 

@@ -47,7 +47,9 @@ resource "aws_lambda_function" "story_generator" {
   publish          = true
   memory_size      = var.lambda_memory_size
   timeout          = var.lambda_timeout_seconds
-  kms_key_arn      = aws_kms_key.main.arn
+  # moto neither stores the environment key nor the DLQ of a function, so on emulator targets
+  # both would show as a change on every plan (and publish a new version every deploy).
+  kms_key_arn = var.emulator ? null : aws_kms_key.main.arn
 
   reserved_concurrent_executions = var.lambda_reserved_concurrency
 
@@ -67,8 +69,11 @@ resource "aws_lambda_function" "story_generator" {
     mode = "Active"
   }
 
-  dead_letter_config {
-    target_arn = aws_sqs_queue.story_generator_dlq.arn
+  dynamic "dead_letter_config" {
+    for_each = var.emulator ? [] : [aws_sqs_queue.story_generator_dlq.arn]
+    content {
+      target_arn = dead_letter_config.value
+    }
   }
 
   dynamic "vpc_config" {

@@ -13,7 +13,7 @@ locals {
   # terraform/README.md and turned off here, in one place.
   provisioned_concurrency_enabled = var.provisioned_concurrency != null && !var.emulator
   cost_anomaly_monitor_enabled    = var.enable_cost_anomaly_monitor && !var.emulator
-  budget_enabled                  = var.monthly_budget_usd != null
+  budget_enabled                  = var.monthly_budget_usd != null && !var.emulator
   backup_table_enabled            = var.backup_region != null
   failover_enabled                = var.failover != null && !var.emulator
 
@@ -21,8 +21,10 @@ locals {
   secret_recovery_window_days = var.emulator ? 0 : var.secret_recovery_window_days
 
   emulator_disabled_features = var.emulator ? compact([
+    "Lambda dead-letter queue setting and environment encryption key (the queue and key exist)",
     var.provisioned_concurrency != null ? "provisioned concurrency and its auto scaling" : "",
     var.enable_cost_anomaly_monitor ? "cost anomaly monitor" : "",
     var.failover != null ? "Route 53 failover" : "",
+    var.monthly_budget_usd != null ? "monthly budget" : "",
   ]) : []
 }

@@ -1,0 +1,68 @@
+locals {
+  environment = "staging"
+  tags = {
+    Project     = "noveli"
+    Environment = local.environment
+    CostCenter  = "noveli-${local.environment}"
+    ManagedBy   = "terraform"
+  }
+}
+
+# Emulator targets: AWS_ENDPOINT_URL in the environment points every service at the emulator.
+provider "aws" {
+  region                      = var.region
+  skip_credentials_validation = var.emulator
+  skip_metadata_api_check     = var.emulator
+  skip_region_validation      = var.emulator
+  s3_use_path_style           = var.emulator
+  # An emulator answers 500 for what it does not implement: fail fast instead of retrying.
+  max_retries = var.emulator ? 2 : null
+
+  default_tags {
+    tags = local.tags
+  }
+}
+
+provider "aws" {
+  alias                       = "backup"
+  region                      = var.region
+  skip_credentials_validation = var.emulator
+  skip_metadata_api_check     = var.emulator
+  skip_region_validation      = var.emulator
+  s3_use_path_style           = var.emulator
+  # An emulator answers 500 for what it does not implement: fail fast instead of retrying.
+  max_retries = var.emulator ? 2 : null
+
+  default_tags {
+    tags = local.tags
+  }
+}
+
+module "noveli" {
+  source = "../../modules/noveli"
+
+  providers = {
+    aws        = aws
+    aws.backup = aws.backup # no backup table in staging
+  }
+
+  environment         = local.environment
+  emulator            = var.emulator
+  lambda_package_path = var.lambda_package_path
+  target_color        = var.target_color
+  alias_versions      = var.alias_versions
+  app_version         = var.app_version
+  alert_emails        = var.alert_emails
+
+  # Staging: production-like.
+  lambda_memory_size          = 1024
+  lambda_reserved_concurrency = 100
+  api_throttle_rate_limit     = 500
+  api_throttle_burst_limit    = 1000
+  enable_waf                  = true
+  enable_vpc                  = true
+  nat_gateway_per_az          = false
+  log_retention_days          = 30
+  secret_recovery_window_days = 7
+  monthly_budget_usd          = 200
+}
