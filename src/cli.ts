@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { ENVIRONMENTS } from "./aws/target.js";
 import type { CommandContext } from "./context.js";
-import { AbortError, ExitCode, NotImplementedError, errorMessage, isNoveliError } from "./errors.js";
+import { AbortError, ExitCode, errorMessage, isNoveliError } from "./errors.js";
 import { parseGlobalOptions, type RawGlobalOptions } from "./options.js";
 import { packageVersion } from "./state/paths.js";
 
@@ -51,21 +51,6 @@ function internalError(error: unknown): Error {
   const wrapped = new Error(`unexpected error: ${errorMessage(error)} (run with --verbose for details)`);
   if (error instanceof Error) wrapped.stack = error.stack;
   return wrapped;
-}
-
-/** A command registered before its issue landed: says so and exits 2, never pretends to work. */
-function pending(program: Command, name: string, description: string, issue: number, args = ""): Command {
-  return program
-    .command(`${name}${args ? ` ${args}` : ""}`)
-    .description(`${description} (not available yet: issue #${issue})`)
-    .allowUnknownOption(true)
-    .allowExcessArguments(true)
-    .action(async (...params: unknown[]) => {
-      const cmd = params[params.length - 1] as Command;
-      await run(cmd, async () => {
-        throw new NotImplementedError(name, issue);
-      });
-    });
 }
 
 export function buildProgram(): Command {

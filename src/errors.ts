@@ -54,13 +54,6 @@ export class ConfigError extends NoveliError {
   }
 }
 
-/** A command whose issue has not landed yet. Exit 2: it must not pretend to work. */
-export class NotImplementedError extends NoveliError {
-  constructor(command: string, issue: number) {
-    super("not-implemented", `noveli ${command} is not available yet (tracked in issue #${issue})`, ExitCode.Usage);
-  }
-}
-
 /** The operation ran and failed. Exit 1. */
 export class OperationError extends NoveliError {
   constructor(code: string, message: string, options?: NoveliErrorOptions) {

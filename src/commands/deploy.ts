@@ -36,9 +36,7 @@ export async function deploy(options: DeployCommandOptions, ctx: CommandContext)
     forceUnlock: options.forceUnlock === true,
     ...(options.release !== undefined ? { release: options.release } : {}),
   });
-  const outputs = result.outputs
-    ? { apiId: result.outputs.apiId, functionName: result.outputs.functionName, tableName: result.outputs.tableName, liveStageName: result.outputs.liveStageName, stageInvokeUrls: result.outputs.stageInvokeUrls, aliasVersions: result.outputs.aliasVersions }
-    : null;
+  const outputs = result.outputs;
   ctx.reporter.result(
     {
       command: "deploy",

@@ -36,6 +36,9 @@ export interface EnvironmentOutputs {
   backupRegion: string | null;
   budgetName: string | null;
   monthlyBudgetUsd: number | null;
+  /** The EventBridge rule and target that deliver story events to the live color, when present. */
+  eventRuleName: string | null;
+  eventTargetId: string | null;
 }
 
 type RawOutputs = Record<string, { value: unknown } | undefined>;
@@ -85,5 +88,7 @@ export function parseOutputs(raw: RawOutputs): EnvironmentOutputs {
     backupRegion: optionalString("backup_region"),
     budgetName: optionalString("budget_name"),
     monthlyBudgetUsd: optionalNumber("monthly_budget_usd"),
+    eventRuleName: optionalString("event_rule_name"),
+    eventTargetId: optionalString("event_target_id"),
   };
 }

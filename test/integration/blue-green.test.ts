@@ -38,6 +38,7 @@ const json = <T = Record<string, unknown>>(stdout: string): T => JSON.parse(stdo
 const aws = () => ({ endpoint: moto.url, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
 
 interface Outputs {
+  eventRuleName: string;
   apiId: string;
   liveStageName: string;
   functionName: string;
@@ -91,6 +92,13 @@ async function waitForLive(color: string, timeoutMs = 60_000): Promise<void> {
     if (Date.now() > deadline) throw new Error(`live never became ${color}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** The alias the story-events rule delivers to (the qualifier of its target's ARN). */
+async function eventsColor(): Promise<string | undefined> {
+  const { EventBridgeClient, ListTargetsByRuleCommand } = await import("@aws-sdk/client-eventbridge");
+  const targets = await new EventBridgeClient(aws()).send(new ListTargetsByRuleCommand({ Rule: outputs.eventRuleName }));
+  return targets.Targets?.[0]?.Arn?.split(":").at(-1);
 }
 
 function historyRecords(): Record<string, unknown>[] {
@@ -200,6 +208,8 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
       ["switch", "ok"],
     ]);
     expect(await liveStage()).toEqual({ deployment: "green", canary: false });
+    // Story events follow live traffic.
+    expect(await eventsColor()).toBe("green");
   });
 
   it("switching to the color already live is a no-op with exit 0", async () => {
@@ -233,6 +243,7 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
     expect(doc).toMatchObject({ from: "green", to: "blue", result: "switched" });
     expect(doc.steps.find((s) => s.name === "health-gate")).toMatchObject({ status: "ok" });
     expect(await liveStage()).toEqual({ deployment: "blue", canary: false });
+    expect(await eventsColor()).toBe("blue");
   });
 
   it("rollback --dry-run shows where it would go and changes nothing", async () => {

@@ -62,12 +62,6 @@ describe("noveli CLI foundation", () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ schemaVersion: 1, error: { code: "usage" } });
   });
 
-  it("an unreleased command says so and exits 2 (it does not pretend to work)", async () => {
-    const result = await runCli(["rehearse", "--local"], { env: env() });
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/not available yet \(tracked in issue #10\)/);
-  });
-
   it("a missing moto is a configuration error with the install hint", async () => {
     const result = await runCli(["local", "up"], { env: { ...env(), NOVELI_MOTO_SERVER: "/nonexistent/moto_server" } });
     expect(result.exitCode).toBe(2);

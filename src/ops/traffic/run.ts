@@ -1,14 +1,15 @@
 import type { StageTraffic } from "../../aws/apigateway.js";
 import type { Environment } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
-import { AbortError, OperationError, RolledBackError } from "../../errors.js";
+import { createClient } from "../../aws/clients.js";
+import { AbortError, OperationError, RolledBackError, errorMessage } from "../../errors.js";
 import { ask, canPrompt } from "../../output/prompt.js";
 import { appendHistory } from "../../state/history.js";
 import { acquireLock } from "../../state/lock.js";
 import type { Color } from "../../terraform/outputs.js";
 import { environmentLockPath } from "../deploy/deploy.js";
 import { systemClock, type Clock, type HealthCheckSettings } from "../health/run.js";
-import { openTrafficEnvironment } from "./environment.js";
+import { openTrafficEnvironment, type TrafficEnvironment } from "./environment.js";
 import { confirmationAnswered, decideTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
 import { executeShift, rollbackTarget, type ShiftOutcome, type ShiftRequest } from "./shift.js";
 
@@ -70,8 +71,10 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
         },
         options,
       );
+      const events = await retargetEvents(ctx, environment, outcome);
       appendHistory(ctx.stateDir, environment.target, env, {
         type: options.operation,
+        ...(events ? { events } : {}),
         outcome: outcome.result,
         result: outcome.result,
         from: outcome.from,
@@ -90,6 +93,30 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
     }
   } finally {
     await environment.close();
+  }
+}
+
+/**
+ * Story events (EventBridge) must reach the color that serves live traffic, like API requests do.
+ * Terraform points them at the live color as each deploy sees it; after a switch or rollback the
+ * rule's target follows the stage here. A failure is reported, never hidden: traffic already moved.
+ */
+async function retargetEvents(ctx: CommandContext, environment: TrafficEnvironment, outcome: ShiftOutcome): Promise<string | undefined> {
+  const live = outcome.liveAfter;
+  const { eventRuleName, eventTargetId, aliasNames } = environment.outputs;
+  if (!live || !eventRuleName || !eventTargetId || live.canary || (live.deployment !== "blue" && live.deployment !== "green")) return undefined;
+  const { EventBridgeClient, retargetRuleToAlias } = await import("../../aws/eventbridge.js");
+  const client = createClient(EventBridgeClient, environment.target, { region: environment.outputs.region });
+  try {
+    const color = live.deployment;
+    const changed = await retargetRuleToAlias(client, eventRuleName, eventTargetId, aliasNames[color]);
+    if (changed) ctx.reporter.info(`story events now reach ${color} (EventBridge rule ${eventRuleName})`);
+    return color;
+  } catch (error) {
+    ctx.reporter.warn(`live traffic is on ${live.deployment}, but story events could not be repointed: ${errorMessage(error)}`);
+    return `failed: ${errorMessage(error)}`;
+  } finally {
+    client.destroy();
   }
 }
 

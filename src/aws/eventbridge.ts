@@ -1,0 +1,29 @@
+import { EventBridgeClient, ListTargetsByRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+
+export { EventBridgeClient };
+
+/** Pure: a Lambda ARN with its qualifier (alias) replaced. */
+export function withQualifier(functionArn: string, qualifier: string): string {
+  const parts = functionArn.split(":");
+  // arn:aws:lambda:region:account:function:name[:qualifier]
+  if (parts.length < 7 || parts[2] !== "lambda" || parts[5] !== "function") throw new Error(`not a Lambda function ARN: ${functionArn}`);
+  return [...parts.slice(0, 7), qualifier].join(":");
+}
+
+/**
+ * Points an EventBridge rule's target at another alias of the same function, keeping every other
+ * setting of the target (retry policy, dead-letter queue, input transformation).
+ * Returns the alias it pointed at before, or undefined when it already pointed at `alias`.
+ */
+export async function retargetRuleToAlias(client: EventBridgeClient, ruleName: string, targetId: string, alias: string): Promise<{ before: string; after: string } | undefined> {
+  const listed = await client.send(new ListTargetsByRuleCommand({ Rule: ruleName }));
+  const target = listed.Targets?.find((t) => t.Id === targetId);
+  if (!target?.Arn) throw new Error(`EventBridge rule ${ruleName} has no target ${targetId}`);
+  const next = withQualifier(target.Arn, alias);
+  if (next === target.Arn) return undefined;
+  const result = await client.send(new PutTargetsCommand({ Rule: ruleName, Targets: [{ ...target, Arn: next }] }));
+  if ((result.FailedEntryCount ?? 0) > 0) {
+    throw new Error(`PutTargets on ${ruleName} failed: ${result.FailedEntries?.map((e) => e.ErrorMessage).join("; ")}`);
+  }
+  return { before: target.Arn, after: next };
+}
