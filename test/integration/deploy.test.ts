@@ -57,7 +57,7 @@ interface DeployDoc {
   outputs: { apiId: string; liveStageName: string; tableName: string; aliasVersions: Record<string, string> } | null;
 }
 
-describe("noveli deploy (dev, real terraform against moto)", () => {
+describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 }, () => {
   let first: DeployDoc;
 
   it("--dry-run prints the commands and runs none", async () => {

@@ -28,7 +28,7 @@ interface RehearsalDoc {
   notRun: string[];
 }
 
-describe("noveli rehearse --local", () => {
+describe("noveli rehearse --local", { timeout: 900_000 }, () => {
   let emulatorUrl: string;
 
   it("runs the whole runbook from nothing and leaves the emulator running", async () => {
