@@ -1,0 +1,82 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import path from "node:path";
+
+/**
+ * `<stateDir>/drills/<env>.json`: the drills of an environment that may have left something
+ * behind. An entry is written before the restore call (with the scratch table's name, computed
+ * once) and before any sentinel is written, and removed once cleanup has deleted both. A process
+ * killed mid-drill therefore leaves an entry that `noveli dr-drill gc` acts on.
+ */
+
+/** A key of a sentinel item, as DynamoDB AttributeValues (S or N only). */
+export type RecordedKey = Record<string, { S: string } | { N: string }>;
+
+export interface DrillRecordEntry {
+  drillId: string;
+  scratchTable: string;
+  sourceTable: string;
+  sourceTableArn: string;
+  region: string;
+  /** Which AWS target the drill ran against (`targetKey`); gc only acts on its own target's entries. */
+  target: string;
+  pid: number;
+  host: string;
+  startedAt: string;
+  /** recorded: nothing created yet · restore-requested: the scratch table may exist · kept: --keep left it on purpose. */
+  state: "recorded" | "restore-requested" | "kept";
+  /** Sentinel items written (or about to be written) into the source table. */
+  sentinelKeys: RecordedKey[];
+}
+
+interface DrillRecordFile {
+  env: string;
+  drills: DrillRecordEntry[];
+}
+
+export function drillsDir(stateDir: string): string {
+  return path.join(stateDir, "drills");
+}
+
+export function drillRecordPath(stateDir: string, env: string): string {
+  return path.join(drillsDir(stateDir), `${env}.json`);
+}
+
+/** The lock that keeps one drill (or gc) per environment at a time on this machine. */
+export function drillLockPath(stateDir: string, env: string): string {
+  return path.join(drillsDir(stateDir), `${env}.lock`);
+}
+
+export function readDrillRecords(stateDir: string, env: string): DrillRecordEntry[] {
+  try {
+    const file = JSON.parse(readFileSync(drillRecordPath(stateDir, env), "utf8")) as DrillRecordFile;
+    return Array.isArray(file.drills) ? file.drills : [];
+  } catch {
+    return [];
+  }
+}
+
+function writeRecords(stateDir: string, env: string, drills: DrillRecordEntry[]): void {
+  const file = drillRecordPath(stateDir, env);
+  mkdirSync(path.dirname(file), { recursive: true });
+  // Write beside and rename: a reader never sees half a record.
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify({ env, drills } satisfies DrillRecordFile, null, 2)}\n`);
+  renameSync(temporary, file);
+}
+
+/** Adds or replaces the entry of one drill. */
+export function saveDrillEntry(stateDir: string, env: string, entry: DrillRecordEntry): void {
+  const others = readDrillRecords(stateDir, env).filter((d) => d.drillId !== entry.drillId);
+  writeRecords(stateDir, env, [...others, entry]);
+}
+
+export function removeDrillEntry(stateDir: string, env: string, drillId: string): void {
+  const drills = readDrillRecords(stateDir, env);
+  const remaining = drills.filter((d) => d.drillId !== drillId);
+  if (remaining.length !== drills.length) writeRecords(stateDir, env, remaining);
+}
+
+export function newDrillEntry(fields: Omit<DrillRecordEntry, "pid" | "host" | "state" | "sentinelKeys">): DrillRecordEntry {
+  return { ...fields, pid: process.pid, host: hostname(), state: "recorded", sentinelKeys: [] };
+}

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { judge, renderHuman, renderMarkdown, type DrillReport } from "../../src/ops/drill/report.js";
+import { styleFor } from "../../src/output/style.js";
+
+type Partial = Omit<DrillReport, "passed" | "problems">;
+
+function passingReport(): Partial {
+  return {
+    env: "dev",
+    method: "pitr",
+    target: "local emulator http://127.0.0.1:5000 (us-east-1)",
+    sourceTable: "noveli-dev-story-sessions",
+    scratchTable: "noveli-drill-noveli-dev-story-sessions-20261125T140509Z-0a1b2c3d",
+    drillId: "20261125T140509Z-0a1b2c3d",
+    backupArn: null,
+    restorePoint: "2026-11-25T14:05:10.000Z",
+    restorePointBasis: "RestoreSummary.RestoreDateTime of the restored table",
+    rtoSeconds: 12.5,
+    rpoSeconds: 300,
+    phases: [
+      { name: "restore", seconds: 0.5, inRto: true, status: "done" },
+      { name: "wait", seconds: 2, inRto: true, status: "done" },
+      { name: "verify", seconds: 10, inRto: true, status: "done" },
+      { name: "pitr-catch-up", seconds: 0, inRto: false, status: "skipped", reason: "emulator | no wait" },
+    ],
+    items: {
+      source: 3000,
+      restored: 3000,
+      matched: 3000,
+      missing: 0,
+      extra: 0,
+      changed: 0,
+      examples: { missing: [], extra: [], changed: [] },
+      excluded: { source: { afterRestorePoint: 5, expiring: 2, sentinels: 2 }, restored: { afterRestorePoint: 0, expiring: 2, sentinels: 1 } },
+      reads: { passes: 1, source: 3009, restored: 3003 },
+      segments: 4,
+      buckets: 4096,
+      itemsPerSecond: 600,
+    },
+    comparisonRule: ["Every item of both tables is read once per table."],
+    sentinels: [
+      { role: "before", key: "noveli-drill-sentinel#d#before", writtenAt: "2026-11-25T14:05:09.500Z", expected: "present", found: "present", ok: true },
+      { role: "after", key: "noveli-drill-sentinel#d#after", writtenAt: "2026-11-25T14:05:11.000Z", expected: "absent", found: "absent", ok: true },
+    ],
+    settings: [
+      { setting: "billing mode", kind: "compared", source: "PAY_PER_REQUEST", restored: "PAY_PER_REQUEST", status: "same" },
+      { setting: "TTL", kind: "reapply", source: "enabled on expires_at", restored: "disabled", status: "reapply", action: "enable TTL on expires_at" },
+    ],
+    crossRegion: null,
+    pitr: { enabled: true, earliestRestorable: null, latestRestorable: null },
+    backups: { available: 0, newest: null },
+    cleanup: { scratchTable: "deleted", sentinelsDeleted: 2, sentinelsLeft: 0, recordCleared: true, errors: [] },
+    cleanedUp: true,
+    interrupted: false,
+    notes: [],
+    startedAt: "2026-11-25T14:05:09.000Z",
+    finishedAt: "2026-11-25T14:05:30.000Z",
+  };
+}
+
+describe("judge", () => {
+  it("passes a drill where everything matched and cleanup finished", () => {
+    expect(judge(passingReport(), null)).toEqual({ passed: true, problems: [] });
+  });
+
+  it("names every reason a drill fails", () => {
+    const base = passingReport();
+    const report: Partial = {
+      ...base,
+      items: { ...(base.items as NonNullable<Partial["items"]>), matched: 2998, missing: 1, changed: 1, extra: 3 },
+      sentinels: [{ ...(base.sentinels[0] as DrillReport["sentinels"][number]), found: "absent", ok: false }],
+      settings: [{ setting: "encryption", kind: "compared", source: "KMS k", restored: "AWS owned key", status: "differs" }],
+      crossRegion: { table: "b", region: "us-west-2", status: null, answered: false, pitr: null, latencyMs: null, error: "does not exist", ok: false },
+      cleanedUp: false,
+    };
+    const verdict = judge(report, null);
+    expect(verdict.passed).toBe(false);
+    expect(verdict.problems).toEqual([
+      "1 item(s) missing from the restore",
+      "3 extra item(s) in the restore",
+      "1 item(s) changed in the restore",
+      'the "before" sentinel is absent in the restore, expected present',
+      "encryption differs: source KMS k, restored AWS owned key",
+      "cross-region backup table b (us-west-2) does not exist",
+      "cleanup did not finish: run noveli dr-drill gc",
+    ]);
+  });
+
+  it("fails an interrupted drill, an error, and a drill that verified nothing", () => {
+    expect(judge({ ...passingReport(), interrupted: true, items: null }, null).problems).toEqual(["the drill was interrupted"]);
+    expect(judge({ ...passingReport(), items: null }, "restore failed: boom").problems).toEqual(["restore failed: boom"]);
+    expect(judge({ ...passingReport(), items: null }, null).problems).toEqual(["the restored data was not verified"]);
+  });
+});
+
+describe("renderMarkdown", () => {
+  it("renders every section with the figures", () => {
+    const report = { ...passingReport(), ...judge(passingReport(), null) };
+    const md = renderMarkdown(report);
+    expect(md.startsWith("# DR drill: dev (pitr): PASSED\n")).toBe(true);
+    expect(md).toContain("| RPO | 300 s |".replace("300 s", "5.0 min"));
+    expect(md).toContain("| RTO | 12.5 s |");
+    expect(md).toContain("| 3000 | 3000 | 3000 | 0 | 0 | 0 |");
+    expect(md).toContain("## RPO sentinels");
+    expect(md).toContain("| before (`noveli-drill-sentinel#d#before`) | 2026-11-25T14:05:09.500Z | present | present |");
+    expect(md).toContain("| TTL | enabled on expires_at | disabled | reapply | enable TTL on expires_at |");
+    expect(md).toContain("skipped: emulator \\| no wait"); // table cells escape pipes
+    expect(md).toContain("The environment has none.");
+    expect(md).not.toContain("## Problems");
+  });
+
+  it("lists problems and example keys of a failed drill", () => {
+    const base = passingReport();
+    const failing: Partial = {
+      ...base,
+      items: { ...(base.items as NonNullable<Partial["items"]>), matched: 2999, changed: 1, examples: { missing: [], extra: [], changed: ['{"session_id":"s1","timestamp":"1"}'] } },
+    };
+    const md = renderMarkdown({ ...failing, ...judge(failing, null) });
+    expect(md).toContain("FAILED");
+    expect(md).toContain("## Problems\n\n- 1 item(s) changed in the restore");
+    expect(md).toContain('Example changed keys: `{"session_id":"s1","timestamp":"1"}`');
+  });
+});
+
+describe("renderHuman", () => {
+  it("summarises in a few lines", () => {
+    const lines: string[] = [];
+    renderHuman({ ...passingReport(), ...judge(passingReport(), null) }, lines, styleFor(false));
+    expect(lines[0]).toContain("✓ DR drill passed: dev, pitr");
+    expect(lines.join("\n")).toContain("items: 3000 source, 3000 restored, 3000 matched, 0 missing, 0 extra, 0 changed");
+    expect(lines.join("\n")).toContain("a real recovery must apply again: TTL");
+  });
+});
