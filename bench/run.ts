@@ -20,7 +20,7 @@ const files = readdirSync(here)
 
 function version(command: string, args: string[]): string {
   try {
-    return execFileSync(command, args, { encoding: "utf8", env: { ...process.env, CHECKPOINT_DISABLE: "1" } }).split("\n")[0]?.trim() ?? "unknown";
+    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, CHECKPOINT_DISABLE: "1" } }).split("\n")[0]?.trim() ?? "unknown";
   } catch {
     return "not installed";
   }
