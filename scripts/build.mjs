@@ -27,6 +27,7 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   logLevel: "warning",
   legalComments: "none",
+  define: { __NOVELI_VERSION__: JSON.stringify(pkg.version) },
   minify: true,
 });
 

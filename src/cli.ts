@@ -1,9 +1,14 @@
 import { Command, CommanderError, Option } from "commander";
-import { ENVIRONMENTS } from "./aws/target.js";
-import type { CommandContext } from "./context.js";
-import { AbortError, ExitCode, errorMessage, isNoveliError } from "./errors.js";
-import { parseGlobalOptions, type RawGlobalOptions } from "./options.js";
-import { packageVersion } from "./state/paths.js";
+import type { Invoke } from "./runner.js";
+
+// This module imports nothing of noveli's own at load time: whatever it shared with the commands
+// would become an extra chunk that every start, `--help` included, has to load. Hence the
+// environments and exit codes below are literals (tests check them against src/aws/target.ts and
+// src/errors.ts), and the version is inlined by the build.
+declare const __NOVELI_VERSION__: string;
+const ENVIRONMENTS = ["dev", "staging", "production"];
+const EXIT_SUCCESS = 0;
+const EXIT_USAGE = 2;
 
 /**
  * The commander program: global options, one lazily loaded module per command, and the single
@@ -11,52 +16,13 @@ import { packageVersion } from "./state/paths.js";
  * or LLM SDK; each action imports its own command module when it runs.
  */
 
-type Invoke = (ctx: CommandContext) => Promise<void>;
-
-async function run(cmd: Command, invoke: Invoke): Promise<void> {
-  const raw = cmd.optsWithGlobals() as RawGlobalOptions;
-  const { StreamReporter } = await import("./output/reporter.js");
-  const reporter = new StreamReporter({ json: raw.json === true, verbose: raw.verbose === true });
-  const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals += 1;
-    if (signals > 1) {
-      reporter.warn(`second ${signal}: exiting without waiting for cleanup`);
-      process.exit(ExitCode.Interrupted);
-    }
-    reporter.warn(`${signal} received: stopping and cleaning up (press Ctrl-C again to exit at once)`);
-    controller.abort(new AbortError(`interrupted by ${signal}`));
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  try {
-    const globals = parseGlobalOptions(raw);
-    const { createContext } = await import("./context.js");
-    await invoke(createContext(globals, reporter, controller.signal));
-    if (controller.signal.aborted) throw controller.signal.reason;
-  } catch (error) {
-    const failure = controller.signal.aborted && !(isNoveliError(error) && error.exitCode === ExitCode.Interrupted)
-      ? new AbortError(`interrupted (${errorMessage(error)})`)
-      : error;
-    reporter.failure(isNoveliError(failure) ? failure : internalError(failure));
-    process.exitCode = isNoveliError(failure) ? failure.exitCode : ExitCode.Failed;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
-}
-
-function internalError(error: unknown): Error {
-  const wrapped = new Error(`unexpected error: ${errorMessage(error)} (run with --verbose for details)`);
-  if (error instanceof Error) wrapped.stack = error.stack;
-  return wrapped;
-}
+// The runner (reporter, errors, options, context) loads only when a command runs.
+const run = async (cmd: Command, invoke: Invoke): Promise<void> => (await import("./runner.js")).run(cmd, invoke);
 
 export function buildProgram(): Command {
   const program = new Command("noveli")
     .description("Operations CLI for the NOVELI.SH story platform: deploy, blue-green traffic, DR drills, cost reports, story generation.")
-    .version(packageVersion(), "-V, --version")
+    .version(__NOVELI_VERSION__, "-V, --version")
     .addOption(new Option("--env <env>", "target environment (dev on emulator targets by default)").choices(ENVIRONMENTS))
     .option("--region <region>", "AWS region (default: AWS_REGION, the profile's, or us-east-1 on emulators)")
     .option("--profile <profile>", "named AWS profile from the shared config")
@@ -201,7 +167,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   });
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
-    process.exitCode = ExitCode.Usage;
+    process.exitCode = EXIT_USAGE;
     return;
   }
   try {
@@ -209,7 +175,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   } catch (error) {
     if (error instanceof CommanderError) {
       const benign = error.code === "commander.helpDisplayed" || error.code === "commander.version";
-      process.exitCode = benign ? ExitCode.Success : ExitCode.Usage;
+      process.exitCode = benign ? EXIT_SUCCESS : EXIT_USAGE;
       if (!benign && wantsJson) {
         process.stdout.write(
           `${JSON.stringify({ schemaVersion: 1, error: { code: "usage", message: error.message.replace(/^error: /, "") } }, null, 2)}\n`,

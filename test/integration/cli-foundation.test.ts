@@ -34,6 +34,9 @@ describe("noveli CLI foundation", () => {
     for (const command of ["deploy", "health-check", "switch-traffic", "rollback", "status", "dr-drill", "cost-report", "generate", "validate", "local", "rehearse"]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     }
+    // The literals src/cli.ts keeps (so it imports nothing at start) match their sources.
+    const { ENVIRONMENTS } = await import("../../src/aws/target.js");
+    expect(result.stdout.replace(/\s+/g, " ")).toContain(`(choices: ${ENVIRONMENTS.map((e) => `"${e}"`).join(", ")})`);
     const loaded = readFileSync(log, "utf8");
     expect(loaded).toContain("dist/cli.js");
     expect(loaded).not.toMatch(/@aws-sdk|openai|@anthropic-ai|ora\/|execa/);
