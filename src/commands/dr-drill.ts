@@ -98,6 +98,7 @@ export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Pro
   const client = createClient(DynamoDBClient, target, { region: outputs.region });
 
   const crossRegion = outputs.backupTableName && outputs.backupRegion ? { tableName: outputs.backupTableName, region: outputs.backupRegion } : null;
+  const crossRegionClient = crossRegion ? createClient(DynamoDBClient, target, { region: crossRegion.region }) : null;
   const outcome = await runDrill(
     {
       env,
@@ -114,13 +115,11 @@ export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Pro
       emulator: isEmulatorTarget(target),
       ...(isEmulatorTarget(target) ? { pollMs: 100 } : {}),
     },
-    {
-      client,
-      crossRegionClient: crossRegion ? createClient(DynamoDBClient, target, { region: crossRegion.region }) : null,
-      reporter: ctx.reporter,
-      signal: ctx.signal,
-    },
-  );
+    { client, crossRegionClient, reporter: ctx.reporter, signal: ctx.signal },
+  ).finally(() => {
+    client.destroy();
+    crossRegionClient?.destroy();
+  });
   const { report } = outcome;
 
   if (plan.reportFile !== null) writeReportFile(plan.reportFile, report, ctx);
@@ -186,9 +185,11 @@ async function gc(plan: GcPlan, ctx: CommandContext): Promise<void> {
   }
   const client = createClient(DynamoDBClient, target, outputs ? { region: outputs.region } : {});
   const source = outputs ? { tableName: outputs.tableName, tableArn: outputs.tableArn } : null;
-  const result = await ctx.reporter.phase(`Looking for tables and sentinels left by drills of ${env}`, () =>
-    collectGarbage({ env, stateDir: ctx.stateDir, targetKey: targetKey(target), source, minAgeMs: plan.minAgeMs }, { client, signal: ctx.signal }),
-  );
+  const result = await ctx.reporter
+    .phase(`Looking for tables and sentinels left by drills of ${env}`, () =>
+      collectGarbage({ env, stateDir: ctx.stateDir, targetKey: targetKey(target), source, minAgeMs: plan.minAgeMs }, { client, signal: ctx.signal }),
+    )
+    .finally(() => client.destroy());
   ctx.reporter.result({ command: "dr-drill gc", env, ...result }, (lines, s) => {
     if (result.deleted.length === 0) lines.push("no drill tables to delete");
     for (const d of result.deleted) lines.push(`${s.green("deleted")} ${d.table}: ${d.reason}${d.result === "absent" ? " (already gone)" : ""}`);
