@@ -100,7 +100,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
   const env = ctx.environment();
   const target = await ctx.target();
   const emulator = isEmulatorTarget(target);
-  const region = target.kind === "aws" ? target.region : target.region;
+  const region = target.region;
   if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");
 
   const lock = options.dryRun ? undefined : acquireLock(environmentLockPath(ctx.stateDir, target, env), `deploy ${env}`, { force: options.forceUnlock });
