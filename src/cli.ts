@@ -110,6 +110,7 @@ export function buildProgram(): Command {
     .option("--keep", "keep the scratch table after the drill (dr-drill gc deletes it later)")
     .option("--report <file.md>", "also write the report as Markdown to this file")
     .option("--segments <n>", "parallel scan segments per table, 1 to 64 (default: 4)")
+    .option("--guard <seconds>", "leave out items stamped this close before the restore point, 0 to 3600: the gap between the application's stamp and DynamoDB's commit (default: 10)")
     .option("--min-age <minutes>", "gc: leave drill restores nobody recorded alone while younger than this (default: 60)")
     .addHelpText("after", "\nExit codes: 0 every item matched and cleanup finished, 1 mismatch or failure, 2 bad flags or environment not deployed,\n130 interrupted (after cleanup). Leftovers of a killed drill are recorded under the state dir; dr-drill gc deletes them.")
     .action(async (action: string | undefined, options: object, cmd: Command) =>

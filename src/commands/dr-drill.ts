@@ -27,11 +27,14 @@ export interface DrDrillOptions {
   report?: string;
   /** Parallel scan segments per table, 1 to 64. Default 4. */
   segments?: string;
+  /** Items stamped this many seconds or less before the restore point are left out, 0 to 3600. Default 10. */
+  guard?: string;
   /** gc only: leave unrecorded drill restores younger than this many minutes alone. Default 60. */
   minAge?: string;
 }
 
 export const DEFAULT_SEGMENTS = 4;
+export const DEFAULT_GUARD_SECONDS = 10;
 export const DEFAULT_GC_MIN_AGE_MINUTES = 60;
 const BACKUP_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}\/backup\/[A-Za-z0-9_.-]+$/;
 
@@ -42,6 +45,7 @@ interface RunPlan {
   keep: boolean;
   reportFile: string | null;
   segments: number;
+  guardMs: number;
 }
 
 interface GcPlan {
@@ -65,6 +69,7 @@ export function parseDrDrillOptions(options: DrDrillOptions): RunPlan | GcPlan {
       ["--keep", options.keep],
       ["--report", options.report],
       ["--segments", options.segments],
+      ["--guard", options.guard],
     ] as const) {
       if (given !== undefined && given !== false) throw new UsageError(`${flag} does not apply to dr-drill gc`);
     }
@@ -86,6 +91,7 @@ export function parseDrDrillOptions(options: DrDrillOptions): RunPlan | GcPlan {
     keep: options.keep === true,
     reportFile: options.report !== undefined ? path.resolve(options.report) : null,
     segments: integer(options.segments ?? String(DEFAULT_SEGMENTS), "--segments", 1, 64),
+    guardMs: integer(options.guard ?? String(DEFAULT_GUARD_SECONDS), "--guard", 0, 3600) * 1000,
   };
 }
 
@@ -106,6 +112,7 @@ export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Pro
       backupArn: plan.backupArn,
       keep: plan.keep,
       segments: plan.segments,
+      guardMs: plan.guardMs,
       source: { tableName: outputs.tableName, tableArn: outputs.tableArn, region: outputs.region },
       crossRegion,
       alarmNames: outputs.alarmNames,

@@ -450,6 +450,8 @@ describe("noveli dr-drill, the built CLI", () => {
   it.each([
     [["--method", "snapshot"], /--method/],
     [["--segments", "0"], /--segments must be a whole number from 1 to 64/],
+    [["--guard", "3601"], /--guard must be a whole number from 0 to 3600/],
+    [["gc", "--guard", "5"], /--guard does not apply to dr-drill gc/],
     [["--backup-arn", "arn:aws:s3:::bucket"], /not a DynamoDB backup ARN/],
     [["gc", "--keep"], /--keep does not apply to dr-drill gc/],
     [["restore"], /unknown dr-drill action "restore"/],
@@ -549,6 +551,28 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
     const sentinels = await deployedClient.send(new ScanCommand({ TableName: storyTable, FilterExpression: "begins_with(session_id, :p)", ExpressionAttributeValues: { ":p": { S: "noveli-drill-sentinel#" } } }));
     expect(sentinels.Items ?? []).toEqual([]);
     expect(existsSync(path.join(deployState, "drills", "dev.json")) ? readDrillRecords(deployState, "dev") : []).toEqual([]);
+  });
+
+  it("--guard sets how close to the restore point an item's stamp may be and still be compared", async () => {
+    // Five beats stamped a minute ago: inside a one-hour guard, outside a zero one.
+    const now = Date.now();
+    const recent = Array.from({ length: 5 }, (_, i) => ({ ...beat(i, now), session_id: { S: `session-recent-${i}` }, written_at: { N: String(now - 60_000) } }));
+    await deployedClient.send(new BatchWriteItemCommand({ RequestItems: { [storyTable]: recent.map((Item) => ({ PutRequest: { Item } })) } }));
+    try {
+      type Doc = { passed: boolean; items: { source: number; matched: number; excluded: { source: { afterRestorePoint: number } } } };
+      const guarded = await runCli(["dr-drill", "--endpoint-url", deployed.url, "--env", "dev", "--json", "--guard", "3600"], { env: cliEnv() });
+      expect(guarded.exitCode, guarded.stderr).toBe(0);
+      const left = JSON.parse(guarded.stdout) as Doc;
+      expect(left.items).toMatchObject({ source: SEEDED, matched: SEEDED, excluded: { source: { afterRestorePoint: 5 } } });
+
+      const unguarded = await runCli(["dr-drill", "--endpoint-url", deployed.url, "--env", "dev", "--json", "--guard", "0"], { env: cliEnv() });
+      expect(unguarded.exitCode, unguarded.stderr).toBe(0);
+      const all = JSON.parse(unguarded.stdout) as Doc;
+      expect(all.items).toMatchObject({ source: SEEDED + 5, matched: SEEDED + 5, excluded: { source: { afterRestorePoint: 0 } } });
+      expect(await leftovers()).toEqual([]);
+    } finally {
+      await deployedClient.send(new BatchWriteItemCommand({ RequestItems: { [storyTable]: recent.map((item) => ({ DeleteRequest: { Key: { session_id: item.session_id!, timestamp: item.timestamp! } } })) } }));
+    }
   });
 });
 

@@ -5,8 +5,13 @@ import { UsageError } from "../../src/errors.js";
 const ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/noveli-dev-story-sessions/backup/01795620071883-883068a3";
 
 describe("parseDrDrillOptions", () => {
-  it("defaults to a PITR drill with 4 segments that deletes its scratch table", () => {
-    expect(parseDrDrillOptions({})).toEqual({ kind: "run", method: "pitr", backupArn: null, keep: false, reportFile: null, segments: 4 });
+  it("defaults to a PITR drill with 4 segments and a 10 s guard that deletes its scratch table", () => {
+    expect(parseDrDrillOptions({})).toEqual({ kind: "run", method: "pitr", backupArn: null, keep: false, reportFile: null, segments: 4, guardMs: 10_000 });
+  });
+
+  it("takes --guard in seconds, 0 included", () => {
+    expect(parseDrDrillOptions({ guard: "0" })).toMatchObject({ guardMs: 0 });
+    expect(parseDrDrillOptions({ guard: "120" })).toMatchObject({ guardMs: 120_000 });
   });
 
   it("takes a backup ARN as --method backup", () => {
@@ -26,6 +31,10 @@ describe("parseDrDrillOptions", () => {
     [{ segments: "65" }, /--segments/],
     [{ segments: "2.5" }, /--segments/],
     [{ report: " " }, /--report needs a file name/],
+    [{ guard: "-1" }, /--guard must be a whole number from 0 to 3600/],
+    [{ guard: "3601" }, /--guard/],
+    [{ guard: "1.5" }, /--guard/],
+    [{ action: "gc", guard: "5" }, /--guard does not apply to dr-drill gc/],
     [{ minAge: "5" }, /--min-age applies to dr-drill gc only/],
     [{ action: "run-now" }, /unknown dr-drill action/],
     [{ action: "gc", keep: true }, /--keep does not apply to dr-drill gc/],
