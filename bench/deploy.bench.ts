@@ -8,7 +8,7 @@ import { setupTerraform } from "../src/terraform/discovery.js";
 import { median, type BenchResult } from "./types.js";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const bin = path.join(root, "bin", "noveli.js");
+const bin = path.join(root, "bin", "noveli.cjs");
 const credentials = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: "us-east-1" };
 
 /** Terraform by hand: the same staged configuration, local backend, init + plan -out + apply. */

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { median, type BenchResult } from "./types.js";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const bin = path.join(root, "bin", "noveli.js");
+const bin = path.join(root, "bin", "noveli.cjs");
 
 function timeOnce(args: string[]): number {
   const started = process.hrtime.bigint();

@@ -188,4 +188,8 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   }
 }
 
-await main();
+main().catch((error: unknown) => {
+  // The runner turns every error of a command into its exit code; this is the last resort.
+  process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

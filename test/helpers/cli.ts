@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const noveliBin = path.join(repoRoot, "bin", "noveli.js");
+export const noveliBin = path.join(repoRoot, "bin", "noveli.cjs");
 
 export interface CliRun {
   exitCode: number;
@@ -12,7 +12,7 @@ export interface CliRun {
 }
 
 /**
- * Runs the built CLI (bin/noveli.js, as a user would) with a clean environment: no AWS endpoint,
+ * Runs the built CLI (bin/noveli.cjs, as a user would) with a clean environment: no AWS endpoint,
  * no provider keys, unless the test passes them.
  */
 export async function runCli(args: string[], options: { env?: Record<string, string | undefined>; cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<CliRun> {

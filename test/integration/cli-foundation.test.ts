@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processAlive } from "../../src/system/process.js";
-import { noveliBin, runCli } from "../helpers/cli.js";
+import { noveliBin, repoRoot, runCli } from "../helpers/cli.js";
 import { execa } from "execa";
 
 let stateDir: string;
@@ -19,17 +19,32 @@ afterAll(async () => {
 const env = () => ({ NOVELI_STATE_DIR: stateDir });
 
 describe("noveli CLI foundation", () => {
-  it("--help lists every command and loads no AWS or LLM SDK", async () => {
+  it("--help lists every command and loads no AWS or LLM SDK, no command module, no child_process", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "noveli-hooks-"));
     const log = path.join(dir, "loaded.txt");
+    // Every file require() resolves (the CLI part is CommonJS), every URL import() resolves, and
+    // at exit the built-in modules Node loaded.
     const hooks = path.join(dir, "hooks.mjs");
     writeFileSync(
       hooks,
-      `import { appendFileSync } from "node:fs";\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(log)}, result.url + "\\n");\n  return result;\n}\n`,
+      `import { appendFileSync } from "node:fs";\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(log)}, "import " + result.url + "\\n");\n  return result;\n}\n`,
+    );
+    const preload = path.join(dir, "preload.cjs");
+    writeFileSync(
+      preload,
+      [
+        `const Module = require("node:module"); const { appendFileSync } = require("node:fs");`,
+        `const resolve = Module._resolveFilename;`,
+        `Module._resolveFilename = function (...args) { const file = resolve.apply(this, args); appendFileSync(${JSON.stringify(log)}, "require " + file + "\\n"); return file; };`,
+        `process.on("exit", () => appendFileSync(${JSON.stringify(log)}, process.moduleLoadList.map((m) => "builtin " + m).join("\\n") + "\\n"));`,
+      ].join("\n"),
     );
     const register = path.join(dir, "register.mjs");
     writeFileSync(register, `import { register } from "node:module";\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
-    const result = await execa(process.execPath, ["--import", register, noveliBin, "--help"], { reject: false });
+
+    // Two runs: the CommonJS preload alone (so the builtins list is the CLI's own), then with the
+    // ESM hooks too, which would see any import() the help path made.
+    const result = await execa(process.execPath, ["--require", preload, noveliBin, "--help"], { reject: false });
     expect(result.exitCode).toBe(0);
     for (const command of ["deploy", "health-check", "switch-traffic", "rollback", "status", "dr-drill", "cost-report", "generate", "validate", "local", "rehearse"]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
@@ -37,9 +52,19 @@ describe("noveli CLI foundation", () => {
     // The literals src/cli.ts keeps (so it imports nothing at start) match their sources.
     const { ENVIRONMENTS } = await import("../../src/aws/target.js");
     expect(result.stdout.replace(/\s+/g, " ")).toContain(`(choices: ${ENVIRONMENTS.map((e) => `"${e}"`).join(", ")})`);
-    const loaded = readFileSync(log, "utf8");
-    expect(loaded).toContain("dist/cli.js");
-    expect(loaded).not.toMatch(/@aws-sdk|openai|@anthropic-ai|ora\/|execa/);
+    const withHooks = await execa(process.execPath, ["--require", preload, "--import", register, noveliBin, "--help"], { reject: false });
+    expect(withHooks.exitCode).toBe(0);
+
+    const loaded = readFileSync(log, "utf8").split("\n");
+    const required = loaded.filter((l) => l.startsWith("require ")).map((l) => l.slice(8));
+    const imported = loaded.filter((l) => l.startsWith("import ")).map((l) => l.slice(7));
+    const builtins = new Set(loaded.filter((l) => l.startsWith("builtin ")).map((l) => l.split(" ").pop()));
+    expect(required.filter((f) => f.includes("/dist/") || f.includes("/bin/"))).toEqual([noveliBin, path.join(repoRoot, "dist", "cli.cjs"), noveliBin, path.join(repoRoot, "dist", "cli.cjs")]);
+    expect(required.filter((f) => f.includes("node_modules"))).toEqual([]);
+    // The entry itself resolves through the hooks when --import is given; nothing else may.
+    expect(imported.filter((url) => !url.startsWith("node:") && !url.endsWith("/hooks.mjs") && !url.endsWith("/register.mjs"))).toEqual([`file://${noveliBin}`]);
+    expect(builtins.has("fs")).toBe(true); // the list is real
+    expect(builtins.has("child_process")).toBe(false);
     rmSync(dir, { recursive: true, force: true });
   });
 
