@@ -27,7 +27,7 @@ export interface DrDrillOptions {
   report?: string;
   /** Parallel scan segments per table, 1 to 64. Default 4. */
   segments?: string;
-  /** Items stamped this many seconds or less before the restore point are left out, 0 to 3600. Default 10. */
+  /** Items stamped less than this many seconds before the restore point are left out, 0 to 3600. Default 10. */
   guard?: string;
   /** gc only: leave unrecorded drill restores younger than this many minutes alone. Default 60. */
   minAge?: string;
