@@ -1,25 +1,13 @@
 import type { CommandContext } from "../context.js";
 import { OperationError } from "../errors.js";
 import type { HealthReport } from "../ops/health/judge.js";
-import { parseColor, parseHealthSettings } from "../ops/health/settings.js";
+import { parseColor, parseHealthSettings, type RawHealthFlags } from "../ops/health/settings.js";
 import { openTrafficEnvironment } from "../ops/traffic/environment.js";
 
 /** Flags of `noveli health-check <blue|green>`. */
-export interface HealthCheckOptions {
+export interface HealthCheckOptions extends RawHealthFlags {
   /** The color to judge (positional). */
   color?: string;
-  /** Consecutive successful GET /health needed. Default 5. */
-  attempts?: string;
-  /** Wait between attempts (duration). Default 1s. */
-  interval?: string;
-  /** Per-request timeout (duration). Default 5s. */
-  timeout?: string;
-  /** Highest acceptable p95 latency (ms, or a duration). Default 1500. */
-  maxP95?: string;
-  /** Also start a real story with POST /stories. Default false. */
-  synthetic?: boolean;
-  /** `--no-deep` skips GET /health?deep=1 (the DynamoDB check). Default true. */
-  deep?: boolean;
 }
 
 export async function healthCheck(options: HealthCheckOptions, ctx: CommandContext): Promise<void> {

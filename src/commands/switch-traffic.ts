@@ -2,12 +2,13 @@ import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import type { Style } from "../output/style.js";
 import { parseDuration } from "../ops/health/duration.js";
+import type { HealthCheckSettings } from "../ops/health/run.js";
 import { parseColor, parseHealthSettings } from "../ops/health/settings.js";
 import { parseCanarySteps, renderPatch } from "../ops/traffic/planner.js";
 import { runTrafficChange, throwForOutcome, type TrafficChangeResult } from "../ops/traffic/run.js";
 
 /** Flags of `noveli switch-traffic <blue|green>`. */
-export interface SwitchTrafficOptions {
+export interface SwitchTrafficOptions extends TrafficChangeFlags {
   /** The color to send live traffic to (positional). */
   color?: string;
   /** Canary percentages, e.g. `10,50,100`; all at once when left out. */
@@ -20,6 +21,10 @@ export interface SwitchTrafficOptions {
   pollInterval?: string;
   /** commander's `--no-rollback` sets this to false: a tripped watch only reports. Default true. */
   rollback?: boolean;
+}
+
+/** Flags switch-traffic and rollback share: the dry run, the lock, and the health gate of the color taking traffic. */
+export interface TrafficChangeFlags {
   /** Print the exact patch operations and change nothing. Default false. */
   dryRun?: boolean;
   /** Break a stale environment lock. Default false. */
@@ -32,6 +37,14 @@ export interface SwitchTrafficOptions {
   healthTimeout?: string;
   /** Highest acceptable p95 latency of the target (ms or duration). Default 1500. */
   maxP95?: string;
+}
+
+/** Pure: the health gate's settings from its --health-* flags. */
+export function parseGateSettings(options: TrafficChangeFlags): HealthCheckSettings {
+  return parseHealthSettings(
+    { attempts: options.healthAttempts, interval: options.healthInterval, timeout: options.healthTimeout, maxP95: options.maxP95 },
+    "health-",
+  );
 }
 
 const DEFAULT_STEP_INTERVAL_MS = 60_000;
@@ -47,10 +60,7 @@ export async function switchTraffic(options: SwitchTrafficOptions, ctx: CommandC
   const pollMs = options.pollInterval !== undefined ? parseDuration(options.pollInterval, "--poll-interval") : DEFAULT_POLL_MS;
   if (pollMs <= 0) throw new UsageError("--poll-interval must be longer than 0s");
   if (options.rollback === false && watchMs === 0 && !canary) throw new UsageError("--no-rollback only matters with --watch or --canary");
-  const gateSettings = parseHealthSettings(
-    { attempts: options.healthAttempts, interval: options.healthInterval, timeout: options.healthTimeout, maxP95: options.maxP95 },
-    "health-",
-  );
+  const gateSettings = parseGateSettings(options);
 
   const result = await runTrafficChange(ctx, {
     operation: "switch",

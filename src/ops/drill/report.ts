@@ -1,8 +1,7 @@
 import type { Style } from "../../output/style.js";
-import type { DifferenceCounts } from "./digest.js";
-import type { ExclusionCounts } from "./rules.js";
 import { settingsPassed, type SettingParity } from "./settings.js";
 import type { PhaseTiming, SentinelCheck } from "./timing.js";
+import type { VerifyResult } from "./verify.js";
 
 /**
  * The drill's result: the `--json` document (with `schemaVersion` added by the reporter), the
@@ -11,14 +10,8 @@ import type { PhaseTiming, SentinelCheck } from "./timing.js";
 
 export type DrillMethod = "pitr" | "backup";
 
-export interface ItemsReport extends DifferenceCounts {
-  /** Items compared on each side, after the exclusions. */
-  source: number;
-  restored: number;
-  excluded: { source: ExclusionCounts; restored: ExclusionCounts };
-  reads: { passes: number; source: number; restored: number };
-  segments: number;
-  buckets: number;
+/** The verification's counts, and its speed. */
+export interface ItemsReport extends VerifyResult {
   /** Items read per second over the verification (both tables). */
   itemsPerSecond: number | null;
 }

@@ -5,12 +5,17 @@ import { DEFAULT_HEALTH_SETTINGS, type HealthCheckSettings } from "./run.js";
 
 /** Health-check flags as commander hands them over (strings), shared by health-check and switch-traffic. */
 export interface RawHealthFlags {
+  /** Consecutive successful GET /health needed. Default 5. */
   attempts?: string;
+  /** Wait between attempts (duration). Default 1s. */
   interval?: string;
+  /** Per-request timeout (duration). Default 5s. */
   timeout?: string;
+  /** Highest acceptable p95 latency (ms, or a duration). Default 1500. */
   maxP95?: string;
+  /** Also start a real story with POST /stories. Default false. */
   synthetic?: boolean;
-  /** commander's `--no-deep` sets this to false. */
+  /** commander's `--no-deep` sets this to false: skips GET /health?deep=1 (the DynamoDB check). Default true. */
   deep?: boolean;
 }
 
