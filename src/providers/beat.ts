@@ -11,25 +11,59 @@ export const BEAT_TOOL_DESCRIPTION = "Tell the next beat of the interactive stor
 export const MIN_CHOICES = 2;
 export const MAX_CHOICES = 4;
 
-/** The beat's JSON schema. `text` comes first so a streamed reply delivers the narrative early. */
-export const BEAT_SCHEMA = {
-  type: "object",
-  properties: {
-    text: {
-      type: "string",
-      description: "The narrative of this beat: 60 to 180 words, second person, present tense, ending at a decision point. No choices in it.",
+/** The longest narrative text and choice accepted (hard limits; the prompt asks for far less). */
+export const MAX_TEXT_CHARS = 6000;
+export const MAX_CHOICE_CHARS = 160;
+
+/** A JSON value, as every SDK's schema parameter accepts it (no readonly arrays, no undefined). */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON schema for an object: the shape each SDK's tool and structured-output parameters take. */
+export interface ObjectSchema {
+  type: "object";
+  properties: { [name: string]: JsonValue };
+  required: string[];
+  additionalProperties: false;
+  [keyword: string]: JsonValue;
+}
+
+/**
+ * Which JSON-schema dialect a request carries:
+ * - "full": every rule the schema can say (OpenAI strict json_schema; tool input schemas, which
+ *   Anthropic and Bedrock accept as any JSON schema);
+ * - "claude-structured": Claude's structured-output subset (Anthropic `output_config.format`,
+ *   Bedrock `outputConfig.textFormat`, strict tools), which accepts `minItems` 0 or 1 and no
+ *   other array, string or number constraints. The rules left out are in the descriptions and
+ *   enforced by `checkBeat`.
+ */
+export type SchemaDialect = "full" | "claude-structured";
+
+/** The beat's JSON schema. `text` comes first so a streamed reply delivers the narrative early. A new object per call. */
+export function beatSchema(dialect: SchemaDialect): ObjectSchema {
+  const choices: { [key: string]: JsonValue } = {
+    type: "array",
+    description: `${MIN_CHOICES} to ${MAX_CHOICES} short, distinct actions the reader can take next, each under 12 words, without numbering.`,
+    items: { type: "string" },
+  };
+  if (dialect === "full") {
+    choices.minItems = MIN_CHOICES;
+    choices.maxItems = MAX_CHOICES;
+  } else {
+    choices.minItems = 1;
+  }
+  return {
+    type: "object",
+    properties: {
+      text: {
+        type: "string",
+        description: "The narrative of this beat: 60 to 180 words, second person, present tense, ending at a decision point. No choices in it.",
+      },
+      choices,
     },
-    choices: {
-      type: "array",
-      description: "2 to 4 short, distinct actions the reader can take next, each under 12 words, without numbering.",
-      items: { type: "string" },
-      minItems: MIN_CHOICES,
-      maxItems: MAX_CHOICES,
-    },
-  },
-  required: ["text", "choices"],
-  additionalProperties: false,
-} as const;
+    required: ["text", "choices"],
+    additionalProperties: false,
+  };
+}
 
 export const DEFAULT_MAX_TOKENS = 1024;
 export const MAX_PROMPT_CHARS = 4000;
@@ -115,15 +149,31 @@ export function checkBeat(value: unknown): BeatCheck {
   if (choices.length < MIN_CHOICES || choices.length > MAX_CHOICES) {
     return { ok: false, problem: `the reply has ${choices.length} choice${choices.length === 1 ? "" : "s"}, not ${MIN_CHOICES} to ${MAX_CHOICES}`, textValid };
   }
+  if (text.length > MAX_TEXT_CHARS) return { ok: false, problem: `the text is longer than ${MAX_TEXT_CHARS} characters`, textValid: false };
+  if (choices.some((c) => c.length > MAX_CHOICE_CHARS)) return { ok: false, problem: `a choice is longer than ${MAX_CHOICE_CHARS} characters`, textValid };
+  if (new Set(choices.map((c) => c.toLowerCase())).size !== choices.length) return { ok: false, problem: "two choices are the same", textValid };
   return { ok: true, beat: { text, choices } };
 }
 
-/** Parses a JSON reply that may be wrapped in a Markdown code fence (some compatible servers do). */
+/**
+ * Parses a JSON reply that may be wrapped in a Markdown code fence or in a sentence around the
+ * object (models that answer a tool request in text, compatible servers). Undefined when no JSON.
+ */
 export function parseJsonReply(raw: string): unknown {
   const trimmed = raw.trim();
   const fenced = /^```(?:json)?\s*([\s\S]*?)\s*```$/i.exec(trimmed);
+  const body = fenced ? (fenced[1] as string) : trimmed;
+  const direct = tryJson(body);
+  if (direct !== undefined) return direct;
+  // "Here is the beat: {...}": the outermost object in the text.
+  const start = body.indexOf("{");
+  const end = body.lastIndexOf("}");
+  return start >= 0 && end > start ? tryJson(body.slice(start, end + 1)) : undefined;
+}
+
+function tryJson(text: string): unknown {
   try {
-    return JSON.parse(fenced ? (fenced[1] as string) : trimmed);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -268,6 +268,11 @@ function policyFrom(get: (name: string) => string | undefined, override: Provide
   if (attempt !== undefined) fromEnv.attemptTimeoutMs = attempt;
   if (total !== undefined) fromEnv.totalTimeoutMs = total;
   if (attempts !== undefined) fromEnv.maxAttemptsPerProvider = attempts;
+  const refusal = get("NOVELI_FAILOVER_ON_REFUSAL");
+  if (refusal !== undefined) {
+    if (!/^(1|0|true|false)$/i.test(refusal)) throw new GenerationError("invalid-config", `NOVELI_FAILOVER_ON_REFUSAL must be 1 or 0, got ${JSON.stringify(refusal)}`);
+    fromEnv.failoverOnRefusal = /^(1|true)$/i.test(refusal);
+  }
   const policy: ResiliencePolicy = {
     ...DEFAULT_POLICY,
     ...fromEnv,

@@ -28,6 +28,7 @@ export type GenerationErrorCode =
   | "all-failed" // every configured provider failed
   | "deadline" // the overall deadline passed before a beat was told
   | "stream-interrupted" // text was already delivered when the stream failed
+  | "refused" // the model refused to tell this story (not failed over unless the policy says so)
   | "aborted"; // the caller's signal aborted the call
 
 /** Why generateBeat failed, with the evidence: every attempt and every provider's state. */
@@ -118,6 +119,43 @@ export function classifyStatus(status: number, message: string, details: { code?
   }
   if (status === 400 || status === 413 || status === 422) return new ProviderCallError("request", message, options);
   return new ProviderCallError("provider", message, options);
+}
+
+/**
+ * The HTTP status each provider's error code or type stands for (OpenAI `error.code`/`error.type`,
+ * Anthropic `error.type`), so an error that arrives inside a stream (HTTP 200 already sent) is
+ * classified exactly as the same error in a response status would be.
+ */
+const ERROR_CODE_STATUS: Readonly<Record<string, number>> = {
+  invalid_api_key: 401,
+  authentication_error: 401,
+  invalid_authentication: 401,
+  permission_error: 403,
+  permission_denied: 403,
+  unsupported_country_region_territory: 403,
+  billing_error: 402,
+  insufficient_quota: 429,
+  rate_limit_exceeded: 429,
+  rate_limit_error: 429,
+  model_not_found: 404,
+  not_found_error: 404,
+  invalid_request_error: 400,
+  context_length_exceeded: 400,
+  request_too_large: 413,
+  server_error: 500,
+  api_error: 500,
+  overloaded_error: 529,
+};
+
+/** Classifies an error event inside a stream by its code or type; unknown ones are transient (the server failed mid-reply). */
+export function classifyStreamError(code: string | undefined, type: string | undefined, message: string): ProviderCallError {
+  const label = code ?? type;
+  const text = `error in stream: ${label ? `${label}: ` : ""}${message}`;
+  const status = (code !== undefined ? ERROR_CODE_STATUS[code] : undefined) ?? (type !== undefined ? ERROR_CODE_STATUS[type] : undefined);
+  if (status === undefined) return new ProviderCallError("transient", text);
+  // The response itself was a 200: the status stays off the record.
+  const classified = classifyStatus(status, text, label ? { code: label } : {});
+  return new ProviderCallError(classified.errorClass, classified.message);
 }
 
 /**

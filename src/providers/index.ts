@@ -21,9 +21,21 @@ export {
 } from "./config.js";
 export { GenerationError, isGenerationError, type GenerationErrorCode } from "./errors.js";
 export { DEFAULT_POLICY, type ResiliencePolicy, type CircuitPolicy, type Clock } from "./policy.js";
-export { DEFAULT_MODELS, MODELS, CATALOG_CHECKED, modelProfile, type ModelProfile, type ModelPrice } from "./catalog.js";
+export {
+  DEFAULT_MODELS,
+  MODELS,
+  CATALOG_CHECKED,
+  modelProfile,
+  isCatalogModel,
+  inferenceProfilesFor,
+  type ModelProfile,
+  type ModelPrice,
+  type ModelStatus,
+  type ThinkingProfile,
+  type UnconfirmedRate,
+} from "./catalog.js";
 export { costUsd } from "./pricing.js";
-export { BEAT_SCHEMA, MIN_CHOICES, MAX_CHOICES } from "./beat.js";
+export { beatSchema, MIN_CHOICES, MAX_CHOICES, type SchemaDialect } from "./beat.js";
 export type { ProviderAdapter, AdapterCall, AdapterReply } from "./adapters/adapter.js";
 
 /**

@@ -1,6 +1,7 @@
 import type { ProviderAdapter } from "./adapters/adapter.js";
 import { beatPrompt, checkBeat, DEFAULT_MAX_TOKENS, parseJsonReply, repairPrompt, requestProblems, type BeatPrompt } from "./beat.js";
-import { modelProfile, type ModelProfile } from "./catalog.js";
+import { modelProfile, outputLimit, type ModelProfile } from "./catalog.js";
+import type { AdapterReply } from "./adapters/adapter.js";
 import type { ProviderConfig, ProviderSettings } from "./config.js";
 import { GenerationError, oneLine, ProviderCallError, scrubSecrets } from "./errors.js";
 import { backoffDelay, CircuitBreaker, type Clock } from "./policy.js";
@@ -181,7 +182,7 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
       }
       const profile = modelProfile(name, settings.model);
       if (request.temperature !== undefined && !profile.sampling) {
-        notes.push(`${profile.id} does not accept a temperature: it was left out`);
+        notes.push(`temperature ${request.temperature} not applied: ${profile.id} (${name}) does not accept a sampling temperature`);
       }
       // A half-open circuit's probe is one attempt: a provider that was failing is not hammered.
       const maxAttempts = decision.probe ? 1 : policy.maxAttemptsPerProvider;
@@ -190,6 +191,10 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
       if (outcome.kind === "deadline") {
         throw new GenerationError("deadline", `the deadline passed before a story beat was told (${summarize(attempts)})`, { attempts, providers: status() });
       }
+    }
+    const tried = attempts.filter((a) => a.error && a.error.class !== "not-configured" && a.error.class !== "circuit-open");
+    if (tried.length > 0 && tried.every((a) => a.error?.class === "config")) {
+      throw new GenerationError("invalid-config", `the AI provider configuration is wrong: ${summarize(attempts)}`, { attempts, providers: status() });
     }
     throw new GenerationError("all-failed", `every AI provider failed: ${summarize(attempts)}`, { attempts, providers: status() });
   }
@@ -244,7 +249,7 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
       const result = await attempt(adapter, {
         profile,
         prompt,
-        maxTokens: turn.maxTokens,
+        maxTokens: outputLimit(profile, turn.maxTokens).total,
         ...(turn.request.temperature !== undefined && profile.sampling ? { temperature: turn.request.temperature } : {}),
         timeoutMs: Math.min(policy.attemptTimeoutMs, remaining),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -258,14 +263,21 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
         const cost = tokens ? costUsd(profile.price, tokens) : undefined;
         const billed = { ...(tokens ? { tokens, costUsd: cost ?? null } : {}), ...(repairing ? { repair: true } : {}) };
 
-        if (reply.refusal) {
-          circuit.failure();
-          attempts.push({ provider: name, model: profile.id, ok: false, error: { class: "provider", message: `the model refused: ${oneLine(scrub(reply.refusal))}` }, latencyMs, ...billed });
+        if (reply.refusal !== undefined || reply.stopReason === "refusal") {
+          // Asking again, or another model, would not make the story acceptable: a request error.
+          circuit.release();
+          const why = reply.refusal ? `: ${oneLine(scrub(reply.refusal))}` : "";
+          attempts.push({ provider: name, model: profile.id, ok: false, error: { class: "request", message: `the model refused${why}` }, latencyMs, ...billed });
           if (delivery.started) throw interrupted(turn, "the model refused after the text started");
-          return { kind: "failover" };
+          if (policy.failoverOnRefusal) return { kind: "failover" };
+          throw new GenerationError("refused", `${name} (${profile.id}) refused to tell this story${why}`, { attempts, providers: status() });
         }
 
-        const check = checkBeat(reply.json !== undefined ? parseJsonReply(reply.json) : undefined);
+        // Any answer that parses and validates as a beat is one: the structured reply, or the same
+        // JSON given as text (a model or compatible server that ignored the tool).
+        const candidates = [reply.json, reply.prose].filter((c): c is string => c !== undefined);
+        const checks = candidates.map((c) => checkBeat(parseJsonReply(c)));
+        const check = checks.find((c) => c.ok) ?? checks[0] ?? checkBeat(undefined);
         let beat: StoryBeat | undefined;
         let problem: string | undefined;
         if (check.ok) {
@@ -273,7 +285,15 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
         } else {
           problem = check.problem;
           if (reply.json === undefined && reply.prose) problem = "the model answered in prose instead of the structured beat";
-          if (reply.stopReason === "max-tokens") problem += ` (the reply was cut off at ${turn.maxTokens} tokens)`;
+        }
+
+        const cut = !beat ? truncation(reply, profile, turn.maxTokens) : undefined;
+        if (cut) {
+          // Cut by a limit: a repair would be cut the same way. The provider is not at fault.
+          circuit.release();
+          attempts.push({ provider: name, model: profile.id, ok: false, error: { class: "truncated", message: cut }, latencyMs, ...billed });
+          if (delivery.started) throw interrupted(turn, cut);
+          return { kind: "failover" };
         }
 
         if (beat && delivery.started && keptText === undefined) {
@@ -342,6 +362,12 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
         if (delivery.started) throw interrupted(turn, message);
         return { kind: "failover" };
       };
+      if (failure.errorClass === "config") {
+        attempts.push(failed(name, profile.id, failure, latencyMs, repairing));
+        circuit.release();
+        if (delivery.started) throw interrupted(turn, failure.message);
+        return { kind: "failover" };
+      }
       if (failure.errorClass === "request") {
         circuit.release();
         attempts.push(failed(name, profile.id, failure, latencyMs, repairing));
@@ -396,6 +422,7 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
       provider: turn.name,
       model: turn.profile.id,
       tokens,
+      tokensReported: winnerReported,
       costUsd: cost,
       latencyMs: clock.now() - turn.started,
       timeToFirstTokenMs: turn.delivery.firstAt !== undefined ? turn.delivery.firstAt - turn.started : null,
@@ -469,6 +496,25 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
   }
 
   return { generateBeat, status };
+}
+
+/**
+ * Why a reply that is not a beat was cut off, when a limit cut it: the output-token limit (with the
+ * room reserved for thinking) or the model's context window. Undefined when it simply ended.
+ */
+export function truncation(reply: AdapterReply, profile: ModelProfile, beatTokens: number): string | undefined {
+  if (reply.stopReason === "max-tokens") {
+    const limit = outputLimit(profile, beatTokens);
+    const reserve = limit.thinkingReserve > 0 ? ` (${beatTokens} for the beat + ${limit.thinkingReserve} reserved for thinking)` : "";
+    const thought = reply.thinkingTokens ? `; ${reply.thinkingTokens} of the tokens went to thinking` : "";
+    return `the reply was cut off at the ${limit.total}-token output limit${reserve} before the beat was complete${thought}; a larger token limit is needed`;
+  }
+  if (reply.stopReason === "context-window") {
+    const u = reply.usage;
+    const size = u ? ` at ${u.input + u.cached + (u.cacheWrite ?? 0)} input + ${u.output} output tokens` : "";
+    return `the conversation reached ${profile.id}'s context window${size} before the beat was complete; a shorter story history is needed`;
+  }
+  return undefined;
 }
 
 function summarize(attempts: AttemptRecord[]): string {

@@ -23,6 +23,8 @@ export interface ResiliencePolicy {
   totalTimeoutMs: number;
   /** An attempt is not started with less time than this left before the deadline. Default 1 s. */
   minAttemptMs: number;
+  /** A model's refusal is the request's problem and ends the call; true: try the next provider instead. Default false. */
+  failoverOnRefusal: boolean;
   circuit: CircuitPolicy;
 }
 
@@ -41,6 +43,7 @@ export const DEFAULT_POLICY: Readonly<ResiliencePolicy> = Object.freeze({
   attemptTimeoutMs: 30_000,
   totalTimeoutMs: 90_000,
   minAttemptMs: 1_000,
+  failoverOnRefusal: false,
   circuit: Object.freeze({ failureThreshold: 3, cooldownMs: 30_000 }),
 });
 

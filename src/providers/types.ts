@@ -33,8 +33,10 @@ export interface StoryBeat {
 export type ErrorClass =
   | "transient" // 429, 5xx, overloaded, connection reset, per-attempt timeout: retried with backoff
   | "provider" // auth, model not found or retired, quota, retries exhausted: fail over
-  | "request" // would fail everywhere (invalid parameters): fail fast, no failover
+  | "request" // would fail everywhere (invalid parameters), or the model refused: fail fast, no failover
+  | "config" // this provider's configuration is wrong (e.g. an in-region Bedrock id that needs an inference profile): fail over
   | "malformed" // the reply was not a valid beat after one repair attempt: fail over
+  | "truncated" // the reply was cut by the output-token limit or the context window: not repaired, fail over
   | "circuit-open" // skipped: the provider's circuit breaker is open
   | "deadline" // not started or cut: the overall deadline would be passed
   | "stream-interrupted" // failed after the first token: reported, never silently retried
@@ -49,7 +51,7 @@ export interface AttemptRecord {
   latencyMs: number;
   /** This attempt re-asked the model to fix a malformed reply. */
   repair?: boolean;
-  /** Tokens this attempt was billed for, when the provider reported them. */
+  /** Tokens this attempt was billed for; absent when the provider reported none (never shown as 0). */
   tokens?: TokenUsage;
   /** USD for this attempt's tokens; null when its model has no price. */
   costUsd?: number | null;
@@ -72,6 +74,11 @@ export interface GenerationResult {
   model: string;
   /** Tokens billed for the whole call: every attempt that reported usage (a failed or repaired reply is billed too). */
   tokens: TokenUsage;
+  /**
+   * false when the attempt that told the beat reported no token counts (some compatible servers):
+   * `tokens` then holds only what other attempts reported. Always set by the manager.
+   */
+  tokensReported?: boolean;
   /** USD for `tokens` from the pricing table; null when a billed model has no price (never reported as 0). */
   costUsd: number | null;
   /** Wall time of the whole call, failovers included. */

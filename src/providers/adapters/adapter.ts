@@ -6,11 +6,13 @@ import type { ProviderName, TokenUsage } from "../types.js";
 /**
  * What the manager asks of one provider: one HTTP request for a structured beat, streamed or not.
  * Adapters do no retries, no validation and no accounting: they translate the request to their
- * SDK, translate the reply back, and classify their SDK's errors into the shared taxonomy.
+ * SDK's own parameter type (so an SDK upgrade that renames a field fails the type check), translate
+ * the reply back, and classify their SDK's errors into the shared taxonomy.
  */
 export interface AdapterCall {
   profile: ModelProfile;
   prompt: BeatPrompt;
+  /** The output-token limit to send: the beat's budget plus the model's thinking reserve. */
   maxTokens: number;
   /** Only set when the model accepts it (the manager checks the catalog). */
   temperature?: number;
@@ -20,16 +22,24 @@ export interface AdapterCall {
   onChunk?: (chunk: string) => void;
 }
 
+/**
+ * Why the model stopped, in one vocabulary: "end" (finished, tool call included), "max-tokens"
+ * (cut by the output limit), "context-window" (cut by the model's context window), "refusal"
+ * (declined, or a content filter stopped it), or the provider's own word for anything else.
+ */
+export type StopReason = "end" | "max-tokens" | "context-window" | "refusal" | (string & {});
+
 export interface AdapterReply {
   /** The structured reply as JSON text (tool input or schema-constrained content); undefined when absent. */
   json?: string;
-  /** Prose the model wrote instead of the structured reply. */
+  /** Text the model wrote outside the structured reply (it may still be the beat as JSON). */
   prose?: string;
-  /** The model refused (OpenAI refusal); its message. */
+  /** The model refused; its explanation ("" when it gave none). */
   refusal?: string;
   usage?: TokenUsage;
-  /** Normalized stop reason: "end", "max-tokens", or the provider's own word. */
-  stopReason?: string;
+  /** Output tokens spent on reasoning, when the provider says. */
+  thinkingTokens?: number;
+  stopReason?: StopReason;
 }
 
 export interface ProviderAdapter {

@@ -1,14 +1,31 @@
 import Anthropic from "@anthropic-ai/sdk";
-import { BEAT_SCHEMA, BEAT_TOOL_DESCRIPTION, BEAT_TOOL_NAME } from "../beat.js";
+import type {
+  MessageCreateParamsBase,
+  MessageCreateParamsNonStreaming,
+  MessageCreateParamsStreaming,
+  MessageParam,
+  OutputConfig,
+  RefusalStopDetails,
+  StopReason as AnthropicStopReason,
+  ThinkingConfigParam,
+  Usage,
+} from "@anthropic-ai/sdk/resources/messages/messages";
+import { beatSchema, BEAT_TOOL_DESCRIPTION, BEAT_TOOL_NAME } from "../beat.js";
+import type { ModelProfile } from "../catalog.js";
 import type { AnthropicSettings } from "../config.js";
-import { classifyNetwork, classifyStatus, oneLine, ProviderCallError, retryAfterMs } from "../errors.js";
+import { classifyNetwork, classifyStatus, classifyStreamError, oneLine, ProviderCallError, retryAfterMs } from "../errors.js";
 import type { TokenUsage } from "../types.js";
-import type { AdapterCall, AdapterReply, ProviderAdapter } from "./adapter.js";
+import type { AdapterCall, AdapterReply, ProviderAdapter, StopReason } from "./adapter.js";
 
 /**
- * Anthropic Messages. The beat comes back through a forced `tell_story_beat` tool call, or, for
- * models that do not allow a forced tool (thinking always on), as text constrained by
- * `output_config.format` (catalog: structured "json-schema").
+ * Anthropic Messages, API version 2026-10-21 (what @anthropic-ai/sdk 1.x sends): no sampling
+ * parameters exist in it, so `temperature` is never sent (the catalog marks no Anthropic model as
+ * sampling). The beat comes back through a forced `tell_story_beat` tool call, or, for models that
+ * do not allow a forced tool (thinking always on), as text constrained by `output_config.format`
+ * in Claude's structured-output schema subset (catalog: structured "json-schema").
+ *
+ * The request is built as the SDK's own parameter type, without casts: a field the SDK drops or
+ * renames fails `npm run typecheck`.
  */
 export function createAnthropicAdapter(settings: AnthropicSettings, options: { timeoutMs: number }): ProviderAdapter {
   const client = new Anthropic({
@@ -25,22 +42,10 @@ export function createAnthropicAdapter(settings: AnthropicSettings, options: { t
     name: "anthropic",
     async call(call: AdapterCall): Promise<AdapterReply> {
       const tool = call.profile.structured === "tool";
-      const params = {
-        model: call.profile.id,
-        max_tokens: call.maxTokens,
-        system: call.prompt.system,
-        messages: call.prompt.messages,
-        ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
-        ...(call.profile.disableThinking ? { thinking: { type: "disabled" as const } } : {}),
-        ...(tool
-          ? {
-              tools: [{ name: BEAT_TOOL_NAME, description: BEAT_TOOL_DESCRIPTION, input_schema: BEAT_SCHEMA as unknown as Anthropic.Tool.InputSchema }],
-              tool_choice: { type: "tool" as const, name: BEAT_TOOL_NAME, disable_parallel_tool_use: true },
-            }
-          : { output_config: { format: { type: "json_schema" as const, schema: BEAT_SCHEMA as unknown as Record<string, unknown> } } }),
-      };
+      const base = messageParams(call);
 
       if (!call.onChunk) {
+        const params: MessageCreateParamsNonStreaming = { ...base, stream: false };
         const message = await client.messages.create(params, { signal: call.signal });
         let json: string | undefined;
         let prose = "";
@@ -52,19 +57,25 @@ export function createAnthropicAdapter(settings: AnthropicSettings, options: { t
           json = prose;
           prose = "";
         }
+        const thinking = message.usage.output_tokens_details?.thinking_tokens;
         return {
           ...(json !== undefined ? { json } : {}),
           ...(prose !== "" ? { prose } : {}),
+          ...(message.stop_reason === "refusal" ? { refusal: refusalText(message.stop_details) } : {}),
           usage: usageOf(message.usage),
+          ...(thinking !== undefined ? { thinkingTokens: thinking } : {}),
           ...(message.stop_reason ? { stopReason: stopReasonOf(message.stop_reason) } : {}),
         };
       }
 
-      const stream = await client.messages.create({ ...params, stream: true }, { signal: call.signal });
+      const params: MessageCreateParamsStreaming = { ...base, stream: true };
+      const stream = await client.messages.create(params, { signal: call.signal });
       let json = "";
       let prose = "";
       let usage: TokenUsage | undefined;
-      let stopReason: string | undefined;
+      let thinkingTokens: number | undefined;
+      let stopReason: StopReason | undefined;
+      let refusal: string | undefined;
       // Which content block carries the beat (the tool call, or the text in json-schema mode).
       const beatBlocks = new Set<number>();
       for await (const event of stream) {
@@ -90,14 +101,20 @@ export function createAnthropicAdapter(settings: AnthropicSettings, options: { t
             break;
           case "message_delta":
             if (usage) usage = { ...usage, output: event.usage.output_tokens };
-            if (event.delta.stop_reason) stopReason = stopReasonOf(event.delta.stop_reason);
+            if (event.usage.output_tokens_details) thinkingTokens = event.usage.output_tokens_details.thinking_tokens;
+            if (event.delta.stop_reason) {
+              stopReason = stopReasonOf(event.delta.stop_reason);
+              if (event.delta.stop_reason === "refusal") refusal = refusalText(event.delta.stop_details);
+            }
             break;
         }
       }
       return {
         ...(json !== "" ? { json } : {}),
         ...(prose !== "" ? { prose } : {}),
+        ...(refusal !== undefined ? { refusal } : {}),
         ...(usage ? { usage } : {}),
+        ...(thinkingTokens !== undefined ? { thinkingTokens } : {}),
         ...(stopReason ? { stopReason } : {}),
       };
     },
@@ -105,7 +122,40 @@ export function createAnthropicAdapter(settings: AnthropicSettings, options: { t
   };
 }
 
-function usageOf(usage: Pick<Anthropic.Usage, "input_tokens" | "output_tokens" | "cache_read_input_tokens" | "cache_creation_input_tokens">): TokenUsage {
+/**
+ * The request both the streamed and the plain call send. Every field is written out (undefined
+ * when not sent) rather than spread in, so the type checker checks each name against the SDK.
+ */
+function messageParams(call: AdapterCall): MessageCreateParamsBase {
+  const tool = call.profile.structured === "tool";
+  const effort = call.profile.thinking.mode === "always" ? call.profile.thinking.effort : undefined;
+  const outputConfig: OutputConfig | undefined = tool
+    ? effort
+      ? { effort }
+      : undefined
+    : { format: { type: "json_schema", schema: beatSchema("claude-structured") }, effort };
+  return {
+    model: call.profile.id,
+    max_tokens: call.maxTokens,
+    system: call.prompt.system,
+    messages: call.prompt.messages.map((m): MessageParam => ({ role: m.role, content: m.content })),
+    thinking: thinkingParam(call.profile),
+    output_config: outputConfig,
+    tools: tool ? [{ name: BEAT_TOOL_NAME, description: BEAT_TOOL_DESCRIPTION, input_schema: beatSchema("full") }] : undefined,
+    tool_choice: tool ? { type: "tool", name: BEAT_TOOL_NAME, disable_parallel_tool_use: true } : undefined,
+  };
+}
+
+function thinkingParam(profile: ModelProfile): ThinkingConfigParam | undefined {
+  return profile.thinking.mode === "disable" ? { type: "disabled" } : undefined;
+}
+
+function refusalText(details: RefusalStopDetails | null): string {
+  if (!details) return "";
+  return [details.category, details.explanation].filter((part): part is string => typeof part === "string" && part !== "").join(": ");
+}
+
+function usageOf(usage: Pick<Usage, "input_tokens" | "output_tokens" | "cache_read_input_tokens" | "cache_creation_input_tokens">): TokenUsage {
   return {
     input: usage.input_tokens,
     output: usage.output_tokens,
@@ -114,8 +164,21 @@ function usageOf(usage: Pick<Anthropic.Usage, "input_tokens" | "output_tokens" |
   };
 }
 
-function stopReasonOf(reason: string): string {
-  return reason === "max_tokens" ? "max-tokens" : reason === "end_turn" || reason === "tool_use" ? "end" : reason;
+function stopReasonOf(reason: AnthropicStopReason): StopReason {
+  switch (reason) {
+    case "end_turn":
+    case "tool_use":
+    case "stop_sequence":
+      return "end";
+    case "max_tokens":
+      return "max-tokens";
+    case "model_context_window_exceeded":
+      return "context-window";
+    case "refusal":
+      return "refusal";
+    default:
+      return reason;
+  }
 }
 
 export function classifyAnthropicError(error: unknown): ProviderCallError {
@@ -126,10 +189,8 @@ export function classifyAnthropicError(error: unknown): ProviderCallError {
     const body = error.error as { error?: { type?: string; message?: string } } | undefined;
     const type = body?.error?.type ?? error.type ?? undefined;
     const message = oneLine(body?.error?.message ?? error.message);
-    if (error.status === undefined) {
-      // An `error` event in the stream (overloaded_error, api_error...): the server failed mid-reply.
-      return new ProviderCallError(type === "invalid_request_error" ? "request" : "transient", `error in stream: ${type ? `${type}: ` : ""}${message}`);
-    }
+    // An `error` event in the stream (overloaded_error, authentication_error...): classified by its type.
+    if (error.status === undefined) return classifyStreamError(undefined, type, message);
     if (type === "overloaded_error") return new ProviderCallError("transient", `overloaded: ${message}`, { status: error.status });
     const headers = error.headers;
     const wait = headers ? retryAfterMs((name) => headers.get(name), Date.now()) : undefined;

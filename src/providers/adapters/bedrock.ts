@@ -4,14 +4,22 @@ import {
   ConverseStreamCommand,
   type ContentBlock,
   type ConverseCommandInput,
+  type ConverseStreamCommandInput,
+  type InferenceConfiguration,
+  type Message,
+  type OutputConfig,
+  type StopReason as BedrockStopReason,
   type TokenUsage as BedrockUsage,
+  type SystemContentBlock,
+  type ToolConfiguration,
 } from "@aws-sdk/client-bedrock-runtime";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { BEAT_SCHEMA, BEAT_TOOL_DESCRIPTION, BEAT_TOOL_NAME } from "../beat.js";
+import { beatSchema, BEAT_TOOL_DESCRIPTION, BEAT_TOOL_NAME } from "../beat.js";
+import { inferenceProfilesFor } from "../catalog.js";
 import type { BedrockSettings } from "../config.js";
 import { classifyNetwork, classifyStatus, oneLine, ProviderCallError, retryAfterMs } from "../errors.js";
 import type { TokenUsage } from "../types.js";
-import type { AdapterCall, AdapterReply, ProviderAdapter } from "./adapter.js";
+import type { AdapterCall, AdapterReply, ProviderAdapter, StopReason } from "./adapter.js";
 
 /**
  * Bedrock Runtime through Converse / ConverseStream. The beat comes back through a forced tool
@@ -47,25 +55,20 @@ export function createBedrockAdapter(settings: BedrockSettings, options: { timeo
   return {
     name: "bedrock",
     async call(call: AdapterCall): Promise<AdapterReply> {
-      const tool = call.profile.structured === "tool";
-      const input: ConverseCommandInput = {
-        modelId: call.profile.id,
-        system: [{ text: call.prompt.system }],
-        messages: call.prompt.messages.map((m) => ({ role: m.role, content: [{ text: m.content }] })),
-        inferenceConfig: { maxTokens: call.maxTokens, ...(call.temperature !== undefined ? { temperature: call.temperature } : {}) },
-        ...(tool
-          ? {
-              toolConfig: {
-                tools: [{ toolSpec: { name: BEAT_TOOL_NAME, description: BEAT_TOOL_DESCRIPTION, inputSchema: { json: BEAT_SCHEMA as never } } }],
-                toolChoice: { tool: { name: BEAT_TOOL_NAME } },
-              },
-            }
-          : { outputConfig: { textFormat: { type: "json_schema", structure: { jsonSchema: { name: "story_beat", schema: JSON.stringify(BEAT_SCHEMA) } } } } }),
-        ...(call.profile.disableThinking ? { additionalModelRequestFields: { thinking: { type: "disabled" } } } : {}),
-      };
+      try {
+        return await converse(call);
+      } catch (error) {
+        throw onDemandRefusal(error, call.profile.id, settings.region) ?? error;
+      }
+    },
+    classify: classifyBedrockError,
+  };
 
+  async function converse(call: AdapterCall): Promise<AdapterReply> {
+      const tool = call.profile.structured === "tool";
+      const parts = converseParts(call);
       if (!call.onChunk) {
-        const output = await client.send(new ConverseCommand(input), { abortSignal: call.signal });
+        const output = await client.send(new ConverseCommand(converseInput(call.profile.id, parts)), { abortSignal: call.signal });
         const content: ContentBlock[] = output.output?.message?.content ?? [];
         let json: string | undefined;
         let prose = "";
@@ -85,11 +88,11 @@ export function createBedrockAdapter(settings: BedrockSettings, options: { timeo
         };
       }
 
-      const output = await client.send(new ConverseStreamCommand(input), { abortSignal: call.signal });
+      const output = await client.send(new ConverseStreamCommand(converseStreamInput(call.profile.id, parts)), { abortSignal: call.signal });
       let json = "";
       let prose = "";
       let usage: TokenUsage | undefined;
-      let stopReason: string | undefined;
+      let stopReason: StopReason | undefined;
       const beatBlocks = new Set<number>();
       for await (const event of output.stream ?? []) {
         if (event.contentBlockStart) {
@@ -124,9 +127,83 @@ export function createBedrockAdapter(settings: BedrockSettings, options: { timeo
         ...(usage ? { usage } : {}),
         ...(stopReason ? { stopReason } : {}),
       };
-    },
-    classify: classifyBedrockError,
+  }
+}
+
+/**
+ * The parts Converse and ConverseStream share. Claude on Bedrock shares Anthropic's structured-output
+ * schema subset, so `outputConfig.textFormat` gets the "claude-structured" schema; the forced tool's
+ * input schema may say everything. Each request is then written out field by field (undefined when
+ * not sent), so the type checker checks every name against the SDK's own input type.
+ */
+interface ConverseParts {
+  system: SystemContentBlock[];
+  messages: Message[];
+  inferenceConfig: InferenceConfiguration;
+  toolConfig: ToolConfiguration | undefined;
+  outputConfig: OutputConfig | undefined;
+  additionalModelRequestFields: ConverseCommandInput["additionalModelRequestFields"];
+}
+
+function converseParts(call: AdapterCall): ConverseParts {
+  const thinking = call.profile.thinking;
+  const tool = call.profile.structured === "tool";
+  const effort = thinking.mode === "always" ? thinking.effort : undefined;
+  return {
+    system: [{ text: call.prompt.system }],
+    messages: call.prompt.messages.map((m): Message => ({ role: m.role, content: [{ text: m.content }] })),
+    inferenceConfig: { maxTokens: call.maxTokens, temperature: call.temperature },
+    toolConfig: tool
+      ? {
+          tools: [{ toolSpec: { name: BEAT_TOOL_NAME, description: BEAT_TOOL_DESCRIPTION, inputSchema: { json: beatSchema("full") } } }],
+          toolChoice: { tool: { name: BEAT_TOOL_NAME } },
+        }
+      : undefined,
+    outputConfig: tool
+      ? effort
+        ? { effort }
+        : undefined
+      : { textFormat: { type: "json_schema", structure: { jsonSchema: { name: "story_beat", schema: JSON.stringify(beatSchema("claude-structured")) } } }, effort },
+    additionalModelRequestFields: thinking.mode === "disable" ? { thinking: { type: "disabled" } } : undefined,
   };
+}
+
+function converseInput(modelId: string, parts: ConverseParts): ConverseCommandInput {
+  return {
+    modelId,
+    system: parts.system,
+    messages: parts.messages,
+    inferenceConfig: parts.inferenceConfig,
+    toolConfig: parts.toolConfig,
+    outputConfig: parts.outputConfig,
+    additionalModelRequestFields: parts.additionalModelRequestFields,
+  };
+}
+
+function converseStreamInput(modelId: string, parts: ConverseParts): ConverseStreamCommandInput {
+  return {
+    modelId,
+    system: parts.system,
+    messages: parts.messages,
+    inferenceConfig: parts.inferenceConfig,
+    toolConfig: parts.toolConfig,
+    outputConfig: parts.outputConfig,
+    additionalModelRequestFields: parts.additionalModelRequestFields,
+  };
+}
+
+/**
+ * Newer Claude models refuse an in-region id on demand ("Invocation of model ID ... with on-demand
+ * throughput isn't supported. Retry your request with the ID or ARN of an inference profile that
+ * contains this model."): a configuration error that names the inference profile to use.
+ */
+export function onDemandRefusal(error: unknown, modelId: string, region: string | undefined): ProviderCallError | undefined {
+  const e = error as { name?: unknown; message?: unknown } | null;
+  if (!e || e.name !== "ValidationException" || typeof e.message !== "string") return undefined;
+  if (!/on-demand throughput isn.?t supported|inference profile/i.test(e.message)) return undefined;
+  const profiles = inferenceProfilesFor(modelId, region);
+  const use = profiles.length > 0 ? `use an inference profile instead, e.g. --model bedrock=${profiles[0]}${profiles.length > 1 ? ` (or ${profiles.slice(1).join(", ")})` : ""}` : "use the id or ARN of an inference profile that contains this model";
+  return new ProviderCallError("config", `Bedrock refuses on-demand calls to ${modelId} by its in-region id: ${use}`, { status: 400 });
 }
 
 function usageOf(usage: BedrockUsage): TokenUsage {
@@ -138,8 +215,22 @@ function usageOf(usage: BedrockUsage): TokenUsage {
   };
 }
 
-function stopReasonOf(reason: string): string {
-  return reason === "max_tokens" ? "max-tokens" : reason === "end_turn" || reason === "tool_use" ? "end" : reason;
+function stopReasonOf(reason: BedrockStopReason): StopReason {
+  switch (reason) {
+    case "end_turn":
+    case "tool_use":
+    case "stop_sequence":
+      return "end";
+    case "max_tokens":
+      return "max-tokens";
+    case "model_context_window_exceeded":
+      return "context-window";
+    case "content_filtered":
+    case "guardrail_intervened":
+      return "refusal";
+    default:
+      return reason;
+  }
 }
 
 const TRANSIENT = new Set([

@@ -1,13 +1,23 @@
 import OpenAI from "openai";
-import { BEAT_SCHEMA } from "../beat.js";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsBase,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionCreateParamsStreaming,
+} from "openai/resources/chat/completions/completions";
+import type { CompletionUsage } from "openai/resources/completions";
+import { beatSchema } from "../beat.js";
+import { isCatalogModel } from "../catalog.js";
 import type { OpenAiSettings } from "../config.js";
-import { classifyNetwork, classifyStatus, oneLine, ProviderCallError, retryAfterMs } from "../errors.js";
+import { classifyNetwork, classifyStatus, classifyStreamError, oneLine, ProviderCallError, retryAfterMs } from "../errors.js";
 import type { TokenUsage } from "../types.js";
-import type { AdapterCall, AdapterReply, ProviderAdapter } from "./adapter.js";
+import type { AdapterCall, AdapterReply, ProviderAdapter, StopReason } from "./adapter.js";
 
 /**
  * OpenAI chat completions (also any OpenAI-compatible server through OPENAI_BASE_URL). The beat
- * comes back as content constrained by `response_format: json_schema` (strict).
+ * comes back as content constrained by `response_format: json_schema` (strict). The request is
+ * built as the SDK's own `ChatCompletionCreateParams`, without casts: a field the SDK drops or
+ * renames fails `npm run typecheck`.
  */
 export function createOpenAiAdapter(settings: OpenAiSettings, options: { timeoutMs: number }): ProviderAdapter {
   const client = new OpenAI({
@@ -21,37 +31,36 @@ export function createOpenAiAdapter(settings: OpenAiSettings, options: { timeout
     // noveli's redaction; the manager reports the failure itself.
     logLevel: "off",
   });
-  // api.openai.com wants max_completion_tokens; compatible servers (Ollama, llama.cpp) know max_tokens.
-  const compatibleServer = settings.baseURL !== undefined && !/^https:\/\/api\.openai\.com\b/.test(settings.baseURL);
 
   return {
     name: "openai",
     async call(call: AdapterCall): Promise<AdapterReply> {
-      const body = {
-        model: call.profile.id,
-        messages: [{ role: "system" as const, content: call.prompt.system }, ...call.prompt.messages],
-        response_format: { type: "json_schema" as const, json_schema: { name: "story_beat", strict: true, schema: BEAT_SCHEMA as unknown as Record<string, unknown> } },
-        ...(compatibleServer ? { max_tokens: call.maxTokens } : { max_completion_tokens: call.maxTokens }),
-        ...(call.temperature !== undefined ? { temperature: call.temperature } : {}),
-        ...(call.profile.reasoningEffort ? { reasoning_effort: call.profile.reasoningEffort } : {}),
-      };
+      const body = completionParams(call, settings.baseURL);
       if (!call.onChunk) {
-        const completion = await client.chat.completions.create(body, { signal: call.signal });
+        const params: ChatCompletionCreateParamsNonStreaming = { ...body, stream: false };
+        const completion = await client.chat.completions.create(params, { signal: call.signal });
         const choice = completion.choices[0];
+        const thinking = completion.usage?.completion_tokens_details?.reasoning_tokens;
         return {
           ...(choice?.message.content ? { json: choice.message.content } : {}),
           ...(choice?.message.refusal ? { refusal: choice.message.refusal } : {}),
           ...(completion.usage ? { usage: usageOf(completion.usage) } : {}),
+          ...(thinking !== undefined ? { thinkingTokens: thinking } : {}),
           ...(choice?.finish_reason ? { stopReason: stopReasonOf(choice.finish_reason) } : {}),
         };
       }
-      const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: call.signal });
+      const params: ChatCompletionCreateParamsStreaming = { ...body, stream: true, stream_options: { include_usage: true } };
+      const stream = await client.chat.completions.create(params, { signal: call.signal });
       let json = "";
       let refusal = "";
       let usage: TokenUsage | undefined;
-      let stopReason: string | undefined;
+      let thinkingTokens: number | undefined;
+      let stopReason: StopReason | undefined;
       for await (const chunk of stream) {
-        if (chunk.usage) usage = usageOf(chunk.usage);
+        if (chunk.usage) {
+          usage = usageOf(chunk.usage);
+          thinkingTokens = chunk.usage.completion_tokens_details?.reasoning_tokens;
+        }
         const choice = chunk.choices[0];
         if (!choice) continue;
         if (choice.delta?.content) {
@@ -65,6 +74,7 @@ export function createOpenAiAdapter(settings: OpenAiSettings, options: { timeout
         ...(json !== "" ? { json } : {}),
         ...(refusal !== "" ? { refusal } : {}),
         ...(usage ? { usage } : {}),
+        ...(thinkingTokens !== undefined ? { thinkingTokens } : {}),
         ...(stopReason ? { stopReason } : {}),
       };
     },
@@ -72,21 +82,47 @@ export function createOpenAiAdapter(settings: OpenAiSettings, options: { timeout
   };
 }
 
-interface OpenAiUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  prompt_tokens_details?: { cached_tokens?: number; cache_write_tokens?: number } | null;
+/**
+ * The request both the streamed and the plain call send. Catalog models are OpenAI's and get
+ * `max_completion_tokens` (reasoning models refuse `max_tokens`) wherever they are served; a model
+ * the catalog does not know, on a compatible server (Ollama, llama.cpp), gets `max_tokens`.
+ */
+function completionParams(call: AdapterCall, baseURL: string | undefined): ChatCompletionCreateParamsBase {
+  const compatibleServer = baseURL !== undefined && !/^https:\/\/api\.openai\.com\b/.test(baseURL);
+  const legacyLimit = compatibleServer && !isCatalogModel("openai", call.profile.id);
+  const effort = call.profile.thinking.mode === "reasoning" ? call.profile.thinking.effort : undefined;
+  // Every field is written out (undefined when not sent), so the type checker checks each name against the SDK.
+  return {
+    model: call.profile.id,
+    messages: [{ role: "system", content: call.prompt.system }, ...call.prompt.messages.map((m) => ({ role: m.role, content: m.content }))],
+    response_format: { type: "json_schema", json_schema: { name: "story_beat", strict: true, schema: beatSchema("full") } },
+    max_tokens: legacyLimit ? call.maxTokens : undefined,
+    max_completion_tokens: legacyLimit ? undefined : call.maxTokens,
+    temperature: call.temperature,
+    reasoning_effort: effort,
+  };
 }
 
 /** OpenAI counts cached tokens inside prompt_tokens; ours are disjoint. */
-function usageOf(usage: OpenAiUsage): TokenUsage {
+function usageOf(usage: CompletionUsage): TokenUsage {
   const cached = usage.prompt_tokens_details?.cached_tokens ?? 0;
   const cacheWrite = usage.prompt_tokens_details?.cache_write_tokens ?? 0;
   return { input: Math.max(0, usage.prompt_tokens - cached - cacheWrite), output: usage.completion_tokens, cached, cacheWrite };
 }
 
-function stopReasonOf(reason: string): string {
-  return reason === "length" ? "max-tokens" : reason === "stop" ? "end" : reason;
+function stopReasonOf(reason: ChatCompletionChunk.Choice["finish_reason"] & string): StopReason {
+  switch (reason) {
+    case "length":
+      return "max-tokens";
+    case "stop":
+    case "tool_calls":
+    case "function_call":
+      return "end";
+    case "content_filter":
+      return "refusal";
+    default:
+      return reason;
+  }
 }
 
 export function classifyOpenAiError(error: unknown): ProviderCallError {
@@ -95,8 +131,11 @@ export function classifyOpenAiError(error: unknown): ProviderCallError {
   if (error instanceof OpenAI.APIConnectionError) return classifyNetwork(error, `connection failed: ${oneLine(error.message)}`);
   if (error instanceof OpenAI.APIError) {
     if (error.status === undefined) {
-      // An error event inside a stream: the server failed mid-reply.
-      return new ProviderCallError("transient", `error in stream: ${oneLine(error.message)}`);
+      // An error event inside a stream (HTTP 200, then {"error": {...}}): classified by its code and
+      // type as the same error in a response status would be, so a bad key is not retried.
+      const body = error.error as { message?: unknown } | undefined;
+      const message = oneLine(typeof body?.message === "string" ? body.message : error.message);
+      return classifyStreamError(typeof error.code === "string" ? error.code : undefined, typeof error.type === "string" ? error.type : undefined, message);
     }
     const headers = error.headers;
     const wait = headers ? retryAfterMs((name) => headers.get(name), Date.now()) : undefined;

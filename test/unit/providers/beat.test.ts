@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { beatPrompt, checkBeat, parseJsonReply, repairPrompt, requestProblems } from "../../../src/providers/beat.js";
+import { beatPrompt, beatSchema, checkBeat, parseJsonReply, repairPrompt, requestProblems } from "../../../src/providers/beat.js";
 
 describe("checkBeat", () => {
   it("accepts text plus 2 to 4 choices, trimmed", () => {
@@ -18,6 +18,9 @@ describe("checkBeat", () => {
     [{ text: "x", choices: ["a", "b", "c", "d", "e"] }, "the reply has 5 choices, not 2 to 4", true],
     [{ text: "x", choices: ["a", " "] }, "a choice is empty or not text", true],
     [{ text: "x", choices: ["a", 3] }, "a choice is empty or not text", true],
+    [{ text: "x", choices: ["Run", " run"] }, "two choices are the same", true],
+    [{ text: "x", choices: ["a", "b".repeat(161)] }, "a choice is longer than 160 characters", true],
+    [{ text: "x".repeat(6001), choices: ["a", "b"] }, "the text is longer than 6000 characters", false],
   ])("rejects %j: %s", (value, problem, textValid) => {
     expect(checkBeat(value)).toEqual({ ok: false, problem, textValid });
   });
@@ -81,5 +84,29 @@ describe("parseJsonReply", () => {
     expect(parseJsonReply('{"a":1}')).toEqual({ a: 1 });
     expect(parseJsonReply('```json\n{"a":1}\n```')).toEqual({ a: 1 });
     expect(parseJsonReply('{"a":')).toBeUndefined();
+    expect(parseJsonReply('Here is the beat: {"a":1} Enjoy.')).toEqual({ a: 1 });
+    expect(parseJsonReply("no json here")).toBeUndefined();
+  });
+});
+
+describe("beatSchema", () => {
+  /** Every keyword anywhere in a schema. */
+  const keywords = (value: unknown): string[] =>
+    value && typeof value === "object" ? Object.entries(value).flatMap(([k, v]) => [k, ...keywords(v)]) : [];
+
+  it("says 2 to 4 choices in the full dialect (OpenAI strict, tool inputs)", () => {
+    expect(beatSchema("full").properties.choices).toMatchObject({ type: "array", minItems: 2, maxItems: 4 });
+  });
+
+  it("keeps Claude's structured-output subset: minItems 0 or 1, no other array, string or number constraints", () => {
+    const schema = beatSchema("claude-structured");
+    expect(schema.properties.choices).toMatchObject({ minItems: 1 });
+    for (const banned of ["maxItems", "uniqueItems", "minLength", "maxLength", "minimum", "maximum", "pattern"]) expect(keywords(schema)).not.toContain(banned);
+    expect(schema.additionalProperties).toBe(false);
+  });
+
+  it("hands out a new object each time, so no request can change another's schema", () => {
+    expect(beatSchema("full")).not.toBe(beatSchema("full"));
+    expect(beatSchema("full")).toEqual(beatSchema("full"));
   });
 });

@@ -370,11 +370,92 @@ describe("createProviderManager: malformed replies", () => {
     expect(openai.calls).toHaveLength(0);
   });
 
-  it("notes when the reply was cut off at the token limit", async () => {
-    const bedrock = fakeAdapter("bedrock", () => ({ json: '{"text":"abc', usage: USAGE, stopReason: "max-tokens" }), ok());
-    const { manager } = setup({ bedrock });
+  it("classes a reply cut by the token limit as truncated: not repaired, failed over, the circuit untouched", async () => {
+    const bedrock = fakeAdapter("bedrock", () => ({ json: '{"text":"abc', usage: USAGE, stopReason: "max-tokens" }));
+    const anthropic = fakeAdapter("anthropic", ok());
+    const { manager } = setup({ bedrock, anthropic });
     const result = await manager.generateBeat({ prompt: "p", maxTokens: 64 });
-    expect(result.attempts[0]?.error?.message).toBe("the reply had no structured beat (the reply was cut off at 64 tokens); asking once for a repair");
+    expect(result.provider).toBe("anthropic");
+    expect(bedrock.calls).toHaveLength(1);
+    expect(result.attempts[0]?.error).toEqual({ class: "truncated", message: "the reply was cut off at the 64-token output limit before the beat was complete; a larger token limit is needed" });
+    expect(manager.status().find((s) => s.name === "bedrock")?.circuit).toBe("closed");
+  });
+
+  it("reserves room for a model that always thinks, and says how much went to thinking when it still ran out", async () => {
+    const anthropic = fakeAdapter("anthropic", () => ({ json: '{"text":"The', usage: USAGE, thinkingTokens: 5000, stopReason: "max-tokens" }));
+    const { manager } = setup({ anthropic }, ALL_KEYS, { providers: ["anthropic"], model: "claude-opus-5-5" });
+    const error = await failure(manager.generateBeat({ prompt: "p" }));
+    expect(anthropic.calls[0]?.maxTokens).toBe(1024 + 4096);
+    expect(error.code).toBe("all-failed");
+    expect(error.attempts[0]?.error?.message).toBe(
+      "the reply was cut off at the 5120-token output limit (1024 for the beat + 4096 reserved for thinking) before the beat was complete; 5000 of the tokens went to thinking; a larger token limit is needed",
+    );
+  });
+
+  it("names the context window when the conversation outgrew it", async () => {
+    const anthropic = fakeAdapter("anthropic", () => ({ json: '{"text":"', usage: { input: 199_000, output: 1000, cached: 0, cacheWrite: 0 }, stopReason: "context-window" }));
+    const { manager } = setup({ anthropic }, ALL_KEYS, { providers: ["anthropic"] });
+    const error = await failure(manager.generateBeat({ prompt: "p" }));
+    expect(error.attempts[0]?.error).toMatchObject({ class: "truncated", message: expect.stringContaining("reached claude-haiku-5-5's context window at 199000 input + 1000 output tokens") });
+    expect(anthropic.calls).toHaveLength(1);
+  });
+
+  it("accepts a valid beat given as text instead of the tool call, without a repair", async () => {
+    const bedrock = fakeAdapter("bedrock", () => ({ prose: `Here is the beat:\n${JSON.stringify(BEAT)}`, usage: USAGE, stopReason: "end" }));
+    const { manager } = setup({ bedrock });
+    const result = await manager.generateBeat({ prompt: "p" });
+    expect(result.beat).toEqual(BEAT);
+    expect(result.attempts).toHaveLength(1);
+    expect(bedrock.calls).toHaveLength(1);
+  });
+
+  it("still repairs prose that is not a beat", async () => {
+    const bedrock = fakeAdapter("bedrock", () => ({ prose: "Once upon a time.", usage: USAGE, stopReason: "end" }), ok());
+    const { manager } = setup({ bedrock });
+    const result = await manager.generateBeat({ prompt: "p" });
+    expect(result.attempts.map((a) => a.error?.message ?? "ok")).toEqual(["the model answered in prose instead of the structured beat; asking once for a repair", "ok"]);
+  });
+});
+
+describe("createProviderManager: refusals and configuration errors", () => {
+  it("ends the call on a refusal: not retried, not failed over, the circuit untouched", async () => {
+    const bedrock = fakeAdapter("bedrock", () => ({ refusal: "general_harms: not this story", usage: USAGE, stopReason: "refusal" }));
+    const anthropic = fakeAdapter("anthropic", ok());
+    const { manager } = setup({ bedrock, anthropic });
+    const error = await failure(manager.generateBeat({ prompt: "p" }));
+    expect(error.code).toBe("refused");
+    expect(error.message).toBe("bedrock (us.anthropic.claude-haiku-5-5) refused to tell this story: general_harms: not this story");
+    expect(error.attempts).toEqual([expect.objectContaining({ provider: "bedrock", error: { class: "request", message: "the model refused: general_harms: not this story" }, tokens: USAGE })]);
+    expect([bedrock.calls.length, anthropic.calls.length]).toEqual([1, 0]);
+    expect(manager.status().find((s) => s.name === "bedrock")?.circuit).toBe("closed");
+  });
+
+  it("treats a content-filter stop without text as a refusal, and fails over when the policy says so", async () => {
+    const openai = fakeAdapter("openai", () => ({ usage: USAGE, stopReason: "refusal" }));
+    const anthropic = fakeAdapter("anthropic", ok());
+    const { manager } = setup({ openai, anthropic }, ALL_KEYS, { providers: ["openai", "anthropic"], policy: { failoverOnRefusal: true } });
+    const result = await manager.generateBeat({ prompt: "p" });
+    expect(result.provider).toBe("anthropic");
+    expect(result.attempts[0]?.error).toEqual({ class: "request", message: "the model refused" });
+  });
+
+  it("reads NOVELI_FAILOVER_ON_REFUSAL", () => {
+    expect(providerConfigFromEnv({ NOVELI_FAILOVER_ON_REFUSAL: "1" }).policy.failoverOnRefusal).toBe(true);
+    expect(providerConfigFromEnv({}).policy.failoverOnRefusal).toBe(false);
+    expect(() => providerConfigFromEnv({ NOVELI_FAILOVER_ON_REFUSAL: "maybe" })).toThrow(/must be 1 or 0/);
+  });
+
+  it("fails over on a configuration error, and reports invalid-config when it was the only trouble", async () => {
+    const bedrock = fakeAdapter("bedrock", fail("config", "Bedrock refuses on-demand calls to anthropic.claude-haiku-5-5 by its in-region id"));
+    const anthropic = fakeAdapter("anthropic", ok());
+    const both = setup({ bedrock, anthropic });
+    expect((await both.manager.generateBeat({ prompt: "p" })).provider).toBe("anthropic");
+    expect(bedrock.calls).toHaveLength(1);
+
+    const alone = setup({ bedrock: fakeAdapter("bedrock", fail("config", "needs an inference profile")) }, ALL_KEYS, { providers: ["bedrock"] });
+    const error = await failure(alone.manager.generateBeat({ prompt: "p" }));
+    expect(error.code).toBe("invalid-config");
+    expect(error.message).toMatch(/needs an inference profile/);
   });
 });
 
@@ -384,7 +465,7 @@ describe("createProviderManager: models", () => {
     const first = setup({ anthropic }, ALL_KEYS, { providers: ["anthropic"] });
     const result = await first.manager.generateBeat({ prompt: "p", temperature: 0.4 });
     expect(anthropic.calls[0]?.temperature).toBeUndefined();
-    expect(result.notes).toEqual(["claude-haiku-5-5 does not accept a temperature: it was left out"]);
+    expect(result.notes).toEqual(["temperature 0.4 not applied: claude-haiku-5-5 (anthropic) does not accept a sampling temperature"]);
 
     const openai = fakeAdapter("openai", ok());
     const second = setup({ openai }, ALL_KEYS, { providers: ["openai"] });
@@ -399,6 +480,7 @@ describe("createProviderManager: models", () => {
     const result = await manager.generateBeat({ prompt: "p" });
     expect(result.costUsd).toBeNull();
     expect(result.tokens).toEqual({ input: 0, output: 0, cached: 0, cacheWrite: 0 });
+    expect(result.tokensReported).toBe(false);
   });
 
   it("reports an unpriced model's cost as null", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CATALOG_CHECKED, DEFAULT_MODELS, MODELS, modelProfile, type ModelPrice } from "../../../src/providers/catalog.js";
+import { CATALOG_CHECKED, DEFAULT_MODELS, inferenceProfilesFor, isCatalogModel, MODELS, modelProfile, outputLimit, type ModelPrice } from "../../../src/providers/catalog.js";
 import { addCosts, costUsd } from "../../../src/providers/pricing.js";
 import { PROVIDER_NAMES } from "../../../src/providers/types.js";
 
@@ -59,15 +59,64 @@ describe("the model catalog", () => {
       const key = `${model.provider}/${model.id}`;
       expect(keys.has(key), key).toBe(false);
       keys.add(key);
-      expect(model.price?.checked).toBe(CATALOG_CHECKED);
+      expect(model.price?.checked).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect((model.price?.checked ?? "") <= CATALOG_CHECKED, `${key} checked ${model.price?.checked}`).toBe(true);
       expect(model.price?.source).toMatch(/^https:\/\//);
       for (const figure of [model.price?.input, model.price?.output, model.price?.cacheRead, model.price?.cacheWrite]) expect(figure).toBeGreaterThanOrEqual(0);
     }
   });
 
-  it("gives an unknown model a generic, unpriced profile", () => {
-    expect(modelProfile("anthropic", "claude-future-9")).toEqual({ provider: "anthropic", id: "claude-future-9", label: "claude-future-9", structured: "tool", sampling: true });
-    expect(modelProfile("openai", "qwen3").structured).toBe("json-schema");
+  it("gives an unknown model a generic, unpriced profile; an unknown Claude id gets no temperature either", () => {
+    expect(modelProfile("anthropic", "claude-future-9")).toEqual({
+      provider: "anthropic",
+      id: "claude-future-9",
+      label: "claude-future-9",
+      structured: "tool",
+      sampling: false,
+      thinking: { mode: "none" },
+      status: "active",
+    });
+    expect(modelProfile("openai", "qwen3")).toMatchObject({ structured: "json-schema", sampling: true });
+    expect(modelProfile("bedrock", "meta.llama4-scout-17b-instruct-v1:0").sampling).toBe(true);
+    expect(isCatalogModel("openai", "qwen3")).toBe(false);
+    expect(isCatalogModel("openai", "gpt-6-luna")).toBe(true);
+  });
+
+  it("sends no temperature to any Anthropic model: API version 2026-10-21 has no sampling parameters", () => {
+    for (const model of MODELS.filter((m) => m.provider === "anthropic")) expect(model.sampling, model.id).toBe(false);
+  });
+
+  it("prices OpenAI's cached input at 5% of input for the GPT-6 family, dated when it was corrected", () => {
+    for (const id of ["gpt-6-luna", "gpt-6.1-terra", "gpt-6.2-sol", "gpt-6.2-astra"]) {
+      const price = modelProfile("openai", id).price as ModelPrice;
+      expect(price.cacheRead, id).toBeCloseTo(price.input * 0.05, 10);
+      expect(price.longContext?.cacheRead, id).toBeCloseTo((price.longContext?.input ?? NaN) * 0.05, 10);
+      expect(price.checked).toBe("2026-12-01");
+    }
+  });
+
+  it("records Bedrock's global Sonnet 5.5 cache read as unconfirmed, charging the higher candidate", () => {
+    const price = modelProfile("bedrock", "global.anthropic.claude-sonnet-5-5").price as ModelPrice;
+    expect(price.unconfirmed).toEqual([expect.objectContaining({ rate: "cacheRead", candidates: [0.1, 0.2] })]);
+    expect(price.cacheRead).toBe(0.2);
+    for (const model of MODELS) {
+      for (const open of model.price?.unconfirmed ?? []) expect(model.price?.[open.rate]).toBe(Math.max(...open.candidates));
+    }
+  });
+
+  it("lists only inference-profile ids for Bedrock, and suggests the profile for an in-region id", () => {
+    for (const model of MODELS.filter((m) => m.provider === "bedrock")) expect(model.id, model.id).toMatch(/^(us|global)\./);
+    expect(inferenceProfilesFor("anthropic.claude-haiku-5-5", "us-west-2")).toEqual(["us.anthropic.claude-haiku-5-5", "global.anthropic.claude-haiku-5-5"]);
+    expect(inferenceProfilesFor("anthropic.claude-sonnet-5-5", "eu-central-1")).toEqual(["global.anthropic.claude-sonnet-5-5", "eu.anthropic.claude-sonnet-5-5"]);
+    expect(inferenceProfilesFor("us.anthropic.claude-haiku-5-5", "us-east-1")).toEqual([]);
+  });
+
+  it("leaves room in the output limit for models that cannot stop thinking", () => {
+    expect(outputLimit(modelProfile("anthropic", "claude-haiku-5-5"), 1024)).toEqual({ total: 1024, thinkingReserve: 0 });
+    expect(outputLimit(modelProfile("anthropic", "claude-opus-5-5"), 1024)).toEqual({ total: 5120, thinkingReserve: 4096 });
+    expect(outputLimit(modelProfile("openai", "gpt-6.2-sol"), 1024)).toEqual({ total: 3072, thinkingReserve: 2048 });
+    expect(outputLimit(modelProfile("openai", "gpt-6-luna"), 1024)).toEqual({ total: 1024, thinkingReserve: 0 });
+    for (const model of MODELS) expect(model.thinking.mode, model.id).toMatch(/^(none|disable|always|reasoning)$/);
   });
 
   it("charges Bedrock's 10% regional premium on the US profile of Haiku 5.5", () => {
