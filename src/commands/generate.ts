@@ -4,6 +4,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { CommandContext } from "../context.js";
 import { AbortError, ConfigError, OperationError, UsageError } from "../errors.js";
+import { StreamWrapper, wrapText } from "../output/wrap.js";
 import type {
   AttemptRecord,
   GenerationError,
@@ -136,9 +137,10 @@ export async function generate(options: GenerateCommandOptions, ctx: CommandCont
 
 async function tellOneBeat(input: GenerateInput, manager: ProviderManager, ctx: CommandContext, hints: Readonly<Record<ProviderName, string>>): Promise<void> {
   const result = await nextBeat(input, [], manager, ctx, hints);
+  const width = terminalWidth(ctx);
   ctx.reporter.result(beatDocument(result), (lines, style) => {
-    if (!streamed(ctx)) lines.push(result.beat.text);
-    lines.push("", ...choiceLines(result), "", style.dim(footer(result)));
+    if (!streamed(ctx)) lines.push(width ? wrapText(result.beat.text, width) : result.beat.text);
+    lines.push("", ...choiceLines(result, width), "", style.dim(footer(result)));
     if (result.attempts.length > 1) lines.push(style.dim(attemptsLine(result.attempts)));
   });
 }
@@ -147,9 +149,20 @@ function streamed(ctx: CommandContext): boolean {
   return ctx.reporter.interactive && !ctx.reporter.json;
 }
 
+/** The width to wrap story text to: the terminal's, on a terminal; none when the output is piped (kept as told). */
+function terminalWidth(ctx: CommandContext): number | undefined {
+  if (!ctx.reporter.interactive || ctx.reporter.json) return undefined;
+  const columns = process.stdout.columns;
+  // Past 100 columns prose gets hard to read; a terminal that reports no size gets 80.
+  return Math.max(20, Math.min(columns && columns > 0 ? columns : 80, 100));
+}
+
 /** Tells one beat, streaming on a terminal; turns the manager's failures into noveli's errors. */
 async function nextBeat(input: GenerateInput, history: StoryTurn[], manager: ProviderManager, ctx: CommandContext, hints: Readonly<Record<ProviderName, string>>): Promise<GenerationResult> {
   const stream = streamed(ctx);
+  const width = terminalWidth(ctx);
+  const wrapper = stream && width ? new StreamWrapper(width) : undefined;
+  const show = (delta: string) => ctx.reporter.write(wrapper ? wrapper.push(delta) : delta);
   const call = () =>
     manager.generateBeat(
       {
@@ -159,15 +172,16 @@ async function nextBeat(input: GenerateInput, history: StoryTurn[], manager: Pro
         ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
         ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
       },
-      { signal: ctx.signal, ...(stream ? { onText: (delta: string) => ctx.reporter.write(delta) } : {}) },
+      { signal: ctx.signal, ...(stream ? { onText: show } : {}) },
     );
   let result: GenerationResult;
   try {
     result = stream ? await call() : await ctx.reporter.phase(history.length === 0 ? "Telling the opening beat" : "Telling the next beat", call);
   } catch (error) {
+    if (wrapper) ctx.reporter.write(wrapper.end());
     throw toNoveliError(error, ctx, hints);
   }
-  if (stream) ctx.reporter.write("\n");
+  if (stream) ctx.reporter.write(`${wrapper ? wrapper.end() : ""}\n`);
   for (const note of result.notes ?? []) ctx.reporter.warn(note);
   for (const attempt of result.attempts) if (!attempt.ok) ctx.reporter.debug(attemptLine(attempt));
   return result;
@@ -186,7 +200,12 @@ function toNoveliError(error: unknown, ctx: CommandContext, hints: Readonly<Reco
       });
     }
     case "invalid-config":
-      return new UsageError(failure.message);
+      return new UsageError(failure.message, failure.attempts.length > 0 ? { details: { attempts } } : undefined);
+    case "refused":
+      return new OperationError("refused", failure.message, {
+        hint: "the model declined this story; change the premise, or set NOVELI_FAILOVER_ON_REFUSAL=1 to try the next provider instead",
+        details: { attempts },
+      });
     case "aborted":
       return new AbortError("interrupted while generating");
     case "stream-interrupted":
@@ -199,10 +218,14 @@ function toNoveliError(error: unknown, ctx: CommandContext, hints: Readonly<Reco
     case "all-failed": {
       for (const attempt of failure.attempts) ctx.reporter.info(attemptLine(attempt));
       const reasons = failure.reasons().map((r) => `${r.provider}: ${r.message}`);
+      const specific = failureHints(failure.attempts, process.env);
       return new OperationError(
         failure.code === "deadline" ? "deadline" : "all-providers-failed",
         `${failure.code === "deadline" ? "the deadline passed before any provider told the beat" : "every AI provider failed"}: ${reasons.join("; ")}`,
-        { hint: "run with --verbose for each attempt; --provider picks providers, NOVELI_ATTEMPT_TIMEOUT_MS and NOVELI_DEADLINE_MS set the time limits", details: { attempts } },
+        {
+          hint: [...specific, "run with --verbose for each attempt; --provider picks providers, NOVELI_ATTEMPT_TIMEOUT_MS and NOVELI_DEADLINE_MS set the time limits"].join("\n"),
+          details: { attempts },
+        },
       );
     }
   }
@@ -247,7 +270,7 @@ async function playInteractive(input: GenerateInput, manager: ProviderManager, c
     (out, style) => {
       out.push(
         style.dim(
-          `story ended (${ended === "quit" ? "q" : "end of input"}) after ${results.length} beat${results.length === 1 ? "" : "s"} · ${totals.tokens.input} in / ${totals.tokens.output} out / ${totals.tokens.cached} cached tokens · ${formatCost(totals.costUsd)}`,
+          `story ended (${ended === "quit" ? "q" : "end of input"}) after ${results.length} beat${results.length === 1 ? "" : "s"} · ${totals.tokens ? `${totals.tokens.input} in / ${totals.tokens.output} out / ${totals.tokens.cached} cached tokens` : "tokens not reported"} · ${formatCost(totals.costUsd)}`,
         ),
       );
     },
@@ -258,7 +281,9 @@ async function playInteractive(input: GenerateInput, manager: ProviderManager, c
 function showBeat(result: GenerationResult, ctx: CommandContext): void {
   if (ctx.reporter.json) return;
   const style = ctx.reporter.style;
-  const lines = [...(streamed(ctx) ? [] : [result.beat.text]), "", ...choiceLines(result), "", style.dim(footer(result))];
+  const width = terminalWidth(ctx);
+  const text = width ? wrapText(result.beat.text, width) : result.beat.text;
+  const lines = [...(streamed(ctx) ? [] : [text]), "", ...choiceLines(result, width), "", style.dim(footer(result))];
   if (result.attempts.length > 1) lines.push(style.dim(attemptsLine(result.attempts)));
   ctx.reporter.write(`${lines.join("\n")}\n\n`);
 }
@@ -282,8 +307,35 @@ async function askChoice(count: number, lines: AsyncIterator<string>, ctx: Comma
 
 // ---------------------------------------------------------------- rendering (pure)
 
-function choiceLines(result: GenerationResult): string[] {
-  return result.beat.choices.map((choice, i) => `  ${i + 1}. ${choice}`);
+function choiceLines(result: GenerationResult, width?: number): string[] {
+  return result.beat.choices.map((choice, i) => {
+    const line = `  ${i + 1}. ${choice}`;
+    return width ? wrapText(line, width, "     ") : line;
+  });
+}
+
+/**
+ * What the user can do about the failures seen, one line each: a 404 from an OpenAI-compatible
+ * base URL without /v1, a reply cut by the token limit. Pure.
+ */
+export function failureHints(attempts: readonly AttemptRecord[], env: Record<string, string | undefined>): string[] {
+  const hints: string[] = [];
+  const base = env.OPENAI_BASE_URL?.trim();
+  if (base && attempts.some((a) => a.provider === "openai" && a.error?.status === 404)) {
+    let path = "";
+    try {
+      path = new URL(base).pathname.replace(/\/+$/, "");
+    } catch {
+      // An unparseable URL fails earlier with its own message.
+    }
+    if (!/\/v\d+$/.test(path)) {
+      hints.push(`OPENAI_BASE_URL (${base}) has no /v1: OpenAI-compatible servers serve the API under it, e.g. ${base.replace(/\/+$/, "")}/v1`);
+    }
+  }
+  if (attempts.some((a) => a.error?.class === "truncated" && /output limit/.test(a.error.message))) {
+    hints.push("the beat did not fit in the output-token limit: raise it with --max-tokens (default 1024, up to 32000)");
+  }
+  return hints;
 }
 
 /** The --json document of one beat: the issue's contract, plus time to first token and notes. */
@@ -293,7 +345,8 @@ export function beatDocument(result: GenerationResult): Record<string, unknown> 
     choices: result.beat.choices,
     provider: result.provider,
     model: result.model,
-    tokens: { input: result.tokens.input, output: result.tokens.output, cached: result.tokens.cached, cacheWrite: result.tokens.cacheWrite ?? 0 },
+    // null, like an unknown cost: a server that reported no counts did not bill 0 tokens.
+    tokens: result.tokensReported === false ? null : { input: result.tokens.input, output: result.tokens.output, cached: result.tokens.cached, cacheWrite: result.tokens.cacheWrite ?? 0 },
     costUsd: result.costUsd,
     latencyMs: result.latencyMs,
     timeToFirstTokenMs: result.timeToFirstTokenMs,
@@ -328,7 +381,8 @@ export function footer(result: GenerationResult): string {
   const t = result.tokens;
   const cached = t.cached > 0 || (t.cacheWrite ?? 0) > 0 ? ` / ${t.cached} cached` : "";
   const ttft = result.timeToFirstTokenMs !== null ? ` (first text ${seconds(result.timeToFirstTokenMs)})` : "";
-  return `${result.provider} · ${result.model} · ${t.input} in / ${t.output} out${cached} tokens · ${formatCost(result.costUsd)} · ${seconds(result.latencyMs)}${ttft}`;
+  const tokens = result.tokensReported === false ? "tokens not reported" : `${t.input} in / ${t.output} out${cached} tokens`;
+  return `${result.provider} · ${result.model} · ${tokens} · ${formatCost(result.costUsd)} · ${seconds(result.latencyMs)}${ttft}`;
 }
 
 function attemptLine(attempt: AttemptRecord): string {
@@ -340,10 +394,12 @@ function attemptsLine(attempts: AttemptRecord[]): string {
   return `attempts: ${attempts.map((a) => `${a.provider} ${a.ok ? "✓" : `✗ ${a.error?.class}`}${a.repair ? " (repair)" : ""}`).join(" → ")}`;
 }
 
-function storyTotals(results: GenerationResult[]): { tokens: { input: number; output: number; cached: number }; costUsd: number | null; latencyMs: number } {
+function storyTotals(results: GenerationResult[]): { tokens: { input: number; output: number; cached: number } | null; costUsd: number | null; latencyMs: number } {
   const tokens = { input: 0, output: 0, cached: 0 };
   let cost: number | null = 0;
   let latencyMs = 0;
+  // One beat without counts makes the story's count unknown, as one unpriced beat makes its cost unknown.
+  const reported = results.every((r) => r.tokensReported !== false);
   for (const r of results) {
     tokens.input += r.tokens.input;
     tokens.output += r.tokens.output;
@@ -351,5 +407,5 @@ function storyTotals(results: GenerationResult[]): { tokens: { input: number; ou
     cost = cost === null || r.costUsd === null ? null : Number((cost + r.costUsd).toPrecision(12));
     latencyMs += r.latencyMs;
   }
-  return { tokens, costUsd: cost, latencyMs };
+  return { tokens: reported ? tokens : null, costUsd: cost, latencyMs };
 }

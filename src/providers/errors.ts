@@ -150,7 +150,8 @@ const ERROR_CODE_STATUS: Readonly<Record<string, number>> = {
 /** Classifies an error event inside a stream by its code or type; unknown ones are transient (the server failed mid-reply). */
 export function classifyStreamError(code: string | undefined, type: string | undefined, message: string): ProviderCallError {
   const label = code ?? type;
-  const text = `error in stream: ${label ? `${label}: ` : ""}${message}`;
+  // "(code)" rather than "code:", so a code like invalid_api_key is not mistaken for a key by the redaction.
+  const text = `error in stream${label ? ` (${label})` : ""}: ${message}`;
   const status = (code !== undefined ? ERROR_CODE_STATUS[code] : undefined) ?? (type !== undefined ? ERROR_CODE_STATUS[type] : undefined);
   if (status === undefined) return new ProviderCallError("transient", text);
   // The response itself was a 200: the status stays off the record.

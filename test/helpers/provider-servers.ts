@@ -1,6 +1,7 @@
 import { EventStreamCodec } from "@smithy/core/event-streams";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type AddressInfo, type Socket } from "node:net";
+import { anthropicRefusal, bedrockRefusal, openAiRefusal } from "./provider-strict.js";
 
 /**
  * Local HTTP servers that speak the LLM providers' wire protocols, for driving the REAL SDKs in
@@ -27,6 +28,11 @@ import { createServer as createNetServer, type AddressInfo, type Socket } from "
  * JSON into `chunkSize`-character deltas, so clients see partial JSON exactly like from the real
  * services. Errors use each provider's own error body and headers (Bedrock: `x-amzn-errortype`).
  *
+ * Strict mode (`{ strict: true }`, see provider-strict.ts) makes a server refuse, with the
+ * provider's own 400, whatever the real API refuses: unknown fields, sampling parameters on
+ * Anthropic, schema constraints outside Claude's structured-output subset, in-region Bedrock ids of
+ * newer Claude models, and so on. Refused requests are recorded with `refused` set.
+ *
  * Also here: `refusedUrl()` (a loopback port where nothing listens), `startConnectionCounter(port)`
  * (counts connection attempts on a port and resets them), and `bedrockEventMessage` /
  * `bedrockExceptionMessage` (single event-stream messages, for hand-made streams).
@@ -49,6 +55,8 @@ export interface FakeUsage {
   cached: number;
   /** Cache-write (creation) input tokens, where the protocol has them (Anthropic, Bedrock). */
   cacheWrite: number;
+  /** Output tokens spent thinking, reported where the protocol has them (Anthropic, OpenAI); part of `output`. */
+  thinking?: number;
 }
 
 export const DEFAULT_USAGE: Readonly<FakeUsage> = Object.freeze({ input: 120, output: 48, cached: 0, cacheWrite: 0 });
@@ -67,6 +75,20 @@ export interface OkStep {
   chunkDelayMs?: number;
   /** Pause before the response starts (default 0). */
   delayMs?: number;
+  /**
+   * The reply stops at a limit: only the first half of the JSON is sent, with the protocol's stop
+   * reason for the output-token limit (`max_tokens`, `length`) or the context window
+   * (`model_context_window_exceeded`; OpenAI has none and says `length`).
+   */
+  cut?: "max-tokens" | "context-window";
+  /** Leave the usage out of the reply (some compatible servers report none). */
+  noUsage?: boolean;
+}
+
+/** The model declines: Anthropic `stop_reason: refusal` with stop_details, OpenAI `message.refusal`, Bedrock `content_filtered`. */
+export interface RefusalStep {
+  kind: "refusal";
+  explanation?: string;
 }
 
 /** An HTTP error in the provider's own error format. */
@@ -112,9 +134,11 @@ export interface StreamErrorStep {
   chunkSize?: number;
   /** Provider error type; default overloaded (Anthropic), server_error (OpenAI), throttlingException (Bedrock). */
   type?: string;
+  /** OpenAI error code in the event (e.g. invalid_api_key); default null. */
+  code?: string;
 }
 
-export type Step = OkStep | ErrorStep | DestroyStep | HangStep | MalformedBodyStep | DisconnectStep | StreamErrorStep;
+export type Step = OkStep | ErrorStep | DestroyStep | HangStep | MalformedBodyStep | DisconnectStep | StreamErrorStep | RefusalStep;
 
 /** What a script sees of a request. */
 export interface RecordedRequest {
@@ -129,6 +153,8 @@ export interface RecordedRequest {
   stream: boolean;
   /** Model id from the body (OpenAI, Anthropic) or the path (Bedrock). */
   model?: string;
+  /** Strict mode refused the request with this message (no script step ran). */
+  refused?: string;
 }
 
 /**
@@ -156,16 +182,21 @@ export interface ProviderServer {
 
 type Protocol = "openai" | "anthropic" | "bedrock";
 
-export function startOpenAiServer(script: Script = { kind: "ok" }): Promise<ProviderServer> {
-  return startProviderServer("openai", script);
+export interface ServerOptions {
+  /** Refuse what the real API refuses (see provider-strict.ts). Default false. */
+  strict?: boolean;
 }
 
-export function startAnthropicServer(script: Script = { kind: "ok" }): Promise<ProviderServer> {
-  return startProviderServer("anthropic", script);
+export function startOpenAiServer(script: Script = { kind: "ok" }, options: ServerOptions = {}): Promise<ProviderServer> {
+  return startProviderServer("openai", script, options);
 }
 
-export function startBedrockServer(script: Script = { kind: "ok" }): Promise<ProviderServer> {
-  return startProviderServer("bedrock", script);
+export function startAnthropicServer(script: Script = { kind: "ok" }, options: ServerOptions = {}): Promise<ProviderServer> {
+  return startProviderServer("anthropic", script, options);
+}
+
+export function startBedrockServer(script: Script = { kind: "ok" }, options: ServerOptions = {}): Promise<ProviderServer> {
+  return startProviderServer("bedrock", script, options);
 }
 
 /** A loopback URL where nothing listens: connecting to it is refused. */
@@ -215,7 +246,7 @@ export async function startConnectionCounter(port = 0): Promise<{ port: number; 
   };
 }
 
-async function startProviderServer(protocol: Protocol, initial: Script): Promise<ProviderServer> {
+async function startProviderServer(protocol: Protocol, initial: Script, options: ServerOptions): Promise<ProviderServer> {
   let script = initial;
   let scriptOffset = 0;
   let requestCount = 0;
@@ -271,6 +302,15 @@ async function startProviderServer(protocol: Protocol, initial: Script): Promise
     if (req.method !== "POST" || !expectedPath) {
       sendError(protocol, res, { kind: "error", status: 404, message: `no route for ${req.method} ${path}` }, record);
       return;
+    }
+    if (options.strict) {
+      const refusal =
+        protocol === "anthropic" ? anthropicRefusal(body, record.headers) : protocol === "openai" ? openAiRefusal(body) : bedrockRefusal(record.model ?? "", body);
+      if (refusal) {
+        record.refused = refusal.message;
+        sendError(protocol, res, { kind: "error", status: refusal.status, type: refusal.type, message: refusal.message }, record);
+        return;
+      }
     }
     const step = stepFor(record);
     await respond(protocol, step, record, req, res);
@@ -340,6 +380,7 @@ async function respond(protocol: Protocol, step: Step, request: RecordedRequest,
         res.end('{"id": "broken", "choices": [ {"message": ');
       }
       return;
+    case "refusal":
     case "ok":
     case "disconnect-mid-stream":
     case "stream-error": {
@@ -352,20 +393,48 @@ async function respond(protocol: Protocol, step: Step, request: RecordedRequest,
   }
 }
 
-/** What the "model" says: either the structured beat or plain text. */
+/** What the "model" says: the structured beat, plain text, or a refusal; and why it stopped. */
 interface Reply {
-  kind: "structured" | "text";
-  /** The JSON text of the beat (structured) or the plain text. */
+  kind: "structured" | "text" | "refusal";
+  /** The JSON text of the beat (structured), the plain text, or the refusal's explanation. */
   text: string;
-  usage: FakeUsage;
+  usage: FakeUsage | undefined;
+  stop: "end" | "max-tokens" | "context-window" | "refusal";
 }
 
-function replyFor(step: OkStep | DisconnectStep | StreamErrorStep, request: RecordedRequest): Reply {
+function replyFor(step: OkStep | DisconnectStep | StreamErrorStep | RefusalStep, request: RecordedRequest): Reply {
   void request;
-  const usage = { ...DEFAULT_USAGE, ...(step.kind === "ok" ? step.usage : {}) };
-  if (step.kind === "ok" && step.textOnly !== undefined) return { kind: "text", text: step.textOnly, usage };
+  const usage = step.kind === "ok" && step.noUsage ? undefined : { ...DEFAULT_USAGE, ...(step.kind === "ok" ? step.usage : {}) };
+  if (step.kind === "refusal") return { kind: "refusal", text: step.explanation ?? "I can't help with that story.", usage, stop: "refusal" };
+  const stop = step.kind === "ok" && step.cut ? step.cut : "end";
+  const cut = (text: string) => (stop === "end" ? text : text.slice(0, Math.floor(text.length / 2)));
+  if (step.kind === "ok" && step.textOnly !== undefined) return { kind: "text", text: cut(step.textOnly), usage, stop };
   const beat = step.kind === "ok" && step.beat !== undefined ? step.beat : DEFAULT_BEAT;
-  return { kind: "structured", text: JSON.stringify(beat), usage };
+  return { kind: "structured", text: cut(JSON.stringify(beat)), usage, stop };
+}
+
+const NO_USAGE: FakeUsage = { input: 0, output: 0, cached: 0, cacheWrite: 0 };
+
+function anthropicStop(reply: Reply, viaTool: boolean): string {
+  return { end: viaTool ? "tool_use" : "end_turn", "max-tokens": "max_tokens", "context-window": "model_context_window_exceeded", refusal: "refusal" }[reply.stop];
+}
+
+function openAiFinish(reply: Reply, toolCall: boolean): string {
+  return reply.stop === "end" || reply.stop === "refusal" ? (toolCall ? "tool_calls" : "stop") : "length";
+}
+
+function bedrockStop(reply: Reply, viaTool: boolean): string {
+  return { end: viaTool ? "tool_use" : "end_turn", "max-tokens": "max_tokens", "context-window": "model_context_window_exceeded", refusal: "content_filtered" }[reply.stop];
+}
+
+function openAiUsage(u: FakeUsage): Record<string, unknown> {
+  return {
+    prompt_tokens: u.input + u.cached,
+    completion_tokens: u.output,
+    total_tokens: u.input + u.cached + u.output,
+    prompt_tokens_details: { cached_tokens: u.cached },
+    ...(u.thinking !== undefined ? { completion_tokens_details: { reasoning_tokens: u.thinking } } : {}),
+  };
 }
 
 function chunksOf(text: string, size: number): string[] {
@@ -450,7 +519,7 @@ function sendError(protocol: Protocol, res: ServerResponse, step: ErrorStep, req
 
 // ---------------------------------------------------------------- non-streamed replies
 
-function sendJsonReply(protocol: Protocol, step: OkStep | DisconnectStep | StreamErrorStep, reply: Reply, request: RecordedRequest, res: ServerResponse): void {
+function sendJsonReply(protocol: Protocol, step: OkStep | DisconnectStep | StreamErrorStep | RefusalStep, reply: Reply, request: RecordedRequest, res: ServerResponse): void {
   const body = JSON.stringify(jsonReplyBody(protocol, reply, request));
   res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
   if (step.kind === "disconnect-mid-stream" || step.kind === "stream-error") {
@@ -484,8 +553,9 @@ function openAiUsesTools(request: RecordedRequest): boolean {
 
 function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedRequest): unknown {
   const model = request.model ?? "fake-model";
-  const u = reply.usage;
+  const u = reply.usage ?? NO_USAGE;
   const structured = reply.kind === "structured";
+  const refusal = reply.kind === "refusal";
   switch (protocol) {
     case "openai": {
       const toolCall = structured && openAiUsesTools(request);
@@ -499,22 +569,17 @@ function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedReques
             index: 0,
             message: {
               role: "assistant",
-              content: toolCall ? null : reply.text,
-              refusal: null,
+              content: toolCall || refusal ? null : reply.text,
+              refusal: refusal ? reply.text : null,
               ...(toolCall
                 ? { tool_calls: [{ id: `call_fake${request.index}`, type: "function", function: { name: toolNameOf(protocol, request), arguments: reply.text } }] }
                 : {}),
             },
-            finish_reason: toolCall ? "tool_calls" : "stop",
+            finish_reason: openAiFinish(reply, toolCall),
             logprobs: null,
           },
         ],
-        usage: {
-          prompt_tokens: u.input + u.cached,
-          completion_tokens: u.output,
-          total_tokens: u.input + u.cached + u.output,
-          prompt_tokens_details: { cached_tokens: u.cached },
-        },
+        ...(reply.usage ? { usage: openAiUsage(u) } : {}),
       };
     }
     case "anthropic": {
@@ -524,12 +589,11 @@ function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedReques
         type: "message",
         role: "assistant",
         model,
-        content: viaTool
-          ? [{ type: "tool_use", id: `toolu_fake${request.index}`, name: toolNameOf(protocol, request), input: JSON.parse(reply.text) }]
-          : [{ type: "text", text: reply.text }],
-        stop_reason: viaTool ? "tool_use" : "end_turn",
+        content: refusal ? [] : viaTool ? [{ type: "tool_use", id: `toolu_fake${request.index}`, name: toolNameOf(protocol, request), input: toolInput(reply.text) }] : [{ type: "text", text: reply.text }],
+        stop_reason: anthropicStop(reply, viaTool),
+        stop_details: refusal ? { type: "refusal", category: "general_harms", explanation: reply.text } : null,
         stop_sequence: null,
-        usage: { input_tokens: u.input, output_tokens: u.output, cache_read_input_tokens: u.cached, cache_creation_input_tokens: u.cacheWrite },
+        usage: anthropicUsage(u),
       };
     }
     case "bedrock": {
@@ -538,23 +602,48 @@ function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedReques
         output: {
           message: {
             role: "assistant",
-            content: viaTool
-              ? [{ toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf(protocol, request), input: JSON.parse(reply.text) } }]
-              : [{ text: reply.text }],
+            content: refusal
+              ? []
+              : viaTool
+                ? [{ toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf(protocol, request), input: toolInput(reply.text) } }]
+                : [{ text: reply.text }],
           },
         },
-        stopReason: viaTool ? "tool_use" : "end_turn",
-        usage: {
-          inputTokens: u.input,
-          outputTokens: u.output,
-          totalTokens: u.input + u.output + u.cached + u.cacheWrite,
-          cacheReadInputTokens: u.cached,
-          cacheWriteInputTokens: u.cacheWrite,
-        },
+        stopReason: bedrockStop(reply, viaTool),
+        ...(reply.usage
+          ? {
+              usage: {
+                inputTokens: u.input,
+                outputTokens: u.output,
+                totalTokens: u.input + u.output + u.cached + u.cacheWrite,
+                cacheReadInputTokens: u.cached,
+                cacheWriteInputTokens: u.cacheWrite,
+              },
+            }
+          : {}),
         metrics: { latencyMs: 42 },
       };
     }
   }
+}
+
+/** A cut tool call still arrives as an object (the API closes what it has); a whole one is the beat. */
+function toolInput(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { text: text.replace(/^\{"text":"/, "").replace(/"[,}].*$/, "") };
+  }
+}
+
+function anthropicUsage(u: FakeUsage): Record<string, unknown> {
+  return {
+    input_tokens: u.input,
+    output_tokens: u.output,
+    cache_read_input_tokens: u.cached,
+    cache_creation_input_tokens: u.cacheWrite,
+    ...(u.thinking !== undefined ? { output_tokens_details: { thinking_tokens: u.thinking } } : {}),
+  };
 }
 
 // ---------------------------------------------------------------- streamed replies
@@ -562,8 +651,8 @@ function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedReques
 /** One protocol frame: an SSE event or an event-stream message. */
 type Frame = Buffer | string;
 
-async function streamReply(protocol: Protocol, step: OkStep | DisconnectStep | StreamErrorStep, reply: Reply, request: RecordedRequest, res: ServerResponse): Promise<void> {
-  const chunkSize = step.chunkSize ?? 16;
+async function streamReply(protocol: Protocol, step: OkStep | DisconnectStep | StreamErrorStep | RefusalStep, reply: Reply, request: RecordedRequest, res: ServerResponse): Promise<void> {
+  const chunkSize = step.kind === "refusal" ? 16 : (step.chunkSize ?? 16);
   const deltas = chunksOf(reply.text, chunkSize);
   const frames = protocol === "openai" ? openAiFrames(reply, deltas, request) : protocol === "anthropic" ? anthropicFrames(reply, deltas, request) : bedrockFrames(reply, deltas, request);
   res.writeHead(200, {
@@ -573,12 +662,12 @@ async function streamReply(protocol: Protocol, step: OkStep | DisconnectStep | S
   });
   res.flushHeaders();
   const delay = step.kind === "ok" ? (step.chunkDelayMs ?? 0) : 0;
-  const cut = step.kind === "ok" ? Infinity : frames.head.length + (step.afterChunks ?? 2);
+  const cut = step.kind === "ok" || step.kind === "refusal" ? Infinity : frames.head.length + (step.afterChunks ?? 2);
   const all = [...frames.head, ...frames.deltas, ...frames.tail];
   for (let i = 0; i < all.length; i++) {
     if (i >= cut) {
       if (step.kind === "stream-error") {
-        res.end(streamErrorFrame(protocol, step.type));
+        res.end(streamErrorFrame(protocol, step.type, step.code));
       } else {
         // Let the written frames reach the client before the reset.
         await sleep(5);
@@ -609,17 +698,12 @@ function openAiFrames(reply: Reply, deltas: string[], request: RecordedRequest):
       ? chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: `call_fake${request.index}`, type: "function", function: { name: toolNameOf("openai", request), arguments: "" } }] })
       : chunk({ role: "assistant", content: "", refusal: null }),
   ];
-  const deltaFrames = deltas.map((d) => (toolCall ? chunk({ tool_calls: [{ index: 0, function: { arguments: d } }] }) : chunk({ content: d })));
-  const u = reply.usage;
-  const tail = [chunk({}, toolCall ? "tool_calls" : "stop")];
-  if (request.body?.stream_options?.include_usage === true) {
-    tail.push(
-      sse({
-        ...base,
-        choices: [],
-        usage: { prompt_tokens: u.input + u.cached, completion_tokens: u.output, total_tokens: u.input + u.cached + u.output, prompt_tokens_details: { cached_tokens: u.cached } },
-      }),
-    );
+  const deltaFrames = deltas.map((d) =>
+    toolCall ? chunk({ tool_calls: [{ index: 0, function: { arguments: d } }] }) : reply.kind === "refusal" ? chunk({ refusal: d }) : chunk({ content: d }),
+  );
+  const tail = [chunk({}, openAiFinish(reply, toolCall))];
+  if (request.body?.stream_options?.include_usage === true && reply.usage) {
+    tail.push(sse({ ...base, choices: [], usage: openAiUsage(reply.usage) }));
   }
   tail.push("data: [DONE]\n\n");
   return { head, deltas: deltaFrames, tail };
@@ -627,7 +711,7 @@ function openAiFrames(reply: Reply, deltas: string[], request: RecordedRequest):
 
 function anthropicFrames(reply: Reply, deltas: string[], request: RecordedRequest): Frames {
   const structured = reply.kind === "structured" && requestOffersTool("anthropic", request);
-  const u = reply.usage;
+  const u = reply.usage ?? NO_USAGE;
   const head = [
     sse(
       {
@@ -645,6 +729,16 @@ function anthropicFrames(reply: Reply, deltas: string[], request: RecordedReques
       },
       "message_start",
     ),
+  ];
+  if (reply.kind === "refusal") {
+    // A refusal streams no content: the stop reason and its details arrive in message_delta.
+    const tail = [
+      sse({ type: "message_delta", delta: { stop_reason: "refusal", stop_sequence: null, stop_details: { type: "refusal", category: "general_harms", explanation: reply.text } }, usage: anthropicUsage(u) }, "message_delta"),
+      sse({ type: "message_stop" }, "message_stop"),
+    ];
+    return { head, deltas: [], tail };
+  }
+  head.push(
     sse(
       {
         type: "content_block_start",
@@ -654,13 +748,20 @@ function anthropicFrames(reply: Reply, deltas: string[], request: RecordedReques
       "content_block_start",
     ),
     sse({ type: "ping" }, "ping"),
-  ];
+  );
   const deltaFrames = deltas.map((d) =>
     sse({ type: "content_block_delta", index: 0, delta: structured ? { type: "input_json_delta", partial_json: d } : { type: "text_delta", text: d } }, "content_block_delta"),
   );
   const tail = [
     sse({ type: "content_block_stop", index: 0 }, "content_block_stop"),
-    sse({ type: "message_delta", delta: { stop_reason: structured ? "tool_use" : "end_turn", stop_sequence: null }, usage: { output_tokens: u.output } }, "message_delta"),
+    sse(
+      {
+        type: "message_delta",
+        delta: { stop_reason: anthropicStop(reply, structured), stop_sequence: null, stop_details: null },
+        usage: { output_tokens: u.output, ...(u.thinking !== undefined ? { output_tokens_details: { thinking_tokens: u.thinking } } : {}) },
+      },
+      "message_delta",
+    ),
     sse({ type: "message_stop" }, "message_stop"),
   ];
   return { head, deltas: deltaFrames, tail };
@@ -704,25 +805,30 @@ export function bedrockExceptionMessage(exceptionType: string, message: string):
 
 function bedrockFrames(reply: Reply, deltas: string[], request: RecordedRequest): Frames {
   const structured = reply.kind === "structured" && requestOffersTool("bedrock", request);
-  const u = reply.usage;
+  const u = reply.usage ?? NO_USAGE;
   const head: Frame[] = [bedrockEventMessage("messageStart", { role: "assistant" })];
+  if (reply.kind === "refusal") {
+    return { head, deltas: [], tail: [bedrockEventMessage("messageStop", { stopReason: "content_filtered" })] };
+  }
   if (structured) head.push(bedrockEventMessage("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf("bedrock", request) } } }));
   const deltaFrames = deltas.map((d) => bedrockEventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: structured ? { toolUse: { input: d } } : { text: d } }));
   const tail = [
     bedrockEventMessage("contentBlockStop", { contentBlockIndex: 0 }),
-    bedrockEventMessage("messageStop", { stopReason: structured ? "tool_use" : "end_turn" }),
+    bedrockEventMessage("messageStop", { stopReason: bedrockStop(reply, structured) }),
     bedrockEventMessage("metadata", {
-      usage: { inputTokens: u.input, outputTokens: u.output, totalTokens: u.input + u.output + u.cached + u.cacheWrite, cacheReadInputTokens: u.cached, cacheWriteInputTokens: u.cacheWrite },
+      ...(reply.usage
+        ? { usage: { inputTokens: u.input, outputTokens: u.output, totalTokens: u.input + u.output + u.cached + u.cacheWrite, cacheReadInputTokens: u.cached, cacheWriteInputTokens: u.cacheWrite } }
+        : {}),
       metrics: { latencyMs: 42 },
     }),
   ];
   return { head, deltas: deltaFrames, tail };
 }
 
-function streamErrorFrame(protocol: Protocol, type?: string): Frame {
+function streamErrorFrame(protocol: Protocol, type?: string, code?: string): Frame {
   switch (protocol) {
     case "openai":
-      return sse({ error: { message: "scripted in-stream error", type: type ?? "server_error", param: null, code: null } });
+      return sse({ error: { message: "scripted in-stream error", type: type ?? "server_error", param: null, code: code ?? null } });
     case "anthropic":
       return sse({ type: "error", error: { type: type ?? "overloaded_error", message: "Overloaded" } }, "error");
     case "bedrock":

@@ -37,7 +37,8 @@ describe("noveli generate", () => {
   let bedrock: ProviderServer;
 
   beforeAll(async () => {
-    [openai, anthropic, bedrock] = await Promise.all([startOpenAiServer(), startAnthropicServer(), startBedrockServer()]);
+    // Strict: each server refuses what the real API refuses (unknown fields, sampling parameters on Anthropic...).
+    [openai, anthropic, bedrock] = await Promise.all([startOpenAiServer(undefined, { strict: true }), startAnthropicServer(undefined, { strict: true }), startBedrockServer(undefined, { strict: true })]);
   });
   afterAll(async () => {
     await Promise.all([openai?.stop(), anthropic?.stop(), bedrock?.stop()]);
@@ -180,16 +181,84 @@ describe("noveli generate", () => {
     expect(unpriced.stdout).toMatch(/openai · llama3\.2:3b · 120 in \/ 48 out tokens · unpriced · /);
   });
 
-  it("warns when the model does not take a temperature", async () => {
-    const run = await cli(["a lighthouse", "--provider", "anthropic", "--temperature", "0.3"], keys());
+  it.each([
+    ["anthropic", "claude-sonnet-4-6", false],
+    ["anthropic", "claude-haiku-5-5", false],
+    ["openai", "gpt-6-luna", true],
+    ["openai", "gpt-6.2-sol", false],
+    ["bedrock", "us.anthropic.claude-haiku-5-5", false],
+    ["bedrock", "us.anthropic.claude-haiku-4-5-20251001-v1:0", true],
+  ] as const)("--temperature on %s %s: applied where accepted, else reported once as not applied", async (provider, model, applied) => {
+    const run = await cli(["a lighthouse", "--provider", provider, "--model", model, "--temperature", "0.7", "--endpoint-url", bedrock.url], keys());
     expect(run.exitCode).toBe(0);
-    expect(run.stderr).toContain("warning: claude-haiku-5-5 does not accept a temperature: it was left out");
-    expect(anthropic.requests[0]?.body.temperature).toBeUndefined();
+    const server = { openai, anthropic, bedrock }[provider];
+    expect(server.requests.map((r) => r.refused ?? "accepted")).toEqual(["accepted"]);
+    const body = server.requests[0]?.body;
+    const sent = provider === "bedrock" ? body.inferenceConfig.temperature : body.temperature;
+    const warning = `warning: temperature 0.7 not applied: ${model} (${provider}) does not accept a sampling temperature`;
+    if (applied) {
+      expect(sent).toBe(0.7);
+      expect(run.stderr).not.toContain("not applied");
+    } else {
+      expect(sent).toBeUndefined();
+      expect(run.stderr.split(warning)).toHaveLength(2);
+    }
+  });
+
+  it("exits 1 after one request when the key is refused inside an OpenAI stream", async () => {
+    openai.setScript({ kind: "stream-error", afterChunks: 0, type: "invalid_request_error", code: "invalid_api_key" });
+    const run = await onTerminal(["a lighthouse", "--provider", "openai"], keys());
+    expect(run.exitCode).toBe(1);
+    expect(openai.requests).toHaveLength(1);
+    expect(run.output).toMatch(/error: every AI provider failed: openai: authentication failed: error in stream \(invalid_api_key\)/);
+  });
+
+  it("exits 1 on a refusal, without trying the next provider, and says how to let it fail over", async () => {
+    anthropic.setScript({ kind: "refusal", explanation: "Not this one." });
+    const run = await cli(["a lighthouse", "--provider", "anthropic,openai"], keys());
+    expect(run.exitCode).toBe(1);
+    expect([anthropic.requests.length, openai.requests.length]).toEqual([1, 0]);
+    expect(run.stderr).toContain("error: anthropic (claude-haiku-5-5) refused to tell this story: general_harms: Not this one.");
+    expect(run.stderr).toContain("NOVELI_FAILOVER_ON_REFUSAL=1");
+  });
+
+  it("says the beat did not fit the token limit, and how to raise it", async () => {
+    openai.setScript({ kind: "ok", cut: "max-tokens" });
+    const run = await cli(["a lighthouse", "--provider", "openai", "--max-tokens", "64"], keys());
+    expect(run.exitCode).toBe(1);
+    expect(openai.requests).toHaveLength(1);
+    expect(openai.requests[0]?.body.max_completion_tokens).toBe(64);
+    expect(run.stderr).toContain("openai: the reply was cut off at the 64-token output limit before the beat was complete");
+    expect(run.stderr).toContain("raise it with --max-tokens");
+  });
+
+  it("turns an in-region Bedrock id into a configuration error naming the inference profile (exit 2)", async () => {
+    const run = await cli(["a lighthouse", "--provider", "bedrock", "--model", "anthropic.claude-haiku-5-5", "--endpoint-url", bedrock.url, "--region", "us-west-2"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("use an inference profile instead, e.g. --model bedrock=us.anthropic.claude-haiku-5-5");
+  });
+
+  it("says 'tokens not reported' when the server reported none, and null in --json", async () => {
+    openai.setScript({ kind: "ok", noUsage: true });
+    const run = await cli(["a lighthouse", "--provider", "openai", "--model", "llama3.2:3b"], { OPENAI_BASE_URL: openai.url });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/openai · llama3\.2:3b · tokens not reported · unpriced · /);
+    expect(run.stdout).not.toContain("0 in / 0 out");
+    const json = await cli(["a lighthouse", "--provider", "openai", "--model", "llama3.2:3b", "--json"], { OPENAI_BASE_URL: openai.url });
+    expect(JSON.parse(json.stdout)).toMatchObject({ tokens: null, costUsd: null });
+  });
+
+  it("hints at /v1 when an OpenAI-compatible base URL without it answers 404", async () => {
+    const origin = openai.url.replace(/\/v1$/, "");
+    const run = await cli(["a lighthouse", "--provider", "openai", "--model", "llama3.2:3b"], { OPENAI_BASE_URL: origin });
+    expect(run.exitCode).toBe(1);
+    expect(openai.requests[0]?.path).toBe("/chat/completions");
+    expect(run.stderr).toContain(`OPENAI_BASE_URL (${origin}) has no /v1: OpenAI-compatible servers serve the API under it, e.g. ${origin}/v1`);
   });
 
   /** Runs the CLI on a pseudo-terminal (util-linux `script`), so stdout is a TTY; output is stdout and stderr mixed. */
-  async function onTerminal(args: string[], env: Record<string, string | undefined>) {
-    const command = [process.execPath, noveliBin, "generate", ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(" ");
+  async function onTerminal(args: string[], env: Record<string, string | undefined>, columns = 80) {
+    const command = `stty cols ${columns} rows 40; ${[process.execPath, noveliBin, "generate", ...args].map((part) => `'${part.replace(/'/g, "'\\''")}'`).join(" ")}`;
     const result = await execa("script", ["-qec", command, "/dev/null"], {
       env: { ...ISOLATED, OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined, AWS_ENDPOINT_URL: undefined, NOVELI_ENV: undefined, CI: "true", NO_COLOR: "1", ...env },
       cwd: repoRoot,
@@ -207,6 +276,19 @@ describe("noveli generate", () => {
     expect(openai.requests[0]?.stream).toBe(true);
     expect(run.output.split(DEFAULT_BEAT.text)).toHaveLength(2);
     expect(run.output).toMatch(/  3\. Wake the village\n\nopenai · gpt-6-luna · 120 in \/ 48 out tokens · \$0\.000036 · \d+ ms \(first text \d+ ms\)/);
+  });
+
+  it("on a terminal, wraps the streamed text to the terminal's width without splitting a word", async () => {
+    const text = "You stand behind the lighthouse door while the sea knocks twice, then a third time, slower, as if it knows your name.";
+    openai.setScript({ kind: "ok", beat: { text, choices: ["Open the door and face whatever waits outside", "Climb"] }, chunkSize: 5 });
+    const run = await onTerminal(["a lighthouse", "--provider", "openai"], keys(), 40);
+    expect(run.exitCode).toBe(0);
+    const lines = run.output.split("\n");
+    const story = lines.slice(0, lines.findIndex((l) => l.trim() === ""));
+    expect(story.length).toBeGreaterThan(2);
+    for (const line of story) expect(line.length).toBeLessThanOrEqual(40);
+    expect(story.join(" ")).toBe(text);
+    expect(run.output).toContain("  1. Open the door and face whatever\n     waits outside");
   });
 
   it("on a terminal, reports a stream cut after the first text clearly and exits 1, without retrying", async () => {

@@ -4,7 +4,7 @@ import { providerConfigFromEnv, type ProviderConfigOverrides } from "../../../sr
 import { GenerationError } from "../../../src/providers/errors.js";
 import { createProviderManager } from "../../../src/providers/manager.js";
 import type { GenerationResult, ProviderManager, ProviderName } from "../../../src/providers/types.js";
-import { DEFAULT_BEAT, refusedUrl, type ProviderServer, type Script } from "../../helpers/provider-servers.js";
+import { DEFAULT_BEAT, refusedUrl, type ProviderServer, type Script, type ServerOptions } from "../../helpers/provider-servers.js";
 
 /**
  * The same failure scenarios for each provider: the real SDK against a local server that speaks
@@ -54,11 +54,11 @@ function expectedCost(provider: ProviderName, usage: { input: number; output: nu
   return (usage.input * price.input + usage.output * price.output + usage.cached * price.cacheRead + usage.cacheWrite * price.cacheWrite) / 1e6;
 }
 
-export function providerScenarios(provider: ProviderName, start: (script?: Script) => Promise<ProviderServer>): void {
-  describe(`${provider}: the real SDK against a local ${provider} server`, () => {
+export function providerScenarios(provider: ProviderName, start: (script?: Script, options?: ServerOptions) => Promise<ProviderServer>): void {
+  describe(`${provider}: the real SDK against a local ${provider} server in strict mode`, () => {
     let server: ProviderServer;
     beforeAll(async () => {
-      server = await start();
+      server = await start(undefined, { strict: true });
     });
     afterAll(async () => {
       await server?.stop();
@@ -84,12 +84,15 @@ export function providerScenarios(provider: ProviderName, start: (script?: Scrip
       expect(result.costUsd).toBeCloseTo(expectedCost(provider, usage), 12);
       expect(result.attempts).toHaveLength(1);
       expect(server.requests).toHaveLength(1);
+      expect(server.requests[0]?.refused).toBeUndefined();
       expect(server.requests[0]?.stream).toBe(false);
       const body = server.requests[0]?.body;
       if (provider === "openai") {
         expect(body.response_format).toMatchObject({ type: "json_schema", json_schema: { name: "story_beat", strict: true } });
         expect(body.reasoning_effort).toBe("none");
-        expect(body.max_tokens).toBe(1024); // a compatible server (OPENAI_BASE_URL) gets max_tokens
+        // A catalog model is OpenAI's, wherever it is served: max_completion_tokens, which reasoning models require.
+        expect(body.max_completion_tokens).toBe(1024);
+        expect(body.max_tokens).toBeUndefined();
       } else if (provider === "anthropic") {
         expect(body.tool_choice).toEqual({ type: "tool", name: "tell_story_beat", disable_parallel_tool_use: true });
         expect(body.thinking).toEqual({ type: "disabled" });

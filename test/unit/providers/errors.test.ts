@@ -86,15 +86,15 @@ describe("scrubSecrets", () => {
 
 describe("classifyStreamError", () => {
   it.each([
-    ["invalid_api_key", "invalid_request_error", "provider", /^authentication failed: error in stream: invalid_api_key: bad key$/],
+    ["invalid_api_key", "invalid_request_error", "provider", /^authentication failed: error in stream \(invalid_api_key\): bad key$/],
     ["insufficient_quota", undefined, "provider", /^quota exhausted/],
-    ["rate_limit_exceeded", "requests", "transient", /^error in stream: rate_limit_exceeded/],
+    ["rate_limit_exceeded", "requests", "transient", /^error in stream \(rate_limit_exceeded\)/],
     [undefined, "authentication_error", "provider", /^authentication failed/],
-    [undefined, "overloaded_error", "transient", /^error in stream: overloaded_error/],
-    [undefined, "invalid_request_error", "request", /^error in stream: invalid_request_error/],
+    [undefined, "overloaded_error", "transient", /^error in stream \(overloaded_error\)/],
+    [undefined, "invalid_request_error", "request", /^error in stream \(invalid_request_error\)/],
     ["model_not_found", undefined, "provider", /^model or endpoint not found/],
     [undefined, undefined, "transient", /^error in stream: bad key$/],
-    ["something_new", undefined, "transient", /^error in stream: something_new: bad key$/],
+    ["something_new", undefined, "transient", /^error in stream \(something_new\): bad key$/],
   ])("classifies code %s / type %s as %s, as the same error in an HTTP status would be", (code, type, errorClass, message) => {
     const error = classifyStreamError(code, type, "bad key");
     expect(error.errorClass).toBe(errorClass);
