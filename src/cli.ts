@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option } from "commander";
 import type { Invoke } from "./runner.js";
 
 // This module imports nothing of noveli's own at load time: whatever it shared with the commands
@@ -7,6 +7,7 @@ import type { Invoke } from "./runner.js";
 // src/errors.ts), and the version is inlined by the build.
 declare const __NOVELI_VERSION__: string;
 const ENVIRONMENTS = ["dev", "staging", "production"];
+const COLORS = ["blue", "green"];
 const EXIT_SUCCESS = 0;
 const EXIT_USAGE = 2;
 
@@ -27,10 +28,12 @@ export function buildProgram(): Command {
     .option("--region <region>", "AWS region (default: AWS_REGION, the profile's, or us-east-1 on emulators)")
     .option("--profile <profile>", "named AWS profile from the shared config")
     .option("--endpoint-url <url>", "any AWS-compatible endpoint, e.g. LocalStack or moto (default: AWS_ENDPOINT_URL)")
-    .option("--local", "use the embedded local AWS emulator, starting it when needed")
+    .option("--local", "use the embedded local AWS emulator that noveli local up started (deploy and rehearse start it when none runs)")
     .option("--json", "print one JSON document on stdout; progress goes to stderr")
     .option("--yes", "answer yes to confirmations (needed for production outside a terminal)")
     .option("--verbose", "show debug lines and the output of terraform and other tools")
+    .option("--config <file>", "per-environment defaults for command flags (default: noveli.config.json in the working directory or above)")
+    .option("--no-color", "no colours in the output (as NO_COLOR=1 or FORCE_COLOR=0)")
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
     .showSuggestionAfterError(true)
     .exitOverride();
@@ -55,7 +58,7 @@ export function buildProgram(): Command {
   program
     .command("deploy")
     .description("package the Lambda and apply the environment's Terraform from a saved plan, new code to the idle color")
-    .option("--color <color>", "deploy to this color (blue|green) instead of the idle one")
+    .addOption(new Option("--color <color>", "deploy to this color instead of the idle one").choices(COLORS))
     .option("--allow-destroy", "allow a plan that deletes or replaces the story table or the KMS key")
     .option("--plan-only", "stop after the plan summary")
     .option("--dry-run", "print the commands it would run and run none")
@@ -63,7 +66,8 @@ export function buildProgram(): Command {
     .option("--release <label>", "release label recorded as the Lambda's APP_VERSION, e.g. a commit id (default: noveli's version)")
     .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/deploy.js")).deploy(options, ctx)));
   program
-    .command("health-check <color>")
+    .command("health-check")
+    .addArgument(new Argument("<color>", "the color to judge").choices(COLORS))
     .description("judge one color (blue|green): consecutive GET /health, latency p50/p95, version and code hash against the deploy record")
     .option("--attempts <n>", "consecutive successful GET /health needed (default 5)")
     .option("--interval <duration>", "wait between attempts, e.g. 500ms, 1s (default 1s)")
@@ -73,7 +77,8 @@ export function buildProgram(): Command {
     .option("--no-deep", "skip GET /health?deep=1 (the DynamoDB check)")
     .action(async (color: string, options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/health-check.js")).healthCheck({ ...options, color }, ctx)));
   program
-    .command("switch-traffic <color>")
+    .command("switch-traffic")
+    .addArgument(new Argument("<color>", "the color to send live traffic to").choices(COLORS))
     .description("move live traffic to a color (blue|green), with canary steps, alarm watch and automatic rollback")
     .option("--canary <steps>", "canary percentages ending with 100, e.g. 10,50,100 (default: all at once)")
     .option("--interval <duration>", "time at each canary step, alarms and health polled meanwhile (default 60s)")
@@ -103,7 +108,8 @@ export function buildProgram(): Command {
     .description("live color, canary, versions, alarms and recent history of an environment")
     .action(async (_options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/status.js")).status({}, ctx)));
   program
-    .command("dr-drill [action]")
+    .command("dr-drill")
+    .addArgument(new Argument("[action]", "gc: delete what drills left behind instead of running a drill").choices(["gc"]))
     .description("restore the story table to a scratch table, verify every item, measure RTO and RPO; `dr-drill gc` deletes what drills left behind")
     .addOption(new Option("--method <method>", "restore to the latest restorable time (pitr) or from a backup (backup) (default: pitr)").choices(["pitr", "backup"]))
     .option("--backup-arn <arn>", "restore this backup (implies --method backup; default: the newest available)")
@@ -121,9 +127,9 @@ export function buildProgram(): Command {
     .description("AWS spend by service and environment, forecast, budgets, anomalies and AI provider cost")
     .option("--from <date>", "first day, YYYY-MM-DD in UTC (default: the first of the month)")
     .option("--to <date>", "last day, YYYY-MM-DD in UTC, inclusive: Cost Explorer's exclusive End is the day after (default: today)")
-    .option("--granularity <granularity>", "daily or monthly buckets (default: daily)")
-    .option("--group-by <group>", "group spend by service or env (the Environment tag; untagged spend is its own line) (default: service)")
-    .option("--format <format>", "table, json, csv or markdown (default: table; --json means json)")
+    .addOption(new Option("--granularity <granularity>", "daily or monthly buckets (default: daily)").choices(["daily", "monthly"]))
+    .addOption(new Option("--group-by <group>", "group spend by service or env (the Environment tag; untagged spend is its own line) (default: service)").choices(["service", "env"]))
+    .addOption(new Option("--format <format>", "report format (default: table; --json means json)").choices(["table", "json", "csv", "markdown"]))
     .option("--budget <usd>", "monthly budget in USD: exit 1 when actual or forecast spend is over it (default with --env: the environment's configured budget)")
     .addHelpText("after", "\nSpend is filtered on the tag Project=noveli (and Environment=<env> with --env). Each Cost Explorer request costs $0.01;\nthe report says how many it made. A section that cannot be read is listed under 'unavailable' and the rest still prints.\nExit codes: 0 report printed (within budget), 1 over budget or spend unknown with a budget, 2 bad flags.")
     .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/cost-report.js")).costReport(options, ctx)));
@@ -153,7 +159,57 @@ export function buildProgram(): Command {
     .option("--teardown", "destroy the environment at the end (emulator targets only)")
     .option("--release <label>", "release label for the deploy step, e.g. a commit id")
     .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/rehearse.js")).rehearse(options, ctx)));
+  program
+    .command("config")
+    .description("the effective per-environment settings of every command: from noveli.config.json or the default, and which")
+    .action(async (_options: object, cmd: Command) =>
+      run(cmd, async (ctx) => (await import("./commands/config.js")).showConfig({ program: cmd.parent as Command }, ctx)),
+    );
+  program
+    .command("completion")
+    .description("print a shell completion script for every command, flag and choice")
+    .addArgument(new Argument("<shell>", "the shell to complete in").choices(["bash", "zsh", "fish"]))
+    .action(async (shell: string, _options: object, cmd: Command) =>
+      run(cmd, async (ctx) => (await import("./commands/completion.js")).completion({ shell, program: cmd.parent as Command }, ctx)),
+    );
+  addExamples(program);
   return program;
+}
+
+/**
+ * Examples at the end of each command's help, keyed by the command's path. Literal here: this
+ * module loads nothing of noveli's own at start (see above). A test checks every command has some.
+ */
+const EXAMPLES: Record<string, string[]> = {
+  "": ["noveli deploy --local", "noveli status --local", "noveli rehearse --local --teardown", "noveli completion bash > ~/.local/share/bash-completion/completions/noveli"],
+  "local up": ["noveli local up", "noveli local up --port 5000"],
+  "local down": ["noveli local down"],
+  "local status": ["noveli local status --json"],
+  deploy: ["noveli deploy --local", "noveli deploy --env staging --plan-only", "noveli deploy --env production --release \"$(git rev-parse --short HEAD)\""],
+  "health-check": ["noveli health-check green --local", "noveli health-check blue --env staging --synthetic --attempts 10"],
+  "switch-traffic": ["noveli switch-traffic green --local", "noveli switch-traffic green --env production --canary 10,50,100 --interval 2m --watch 10m"],
+  rollback: ["noveli rollback --local", "noveli rollback --env production --dry-run"],
+  status: ["noveli status --local", "noveli status --env production --json"],
+  "dr-drill": ["noveli dr-drill --local", "noveli dr-drill --env production --method backup --report drill.md", "noveli dr-drill gc --env production"],
+  "cost-report": ["noveli cost-report --local", "noveli cost-report --env production --budget 2000", "noveli cost-report --from 2026-11-01 --to 2026-11-30 --granularity monthly --format markdown"],
+  generate: ["noveli generate \"a lighthouse keeper hears a knock\"", "noveli generate --provider anthropic,openai --genre noir --interactive"],
+  validate: ["noveli validate", "noveli validate --format sarif > noveli.sarif"],
+  rehearse: ["noveli rehearse --local", "noveli rehearse --local --teardown --release rc1"],
+  config: ["noveli config --env production", "noveli config --env staging --json", "noveli config --env dev --config ./ci/noveli.config.json"],
+  completion: ["noveli completion bash > ~/.local/share/bash-completion/completions/noveli", "noveli completion zsh > \"${fpath[1]}/_noveli\"", "noveli completion fish > ~/.config/fish/completions/noveli.fish"],
+};
+
+function addExamples(command: Command, path: string[] = []): void {
+  const examples = EXAMPLES[path.join(" ")];
+  if (examples) command.addHelpText("after", `\nExamples:\n${examples.map((line) => `  $ ${line}`).join("\n")}`);
+  for (const sub of command.commands) addExamples(sub, [...path, sub.name()]);
+}
+
+/** Commander's error as one line: its first line, and its "(Did you mean deploy?)" when it has one. */
+function oneLine(text: string): string {
+  const [first = "", ...rest] = text.trim().split("\n");
+  const suggestion = rest.find((line) => line.startsWith("(Did you mean"));
+  return suggestion ? `${first} ${suggestion}` : first;
 }
 
 export async function main(argv: string[] = process.argv): Promise<void> {
@@ -162,10 +218,13 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const program = buildProgram();
   const wantsJson = argv.includes("--json");
-  program.configureOutput({
-    // Commander's own usage errors: one line on stderr, plus the error document with --json.
-    outputError: (text, write) => write(text.split("\n")[0] + "\n"),
-  });
+  // Commander's own usage errors: one line on stderr (with its "(Did you mean deploy?)"), plus
+  // the error document with --json. Every command reports its own errors, so each gets this.
+  const configureErrors = (command: Command): void => {
+    command.configureOutput({ outputError: (text, write) => write(`${oneLine(text)}\n`) });
+    for (const sub of command.commands) configureErrors(sub);
+  };
+  configureErrors(program);
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
     process.exitCode = EXIT_USAGE;
@@ -179,7 +238,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       process.exitCode = benign ? EXIT_SUCCESS : EXIT_USAGE;
       if (!benign && wantsJson) {
         process.stdout.write(
-          `${JSON.stringify({ schemaVersion: 1, error: { code: "usage", message: error.message.replace(/^error: /, "") } }, null, 2)}\n`,
+          `${JSON.stringify({ schemaVersion: 1, error: { code: "usage", message: oneLine(error.message).replace(/^error: /, "") } }, null, 2)}\n`,
         );
       }
       return;

@@ -1,5 +1,5 @@
 import { EMULATOR_REGION, describeTarget, type Environment, type Target } from "./aws/target.js";
-import { UsageError } from "./errors.js";
+import { ConfigError, UsageError } from "./errors.js";
 import type { GlobalOptions } from "./options.js";
 import type { Reporter } from "./output/reporter.js";
 import { stateDir } from "./state/paths.js";
@@ -12,21 +12,41 @@ export interface CommandContext {
   readonly stateDir: string;
   /** Aborted on SIGINT/SIGTERM: long operations stop, clean up, and the CLI exits 130. */
   readonly signal: AbortSignal;
-  /** The AWS target; `--local` starts (or reuses) the embedded emulator on first use. */
-  target(): Promise<Target>;
+  /**
+   * The AWS target. With `--local` it uses the running embedded emulator; only a command that
+   * creates an environment (deploy, rehearse) passes `startEmulator` to start one when none runs.
+   * Any other command fails with exit 2 saying none is running and how to start one.
+   */
+  target(options?: TargetOptions): Promise<Target>;
   /** The environment; required on real AWS, dev by default on emulator targets. */
   environment(): Environment;
+}
+
+export interface TargetOptions {
+  /** Start the embedded emulator when `--local` is given and none is running. Default: false. */
+  startEmulator?: boolean;
 }
 
 export function createContext(globals: GlobalOptions, reporter: Reporter, signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): CommandContext {
   const dir = stateDir(env);
   let resolved: Promise<Target> | undefined;
 
-  const resolveTarget = async (): Promise<Target> => {
+  const resolveTarget = async (options: TargetOptions): Promise<Target> => {
     if (globals.local) {
-      const { startEmulator } = await import("./local/emulator.js");
+      const { emulatorStatus, startEmulator } = await import("./local/emulator.js");
+      if (!options.startEmulator) {
+        const status = await emulatorStatus(dir);
+        if (status.state !== "running") {
+          throw new ConfigError("emulator-not-running", `no local emulator is running${status.state === "stale" ? ` (${status.reason})` : ""}: --local uses the one noveli local up started`, {
+            hint: "start it with `noveli local up` (or run `noveli deploy --local`, which starts it and deploys dev)",
+          });
+        }
+        reporter.debug(`using the local emulator at ${status.record.url} (pid ${status.record.pid})`);
+        return { kind: "local", endpointUrl: status.record.url, region: globals.region ?? EMULATOR_REGION };
+      }
       const { record, reused } = await startEmulator({ stateDir: dir, env });
-      reporter.debug(`${reused ? "using" : "started"} the local emulator at ${record.url} (pid ${record.pid})`);
+      if (reused) reporter.debug(`using the local emulator at ${record.url} (pid ${record.pid})`);
+      else reporter.info(`started the local AWS emulator at ${record.url} (pid ${record.pid}); it keeps running for later --local commands; stop it with: noveli local down`);
       return { kind: "local", endpointUrl: record.url, region: globals.region ?? EMULATOR_REGION };
     }
     if (globals.endpointUrl) {
@@ -46,8 +66,8 @@ export function createContext(globals: GlobalOptions, reporter: Reporter, signal
     reporter,
     stateDir: dir,
     signal,
-    target() {
-      resolved ??= resolveTarget().then((target) => {
+    target(options = {}) {
+      resolved ??= resolveTarget(options).then((target) => {
         reporter.debug(`target: ${describeTarget(target)}`);
         return target;
       });

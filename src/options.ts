@@ -11,12 +11,17 @@ export interface RawGlobalOptions {
   json?: boolean;
   yes?: boolean;
   verbose?: boolean;
+  config?: string;
+  /** false with --no-color. */
+  color?: boolean;
 }
 
 /** Global options after validation; nothing here has touched the network or the filesystem. */
 export interface GlobalOptions {
   /** Target environment; `--env` or NOVELI_ENV. Defaults to dev on emulator targets only. */
   env?: Environment;
+  /** Where env came from: the --env flag or NOVELI_ENV. */
+  envSource?: "flag" | "env";
   /** AWS region; `--region`, else AWS_REGION / AWS_DEFAULT_REGION, else the profile's. */
   region?: string;
   /** Named AWS profile (real AWS, or an endpoint that checks credentials). */
@@ -32,6 +37,8 @@ export interface GlobalOptions {
   yes: boolean;
   /** Show debug lines and external tools' own output. */
   verbose: boolean;
+  /** `--config <file>`: the config file to read instead of searching for noveli.config.json. */
+  configFile?: string;
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -64,6 +71,7 @@ export function parseGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessEnv
 
   return {
     env: envName as Environment | undefined,
+    ...(envName !== undefined ? { envSource: raw.env !== undefined ? ("flag" as const) : ("env" as const) } : {}),
     region,
     profile: raw.profile,
     endpointUrl,
@@ -72,6 +80,7 @@ export function parseGlobalOptions(raw: RawGlobalOptions, env: NodeJS.ProcessEnv
     json: raw.json === true,
     yes: raw.yes === true,
     verbose: raw.verbose === true,
+    ...(raw.config !== undefined ? { configFile: raw.config } : {}),
   };
 }
 

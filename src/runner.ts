@@ -1,7 +1,12 @@
 import type { Command } from "commander";
 import type { CommandContext } from "./context.js";
 import { AbortError, ExitCode, errorMessage, isNoveliError } from "./errors.js";
-import { parseGlobalOptions, type RawGlobalOptions } from "./options.js";
+import { parseGlobalOptions, type GlobalOptions, type RawGlobalOptions } from "./options.js";
+import { applyConfig, attributeToConfig, type AppliedFlag } from "./config/apply.js";
+import { locateConfigFile, readConfigJson } from "./config/file.js";
+import { validateConfig } from "./config/validate.js";
+import { commandTree } from "./commandline/tree.js";
+import type { Reporter } from "./output/reporter.js";
 
 /**
  * Runs one command: reporter, signal handling, global options, context, and the single exit point
@@ -13,6 +18,8 @@ export type Invoke = (ctx: CommandContext) => Promise<void>;
 
 export async function run(cmd: Command, invoke: Invoke): Promise<void> {
   const raw = cmd.optsWithGlobals() as RawGlobalOptions;
+  // --no-color means what NO_COLOR means, for noveli's own styling and the libraries it uses.
+  if (raw.color === false) process.env.NO_COLOR = "1";
   const { StreamReporter } = await import("./output/reporter.js");
   const reporter = new StreamReporter({ json: raw.json === true, verbose: raw.verbose === true });
   const controller = new AbortController();
@@ -28,12 +35,15 @@ export async function run(cmd: Command, invoke: Invoke): Promise<void> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  let applied: AppliedFlag[] = [];
   try {
     const globals = parseGlobalOptions(raw);
+    applied = applyProjectConfig(cmd, globals, reporter);
     const { createContext } = await import("./context.js");
     await invoke(createContext(globals, reporter, controller.signal));
     if (controller.signal.aborted) throw controller.signal.reason;
-  } catch (error) {
+  } catch (caught) {
+    const error = attributeToConfig(caught, applied);
     const failure = controller.signal.aborted && !(isNoveliError(error) && error.exitCode === ExitCode.Interrupted)
       ? new AbortError(`interrupted (${errorMessage(error)})`)
       : error;
@@ -43,6 +53,23 @@ export async function run(cmd: Command, invoke: Invoke): Promise<void> {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+}
+
+/**
+ * Reads noveli.config.json (or --config), validates all of it against the program's own option
+ * definitions, and fills this command's flags that were not typed with the environment's values.
+ */
+function applyProjectConfig(cmd: Command, globals: GlobalOptions, reporter: Reporter): AppliedFlag[] {
+  const location = locateConfigFile({ ...(globals.configFile !== undefined ? { flag: globals.configFile } : {}), env: process.env });
+  if (!location) return [];
+  let root = cmd;
+  while (root.parent) root = root.parent;
+  const config = validateConfig(readConfigJson(location.file), commandTree(root), location.file);
+  const env = globals.env ?? (globals.local || globals.endpointUrl ? "dev" : undefined);
+  if (env === undefined) return [];
+  const applied = applyConfig(cmd, config, env);
+  for (const flag of applied) reporter.debug(`--${flag.key} ${flag.value} from ${flag.file} (${env})`);
+  return applied;
 }
 
 function internalError(error: unknown): Error {

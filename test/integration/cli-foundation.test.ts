@@ -143,18 +143,40 @@ describe("noveli CLI foundation", () => {
     await sleeper.catch(() => undefined);
   });
 
-  it("--local on a command starts the emulator when it is not running", async () => {
-    const result = await runCli(["local", "status", "--json"], { env: env() });
-    expect(JSON.parse(result.stdout)).toMatchObject({ running: false });
-    // health of --local itself is exercised by every --local command; here via the context directly
+  it("--local on a read-only command never starts an emulator: exit 2, none running, how to start one", async () => {
+    const before = await runCli(["local", "status", "--json"], { env: env() });
+    expect(JSON.parse(before.stdout)).toMatchObject({ running: false });
+    for (const args of [["status", "--local"], ["health-check", "blue", "--local"], ["cost-report", "--local"], ["dr-drill", "--local"], ["rollback", "--local"]]) {
+      const result = await runCli(args, { env: env() });
+      expect(result.exitCode, args.join(" ")).toBe(2);
+      expect(result.stderr, args.join(" ")).toMatch(/^error: no local emulator is running: --local uses the one noveli local up started$/m);
+      expect(result.stderr).toMatch(/^hint: start it with `noveli local up`/m);
+      expect(result.stdout).toBe("");
+      const after = await runCli(["local", "status", "--json"], { env: env() });
+      expect(JSON.parse(after.stdout), `after ${args.join(" ")}`).toMatchObject({ running: false, state: "stopped" });
+    }
+    const json = await runCli(["status", "--local", "--json"], { env: env() });
+    expect(JSON.parse(json.stdout)).toMatchObject({ schemaVersion: 1, error: { code: "emulator-not-running" } });
+  });
+
+  it("a command that creates an environment starts the emulator and says so on stderr; the next --local command uses it", async () => {
     const { createContext } = await import("../../src/context.js");
     const { MemoryReporter } = await import("../../src/output/reporter.js");
-    const ctx = createContext({ local: true, json: false, yes: false, verbose: false }, new MemoryReporter(), new AbortController().signal, { ...process.env, NOVELI_STATE_DIR: stateDir });
-    const target = await ctx.target();
+    const processEnv = { ...process.env, NOVELI_STATE_DIR: stateDir };
+    const reporter = new MemoryReporter();
+    const ctx = createContext({ local: true, json: false, yes: false, verbose: false }, reporter, new AbortController().signal, processEnv);
+    const target = await ctx.target({ startEmulator: true });
     expect(target).toMatchObject({ kind: "local", region: "us-east-1" });
     expect(ctx.environment()).toBe("dev");
+    const started = reporter.messages.filter((m) => m.level === "info").map((m) => m.message);
+    expect(started).toEqual([expect.stringMatching(/^started the local AWS emulator at http:\/\/127\.0\.0\.1:\d+ \(pid \d+\);.*noveli local down$/)]);
     const running = await runCli(["local", "status", "--json"], { env: env() });
     expect(JSON.parse(running.stdout)).toMatchObject({ running: true });
+    // A read-only command now uses it (and says nothing about starting one).
+    const reader = new MemoryReporter();
+    const readOnly = createContext({ local: true, json: false, yes: false, verbose: false }, reader, new AbortController().signal, processEnv);
+    expect(await readOnly.target()).toEqual(target);
+    expect(reader.messages.filter((m) => m.level === "info")).toEqual([]);
     const down = await runCli(["local", "down"], { env: env() });
     expect(down.exitCode).toBe(0);
   });

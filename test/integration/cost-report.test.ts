@@ -436,9 +436,10 @@ describe("noveli cost-report on the local emulator", () => {
     const cases: [string[], RegExp][] = [
       [["--from", "2026-13-01"], /--from "2026-13-01" is not a calendar date/],
       [["--from", D3, "--to", D1], new RegExp(`--from ${D3} is after --to ${D1}`)],
-      [["--granularity", "hourly"], /--granularity must be daily or monthly/],
-      [["--group-by", "region"], /--group-by must be service or env/],
-      [["--format", "xml"], /--format must be one of table, json, csv, markdown/],
+      // Choices declared with commander: its message names the flag and the allowed values.
+      [["--granularity", "hourly"], /--granularity <granularity>' argument 'hourly' is invalid. Allowed choices are daily, monthly/],
+      [["--group-by", "region"], /--group-by <group>' argument 'region' is invalid. Allowed choices are service, env/],
+      [["--format", "xml"], /--format <format>' argument 'xml' is invalid. Allowed choices are table, json, csv, markdown/],
       [["--json", "--format", "csv"], /--json prints JSON/],
       [["--budget", "lots"], /--budget must be a positive amount in USD/],
     ];

@@ -454,7 +454,7 @@ describe("noveli dr-drill, the built CLI", () => {
     [["gc", "--guard", "5"], /--guard does not apply to dr-drill gc/],
     [["--backup-arn", "arn:aws:s3:::bucket"], /not a DynamoDB backup ARN/],
     [["gc", "--keep"], /--keep does not apply to dr-drill gc/],
-    [["restore"], /unknown dr-drill action "restore"/],
+    [["restore"], /value 'restore' is invalid for argument 'action'. Allowed choices are gc/],
   ])("rejects %j with exit 2 and one line", async (args, message) => {
     const result = await cli(["--env", "dev", ...args]);
     expect(result.exitCode).toBe(2);

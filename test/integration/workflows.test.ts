@@ -105,6 +105,29 @@ describe("CI/CD workflows", () => {
     }
   });
 
+  it("deploy uploads the validation's SARIF to code scanning", () => {
+    const doc = parse(readFileSync(path.join(workflowDir, "deploy.yml"), "utf8")) as {
+      permissions: Record<string, string>;
+      jobs: Record<string, { steps: { run?: string; uses?: string; if?: string; with?: Record<string, string> }[] }>;
+    };
+    const steps = Object.values(doc.jobs).flatMap((job) => job.steps);
+    const validate = steps.findIndex((step) => /npx noveli validate .*--format sarif > (\S+)/.test(step.run ?? ""));
+    const written = /> (\S+)/.exec(steps[validate]?.run ?? "")?.[1];
+    const upload = steps.findIndex((step) => step.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    expect(validate).toBeGreaterThanOrEqual(0);
+    expect(upload).toBeGreaterThan(validate);
+    expect(steps[upload]?.with?.sarif_file).toBe(written);
+    expect(steps[upload]?.if).toBe("always()"); // findings are uploaded also when validate fails the run
+    expect(doc.permissions["security-events"]).toBe("write");
+  });
+
+  it("release settings come from noveli.config.json, not from the workflow", () => {
+    const release = all.filter((i) => i.file === "deploy.yml").flatMap((i) => i.words);
+    for (const flag of ["--canary", "--interval", "--watch", "--synthetic", "--health-attempts"]) expect(release).not.toContain(flag);
+    const config = JSON.parse(readFileSync(path.join(repoRoot, "noveli.config.json"), "utf8")) as { environments: Record<string, Record<string, Record<string, unknown>>> };
+    for (const env of ["staging", "production"]) expect(config.environments[env]?.["switch-traffic"]?.canary, env).toMatch(/^(\d+,)*100$/);
+  });
+
   it("the extractor finds invocations across folded lines and ignores other commands", () => {
     expect(noveliInvocations("npx noveli deploy --env ${{ matrix.env }} --yes --json > deploy.json\necho noveli\n")).toEqual([["deploy", "--env", "VALUE", "--yes", "--json"]]);
     expect(noveliInvocations("npx noveli switch-traffic green \\\n  --canary 10,100 --watch 5m")).toEqual([["switch-traffic", "green", "--canary", "10,100", "--watch", "5m"]]);

@@ -98,7 +98,7 @@ async function readLiveState(ctx: CommandContext, target: Target): Promise<{ liv
 export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}): Promise<DeployResult> {
   const { reporter, signal } = ctx;
   const env = ctx.environment();
-  const target = await ctx.target();
+  const target = await ctx.target({ startEmulator: true });
   const emulator = isEmulatorTarget(target);
   const region = target.region;
   if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");

@@ -32,7 +32,7 @@ const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 /** Runs the release runbook with the same command code a person runs by hand, one step at a time. */
 export async function runRehearsal(ctx: CommandContext, options: RehearseOptions): Promise<RehearsalResult> {
   const env = ctx.environment();
-  const target = await ctx.target();
+  const target = await ctx.target({ startEmulator: true });
   const emulator = isEmulatorTarget(target);
   const plan = planRehearsal(env, emulator, options.teardown === true);
   const steps: StepOutcome[] = [];
