@@ -146,6 +146,12 @@ export function buildProgram(): Command {
       run(cmd, async (ctx) => (await import("./commands/generate.js")).generate({ ...options, ...(prompt !== undefined ? { prompt } : {}) }, ctx)),
     );
   program
+    .command("models")
+    .description("the AI model catalog: ids, prices with source and date, thinking and structured-output mode; --check asks each configured provider")
+    .option("--check", "ask each configured provider's own model list; exit 1 when a selected model is unknown, retired or not enabled")
+    .option("--provider <list>", "providers to show and check, e.g. anthropic,openai (default: NOVELI_PROVIDERS, else all)")
+    .action(async (options: { check?: boolean; provider?: string }, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/models.js")).models(options, ctx)));
+  program
     .command("validate")
     .description("check the Terraform against the platform's well-architected rules (NOV001...); exit 1 on any error finding")
     .option("--dir <path>", "Terraform root with modules/ and environments/ (default: noveli's own terraform/)")

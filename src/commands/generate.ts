@@ -1,7 +1,5 @@
-import { readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import path from "node:path";
 import { createInterface } from "node:readline";
+import { hasSharedDefaultProfile } from "../aws/shared-config.js";
 import type { CommandContext } from "../context.js";
 import { AbortError, ConfigError, OperationError, UsageError } from "../errors.js";
 import { StreamWrapper, wrapText } from "../output/wrap.js";
@@ -73,7 +71,7 @@ function parseInput(options: GenerateCommandOptions, ctx: CommandContext, parseP
   if (ctx.globals.endpointUrl) overrides.endpointUrl = ctx.globals.endpointUrl;
   if (ctx.globals.region) overrides.region = ctx.globals.region;
   if (ctx.globals.profile) overrides.profile = ctx.globals.profile;
-  if (awsSharedDefaultProfile(process.env)) overrides.awsSharedDefaultProfile = true;
+  if (hasSharedDefaultProfile(process.env)) overrides.awsSharedDefaultProfile = true;
 
   return {
     prompt,
@@ -98,19 +96,6 @@ function parseModelFlag(raw: string, parseProviderList: (raw: string, origin: st
     models[provider as ProviderName] = id;
   }
   return models;
-}
-
-/** Whether the AWS shared config files define a default profile (the SDK's credential chain would use it). */
-function awsSharedDefaultProfile(env: NodeJS.ProcessEnv): boolean {
-  const aws = path.join(homedir(), ".aws");
-  const files = [env.AWS_SHARED_CREDENTIALS_FILE || path.join(aws, "credentials"), env.AWS_CONFIG_FILE || path.join(aws, "config")];
-  return files.some((file) => {
-    try {
-      return /^\s*\[(profile\s+)?default\]\s*$/m.test(readFileSync(file, "utf8"));
-    } catch {
-      return false;
-    }
-  });
 }
 
 export async function generate(options: GenerateCommandOptions, ctx: CommandContext): Promise<void> {

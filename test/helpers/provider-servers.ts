@@ -42,6 +42,34 @@ import { anthropicRefusal, bedrockRefusal, openAiRefusal } from "./provider-stri
  *   await server.stop();
  */
 
+/**
+ * The environment a CLI test against these servers runs in: nothing from this machine's AWS or
+ * provider setup may leak in (keys, profiles, regions, base URLs, model choices).
+ */
+export const ISOLATED_PROVIDER_ENV: Readonly<Record<string, string | undefined>> = Object.freeze({
+  AWS_ACCESS_KEY_ID: undefined,
+  AWS_SECRET_ACCESS_KEY: undefined,
+  AWS_SESSION_TOKEN: undefined,
+  AWS_PROFILE: undefined,
+  AWS_REGION: undefined,
+  AWS_DEFAULT_REGION: undefined,
+  AWS_BEARER_TOKEN_BEDROCK: undefined,
+  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/noveli-test/credentials",
+  AWS_CONFIG_FILE: "/nonexistent/noveli-test/config",
+  AWS_ENDPOINT_URL_BEDROCK: undefined,
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: undefined,
+  OPENAI_BASE_URL: undefined,
+  ANTHROPIC_BASE_URL: undefined,
+  NOVELI_PROVIDERS: undefined,
+  NOVELI_OPENAI_MODEL: undefined,
+  NOVELI_ANTHROPIC_MODEL: undefined,
+  NOVELI_BEDROCK_MODEL: undefined,
+  NOVELI_FAILOVER_ON_REFUSAL: undefined,
+});
+
 /** The beat every `ok` step replies with unless it says otherwise. */
 export const DEFAULT_BEAT = Object.freeze({
   text: "The lighthouse lamp flickers twice, though the keeper has been dead for a year.",
@@ -185,7 +213,47 @@ type Protocol = "openai" | "anthropic" | "bedrock";
 export interface ServerOptions {
   /** Refuse what the real API refuses (see provider-strict.ts). Default false. */
   strict?: boolean;
+  /**
+   * The models the provider lists: OpenAI and Anthropic `GET /v1/models`, Bedrock
+   * `GET /foundation-models`, `GET /inference-profiles` and `GET /foundation-model-availability/{id}`
+   * (moto implements none of Bedrock's control plane). Default: `DEFAULT_LISTINGS[protocol]`.
+   */
+  listing?: ListedModel[];
 }
+
+/** One model a provider lists. */
+export interface ListedModel {
+  id: string;
+  /** Anthropic's lifecycle (retired ones only when asked for); Bedrock: deprecated is LEGACY. Default active. */
+  lifecycle?: "active" | "deprecated" | "retired";
+  /** Bedrock: this id is an inference profile routing to these foundation models. */
+  profileOf?: string[];
+  /** Bedrock foundation models: callable on demand by this id. Default false. */
+  onDemand?: boolean;
+  /** Bedrock foundation models: model access granted to the account. Default true. */
+  enabled?: boolean;
+}
+
+/** What each fake provider lists by default: today's ids as the providers publish them (written here, not taken from noveli's catalog). */
+export const DEFAULT_LISTINGS: Readonly<Record<"openai" | "anthropic" | "bedrock", readonly ListedModel[]>> = {
+  openai: ["gpt-6-luna", "gpt-6.1-terra", "gpt-6.2-sol", "gpt-6.2-astra", "gpt-5.6-luna", "text-embedding-3-small"].map((id) => ({ id })),
+  anthropic: [
+    ...["claude-haiku-5-5", "claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-4-5", "claude-sonnet-4-6", "claude-opus-4-8"].map((id) => ({ id })),
+    { id: "claude-opus-4-5", lifecycle: "deprecated" as const },
+    { id: "claude-sonnet-4-5", lifecycle: "retired" as const },
+    { id: "claude-3-haiku-20240307", lifecycle: "retired" as const },
+  ],
+  bedrock: [
+    { id: "anthropic.claude-haiku-5-5" },
+    { id: "anthropic.claude-sonnet-5-5" },
+    { id: "anthropic.claude-haiku-4-5-20251001-v1:0" },
+    { id: "anthropic.claude-3-haiku-20240307-v1:0", lifecycle: "deprecated" as const, onDemand: true },
+    { id: "us.anthropic.claude-haiku-5-5", profileOf: ["anthropic.claude-haiku-5-5"] },
+    { id: "global.anthropic.claude-sonnet-5-5", profileOf: ["anthropic.claude-sonnet-5-5"] },
+    { id: "us.anthropic.claude-haiku-4-5-20251001-v1:0", profileOf: ["anthropic.claude-haiku-4-5-20251001-v1:0"] },
+    { id: "global.anthropic.claude-haiku-4-5-20251001-v1:0", profileOf: ["anthropic.claude-haiku-4-5-20251001-v1:0"] },
+  ],
+};
 
 export function startOpenAiServer(script: Script = { kind: "ok" }, options: ServerOptions = {}): Promise<ProviderServer> {
   return startProviderServer("openai", script, options);
@@ -297,6 +365,7 @@ async function startProviderServer(protocol: Protocol, initial: Script, options:
     };
     requests.push(record);
 
+    if (req.method === "GET" && sendListing(protocol, options.listing ?? DEFAULT_LISTINGS[protocol], path, req.url ?? "", record, res)) return;
     const expectedPath =
       protocol === "openai" ? path === "/v1/chat/completions" : protocol === "anthropic" ? path === "/v1/messages" : bedrockMatch !== null;
     if (req.method !== "POST" || !expectedPath) {
@@ -344,6 +413,87 @@ async function startProviderServer(protocol: Protocol, initial: Script, options:
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Answers a model-listing request; false when the path is not one. */
+function sendListing(protocol: Protocol, listing: readonly ListedModel[], path: string, url: string, record: RecordedRequest, res: ServerResponse): boolean {
+  const json = (body: unknown) => {
+    res.writeHead(200, { "content-type": "application/json", ...(protocol === "bedrock" ? { "x-amzn-requestid": `fake-${record.index}` } : {}) });
+    res.end(JSON.stringify(body));
+    return true;
+  };
+  const query = new URL(url, "http://localhost").searchParams;
+  if (protocol === "openai" && path === "/v1/models") {
+    return json({ object: "list", data: listing.map((m) => ({ id: m.id, object: "model", created: 1_764_000_000, owned_by: "openai" })) });
+  }
+  if (protocol === "anthropic" && path === "/v1/models") {
+    const wanted = [...query.getAll("lifecycle[]"), ...query.getAll("lifecycle")];
+    const stages = wanted.length > 0 ? wanted : ["active", "deprecated"];
+    const data = listing
+      .filter((m) => stages.includes(m.lifecycle ?? "active"))
+      .map((m) => ({
+        type: "model",
+        id: m.id,
+        display_name: m.id,
+        created_at: "2026-01-01T00:00:00Z",
+        deprecated_at: m.lifecycle && m.lifecycle !== "active" ? "2026-06-01T00:00:00Z" : null,
+        retires_at: m.lifecycle === "deprecated" ? "2027-01-22T00:00:00Z" : null,
+        lifecycle: m.lifecycle ?? "active",
+        line: null,
+        capabilities: null,
+        max_input_tokens: 200_000,
+        max_tokens: 64_000,
+      }));
+    return json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  }
+  if (protocol !== "bedrock") return false;
+  const arn = (kind: string, id: string) => `arn:aws:bedrock:us-east-1:${kind === "foundation-model" ? "" : "123456789012"}:${kind}/${id}`;
+  if (path === "/foundation-models") {
+    return json({
+      modelSummaries: listing
+        .filter((m) => !m.profileOf)
+        .map((m) => ({
+          modelArn: arn("foundation-model", m.id),
+          modelId: m.id,
+          modelName: m.id,
+          providerName: "Anthropic",
+          inferenceTypesSupported: m.onDemand ? ["ON_DEMAND"] : ["INFERENCE_PROFILE"],
+          modelLifecycle: { status: m.lifecycle === "deprecated" ? "LEGACY" : "ACTIVE" },
+        })),
+    });
+  }
+  if (path === "/inference-profiles") {
+    return json({
+      inferenceProfileSummaries: listing
+        .filter((m) => m.profileOf)
+        .map((m) => ({
+          inferenceProfileName: m.id,
+          inferenceProfileArn: arn("inference-profile", m.id),
+          inferenceProfileId: m.id,
+          status: "ACTIVE",
+          type: "SYSTEM_DEFINED",
+          models: (m.profileOf ?? []).map((id) => ({ modelArn: arn("foundation-model", id) })),
+        })),
+    });
+  }
+  const availability = /^\/foundation-model-availability\/(.+)$/.exec(path);
+  if (availability) {
+    const id = decodeURIComponent(availability[1] as string);
+    const model = listing.find((m) => m.id === id && !m.profileOf);
+    if (!model) {
+      sendError("bedrock", res, { kind: "error", status: 404, type: "ResourceNotFoundException", message: `The model ${id} was not found` }, record);
+      return true;
+    }
+    const enabled = model.enabled !== false;
+    return json({
+      modelId: id,
+      agreementAvailability: { status: enabled ? "AVAILABLE" : "NOT_AVAILABLE" },
+      authorizationStatus: enabled ? "AUTHORIZED" : "NOT_AUTHORIZED",
+      entitlementAvailability: enabled ? "AVAILABLE" : "NOT_AVAILABLE",
+      regionAvailability: "AVAILABLE",
+    });
+  }
+  return false;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -46,7 +46,7 @@ describe("noveli CLI foundation", () => {
     // ESM hooks too, which would see any import() the help path made.
     const result = await execa(process.execPath, ["--require", preload, noveliBin, "--help"], { reject: false });
     expect(result.exitCode).toBe(0);
-    for (const command of ["deploy", "health-check", "switch-traffic", "rollback", "status", "dr-drill", "cost-report", "generate", "validate", "local", "rehearse"]) {
+    for (const command of ["deploy", "health-check", "switch-traffic", "rollback", "status", "dr-drill", "cost-report", "generate", "models", "validate", "local", "rehearse"]) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     }
     // The literals src/cli.ts keeps (so it imports nothing at start) match their sources.

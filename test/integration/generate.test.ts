@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { noveliBin, repoRoot, runCli } from "../helpers/cli.js";
-import { DEFAULT_BEAT, refusedUrl, startAnthropicServer, startBedrockServer, startOpenAiServer, type ProviderServer } from "../helpers/provider-servers.js";
+import { DEFAULT_BEAT, ISOLATED_PROVIDER_ENV, refusedUrl, startAnthropicServer, startBedrockServer, startOpenAiServer, type ProviderServer } from "../helpers/provider-servers.js";
 
 /** `noveli generate` as a user runs it: the built CLI, real SDKs, local provider servers. */
 
@@ -9,27 +9,7 @@ const OPENAI_KEY = "sk-proj-CLITESTKEY-0123456789abcdef";
 const ANTHROPIC_KEY = "sk-ant-LEAKCANARY-0123456789abcdef";
 
 /** Nothing from this machine's AWS or provider setup may leak into a test. */
-const ISOLATED: Record<string, string | undefined> = {
-  AWS_ACCESS_KEY_ID: undefined,
-  AWS_SECRET_ACCESS_KEY: undefined,
-  AWS_SESSION_TOKEN: undefined,
-  AWS_PROFILE: undefined,
-  AWS_REGION: undefined,
-  AWS_DEFAULT_REGION: undefined,
-  AWS_BEARER_TOKEN_BEDROCK: undefined,
-  AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
-  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
-  AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
-  AWS_SHARED_CREDENTIALS_FILE: "/nonexistent/noveli-test/credentials",
-  AWS_CONFIG_FILE: "/nonexistent/noveli-test/config",
-  OPENAI_BASE_URL: undefined,
-  ANTHROPIC_BASE_URL: undefined,
-  NOVELI_PROVIDERS: undefined,
-  NOVELI_OPENAI_MODEL: undefined,
-  NOVELI_ANTHROPIC_MODEL: undefined,
-  NOVELI_BEDROCK_MODEL: undefined,
-  NOVELI_ATTEMPT_TIMEOUT_MS: "3000",
-};
+const ISOLATED: Record<string, string | undefined> = { ...ISOLATED_PROVIDER_ENV, NOVELI_ATTEMPT_TIMEOUT_MS: "3000" };
 
 describe("noveli generate", () => {
   let openai: ProviderServer;

@@ -199,3 +199,17 @@ export function classifyAnthropicError(error: unknown): ProviderCallError {
   if (error instanceof SyntaxError) return new ProviderCallError("transient", `invalid response body: ${oneLine(error.message, 120)}`);
   return classifyNetwork(error, oneLine(error instanceof Error ? error.message : String(error)));
 }
+
+/** Every model the key can see, retired ones included (`GET /v1/models?lifecycle[]=...`), at most `limit`. */
+export async function listAnthropicModels(
+  settings: AnthropicSettings,
+  options: { timeoutMs: number; signal: AbortSignal; limit?: number },
+): Promise<{ id: string; lifecycle: "active" | "deprecated" | "retired"; retiresAt: string | null }[]> {
+  const client = new Anthropic({ apiKey: settings.apiKey?.reveal() ?? null, baseURL: settings.baseURL ?? "https://api.anthropic.com", maxRetries: 1, timeout: options.timeoutMs, logLevel: "off" });
+  const models: { id: string; lifecycle: "active" | "deprecated" | "retired"; retiresAt: string | null }[] = [];
+  for await (const model of client.models.list({ lifecycle: ["active", "deprecated", "retired"], limit: 1000 }, { signal: options.signal })) {
+    models.push({ id: model.id, lifecycle: model.lifecycle, retiresAt: model.retires_at });
+    if (models.length >= (options.limit ?? 5000)) break;
+  }
+  return models;
+}

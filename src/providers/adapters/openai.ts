@@ -145,3 +145,14 @@ export function classifyOpenAiError(error: unknown): ProviderCallError {
   if (error instanceof SyntaxError) return new ProviderCallError("transient", `invalid response body: ${oneLine(error.message, 120)}`);
   return classifyNetwork(error, oneLine(error instanceof Error ? error.message : String(error)));
 }
+
+/** The model ids this key may use (`GET /models`), at most `limit` of them. */
+export async function listOpenAiModels(settings: OpenAiSettings, options: { timeoutMs: number; signal: AbortSignal; limit?: number }): Promise<string[]> {
+  const client = new OpenAI({ apiKey: settings.apiKey?.reveal() ?? "no-key", baseURL: settings.baseURL ?? "https://api.openai.com/v1", maxRetries: 1, timeout: options.timeoutMs, logLevel: "off" });
+  const ids: string[] = [];
+  for await (const model of client.models.list({ signal: options.signal })) {
+    ids.push(model.id);
+    if (ids.length >= (options.limit ?? 5000)) break;
+  }
+  return ids;
+}
