@@ -139,7 +139,7 @@ export function buildProgram(): Command {
     .option("--provider <list>", "providers to try, in order, e.g. anthropic,openai (default: NOVELI_PROVIDERS, else bedrock,anthropic,openai)")
     .option("--model <id>", "model id; with several providers name each: openai=gpt-6-luna,anthropic=claude-haiku-5-5 (default: NOVELI_<PROVIDER>_MODEL, else current defaults)")
     .option("--max-tokens <n>", "output token limit per beat, 64 to 32000 (default 1024)")
-    .option("--temperature <t>", "sampling temperature 0 to 1 (left out for models that reject it)")
+    .option("--temperature <t>", "sampling temperature 0 to 1, sent where the model's API takes it, else reported as not applied")
     .option("--genre <genre>", "genre to steer the story, e.g. \"gothic horror\"")
     .option("--interactive", "play a branching story: type a choice number for the next beat, q to end")
     .action(async (prompt: string | undefined, options: { provider?: string; model?: string; maxTokens?: string; temperature?: string; genre?: string; interactive?: boolean }, cmd: Command) =>
@@ -199,6 +199,7 @@ const EXAMPLES: Record<string, string[]> = {
   "dr-drill": ["noveli dr-drill --local", "noveli dr-drill --env production --method backup --report drill.md", "noveli dr-drill gc --env production"],
   "cost-report": ["noveli cost-report --local", "noveli cost-report --env production --budget 2000", "noveli cost-report --from 2026-11-01 --to 2026-11-30 --granularity monthly --format markdown"],
   generate: ["noveli generate \"a lighthouse keeper hears a knock\"", "noveli generate --provider anthropic,openai --genre noir --interactive"],
+  models: ["noveli models", "noveli models --check", "noveli models --check --provider bedrock --region us-west-2 --json"],
   validate: ["noveli validate", "noveli validate --format sarif > noveli.sarif"],
   rehearse: ["noveli rehearse --local", "noveli rehearse --local --teardown --release rc1"],
   config: ["noveli config --env production", "noveli config --env staging --json", "noveli config --env dev --config ./ci/noveli.config.json"],
