@@ -38,6 +38,13 @@ import type { ProviderName } from "./types.js";
 
 export const CATALOG_CHECKED = "2026-12-01";
 
+/**
+ * The Anthropic API version the catalog's Anthropic entries are written for (what @anthropic-ai/sdk
+ * 1.x sends): it has no sampling parameters, so no Anthropic model is marked `sampling`. A test
+ * fails when the SDK starts sending another version.
+ */
+export const ANTHROPIC_API_VERSION = "2026-10-21";
+
 export interface LongContextPrice {
   aboveInputTokens: number;
   input: number;

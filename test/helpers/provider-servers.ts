@@ -219,6 +219,8 @@ export interface ServerOptions {
    * (moto implements none of Bedrock's control plane). Default: `DEFAULT_LISTINGS[protocol]`.
    */
   listing?: ListedModel[];
+  /** Answer every model-listing request with this error instead. */
+  listingError?: ErrorStep;
 }
 
 /** One model a provider lists. */
@@ -365,6 +367,10 @@ async function startProviderServer(protocol: Protocol, initial: Script, options:
     };
     requests.push(record);
 
+    if (req.method === "GET" && options.listingError && /\/(models|foundation-models|inference-profiles|foundation-model-availability\/.+)$/.test(path)) {
+      sendError(protocol, res, options.listingError, record);
+      return;
+    }
     if (req.method === "GET" && sendListing(protocol, options.listing ?? DEFAULT_LISTINGS[protocol], path, req.url ?? "", record, res)) return;
     const expectedPath =
       protocol === "openai" ? path === "/v1/chat/completions" : protocol === "anthropic" ? path === "/v1/messages" : bedrockMatch !== null;

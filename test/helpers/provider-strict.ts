@@ -49,6 +49,12 @@ const ANTHROPIC_BODY_FIELDS = new Set([
   "tool_choice",
   "tools",
 ]);
+/** The members of the nested objects noveli sends (the SDK's OutputConfig, ThinkingConfigParam, ToolChoiceTool). */
+const ANTHROPIC_NESTED_FIELDS: readonly [string, ReadonlySet<string>][] = [
+  ["output_config", new Set(["effort", "format"])],
+  ["thinking", new Set(["type", "budget_tokens", "display"])],
+  ["tool_choice", new Set(["type", "name", "disable_parallel_tool_use"])],
+];
 /** What anthropic-version 2023-06-01 still took. */
 const ANTHROPIC_SAMPLING_FIELDS = new Set(["temperature", "top_p", "top_k"]);
 const ANTHROPIC_ALWAYS_THINKING = /^claude-(opus|sonnet)-5-5\b/;
@@ -126,6 +132,11 @@ export function anthropicRefusal(body: Body, headers: Record<string, string | st
   }
   if (typeof body.model !== "string") return invalid("model: Field required");
   if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) return invalid("max_tokens: Field required");
+  for (const [field, allowed] of ANTHROPIC_NESTED_FIELDS) {
+    const value = body[field];
+    if (value === undefined || value === null || typeof value !== "object") continue;
+    for (const key of Object.keys(value)) if (!allowed.has(key)) return invalid(`${field}.${key}: Extra inputs are not permitted`);
+  }
   if (!Array.isArray(body.messages) || body.messages.length === 0) return invalid("messages: Field required");
   const model: string = body.model;
   if (ANTHROPIC_RETIRED.has(model)) return { status: 404, type: "not_found_error", message: `model: ${model} has been retired` };

@@ -1,6 +1,7 @@
 import type { FoundationModel, InferenceProfile, ModelAccess } from "../../aws/bedrock.js";
 import { isCatalogModel, MODELS } from "../../providers/catalog.js";
 import type { AnthropicSettings, OpenAiSettings, ProviderConfig } from "../../providers/config.js";
+import { oneLine, scrubSecrets } from "../../providers/errors.js";
 import type { ProviderName } from "../../providers/types.js";
 import { bedrockAccessNeeded, isUsable, judgeModel, type Availability, type ProviderListing } from "./availability.js";
 
@@ -47,6 +48,8 @@ export interface ModelCheckReport {
 }
 
 export async function checkModels(config: ProviderConfig, listers: ModelListers): Promise<ModelCheckReport> {
+  // A provider may echo the key it was given in its error: none of it reaches the report.
+  const secrets = [...config.secrets.map((s) => s.reveal()), ...[config.providers.openai.apiKey, config.providers.anthropic.apiKey].flatMap((k) => (k ? [k.reveal()] : []))];
   const providers: ProviderCheck[] = [];
   const models: ModelCheck[] = [];
   const unusable: ModelCheckReport["unusable"] = [];
@@ -62,7 +65,7 @@ export async function checkModels(config: ProviderConfig, listers: ModelListers)
     try {
       listing = await listingFor(name, config, ids, listers);
     } catch (error) {
-      const reason = `could not read ${name}'s model list: ${error instanceof Error ? error.message : String(error)}`;
+      const reason = `could not read ${name}'s model list: ${oneLine(scrubSecrets(error instanceof Error ? error.message : String(error), secrets))}`;
       providers.push({ provider: name, model: settings.model, checked: false, reason });
       unusable.push({ provider: name, id: settings.model, reason });
       continue;

@@ -146,6 +146,14 @@ function messageParams(call: AdapterCall): MessageCreateParamsBase {
   };
 }
 
+/**
+ * The API version this SDK speaks has no sampling parameters, which is why the catalog sends no
+ * Anthropic model a temperature. An SDK that brings `temperature` back stops this from compiling,
+ * so that choice gets revisited rather than silently kept.
+ */
+const NO_SAMPLING_PARAMETERS: [Extract<keyof MessageCreateParamsBase, "temperature" | "top_p" | "top_k">] extends [never] ? true : never = true;
+void NO_SAMPLING_PARAMETERS;
+
 function thinkingParam(profile: ModelProfile): ThinkingConfigParam | undefined {
   return profile.thinking.mode === "disable" ? { type: "disabled" } : undefined;
 }

@@ -112,6 +112,17 @@ describe("noveli models", () => {
     expect(run.exitCode).toBe(1);
     expect(run.stdout).toMatch(/openai: not checked: could not read openai's model list/);
 
+    const echoing = await startAnthropicServer(undefined, { listingError: { kind: "error", status: 401, echoCredentials: true, message: "invalid x-api-key" } });
+    try {
+      const denied = await cli(["--check", "--provider", "anthropic", "--json"], { ANTHROPIC_API_KEY: KEY, ANTHROPIC_BASE_URL: echoing.url });
+      expect(denied.exitCode).toBe(1);
+      expect(JSON.parse(denied.stdout).unusable[0].reason).toMatch(/^could not read anthropic's model list: 401 /);
+      expect(JSON.stringify(echoing.requests[0]?.headers)).toContain(KEY);
+      expect(denied.stdout + denied.stderr).not.toContain("LEAKCANARY");
+    } finally {
+      await echoing.stop();
+    }
+
     const none = await cli(["--check"]);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain("error: no AI provider is configured: nothing to check");

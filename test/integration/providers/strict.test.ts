@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MODELS, outputLimit, type ModelProfile } from "../../../src/providers/catalog.js";
+import { ANTHROPIC_API_VERSION, MODELS, outputLimit, type ModelProfile } from "../../../src/providers/catalog.js";
 import { providerConfigFromEnv } from "../../../src/providers/config.js";
 import { createProviderManager } from "../../../src/providers/manager.js";
 import type { ProviderName } from "../../../src/providers/types.js";
@@ -66,6 +66,11 @@ describe("today's provider APIs, strict local servers, real SDKs", () => {
       expect(request.temperature).toBeUndefined();
       expect(result.notes).toEqual([`temperature 0.7 not applied: ${model.id} (${model.provider}) does not accept a sampling temperature`]);
     }
+  });
+
+  it("the Anthropic SDK sends the API version the catalog's no-sampling rule is written for", async () => {
+    await manager("anthropic").generateBeat({ prompt: "p" });
+    expect(servers.anthropic.requests[0]?.headers["anthropic-version"]).toBe(ANTHROPIC_API_VERSION);
   });
 
   it("sends a JSON-schema-mode Claude model a schema inside Claude's subset, and reads the text answer", async () => {
@@ -189,6 +194,7 @@ describe("today's provider APIs, strict local servers, real SDKs", () => {
     it.each([
       [{ ...anthropicBody, temperature: 0.7 }, newVersion, "temperature: Extra inputs are not permitted"],
       [{ ...anthropicBody, top_k: 5 }, newVersion, "top_k: Extra inputs are not permitted"],
+      [{ ...anthropicBody, output_config: { effort: "low", verbosity: "high" } }, newVersion, "output_config.verbosity: Extra inputs are not permitted"],
       [{ ...anthropicBody, output_config: { format: { type: "json_schema", schema: { type: "object", additionalProperties: false, properties: { c: { type: "array", items: { type: "string" }, minItems: 2, maxItems: 4 } } } } } }, newVersion, "output_config.format.schema: For 'array' type, property 'maxItems' is not supported"],
       [{ ...anthropicBody, model: "claude-opus-5-5", thinking: { type: "disabled" } }, newVersion, "thinking.type: 'disabled' is not supported for claude-opus-5-5: its thinking cannot be turned off"],
       [{ ...anthropicBody, model: "claude-haiku-5-5", tools: [{ name: "t", input_schema: { type: "object" } }], tool_choice: { type: "tool", name: "t" } }, newVersion, "tool_choice: forcing tool use on claude-haiku-5-5 requires thinking.type 'disabled'"],
