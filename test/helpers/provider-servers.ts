@@ -111,6 +111,8 @@ export interface OkStep {
   cut?: "max-tokens" | "context-window";
   /** Leave the usage out of the reply (some compatible servers report none). */
   noUsage?: boolean;
+  /** A thinking block before the answer (Anthropic `thinking`, Bedrock `reasoningContent`), as always-thinking models send. */
+  thinking?: string;
 }
 
 /** The model declines: Anthropic `stop_reason: refusal` with stop_details, OpenAI `message.refusal`, Bedrock `content_filtered`. */
@@ -556,6 +558,8 @@ interface Reply {
   text: string;
   usage: FakeUsage | undefined;
   stop: "end" | "max-tokens" | "context-window" | "refusal";
+  /** Thinking text sent before the answer. */
+  thinking?: string;
 }
 
 function replyFor(step: OkStep | DisconnectStep | StreamErrorStep | RefusalStep, request: RecordedRequest): Reply {
@@ -564,9 +568,10 @@ function replyFor(step: OkStep | DisconnectStep | StreamErrorStep | RefusalStep,
   if (step.kind === "refusal") return { kind: "refusal", text: step.explanation ?? "I can't help with that story.", usage, stop: "refusal" };
   const stop = step.kind === "ok" && step.cut ? step.cut : "end";
   const cut = (text: string) => (stop === "end" ? text : text.slice(0, Math.floor(text.length / 2)));
-  if (step.kind === "ok" && step.textOnly !== undefined) return { kind: "text", text: cut(step.textOnly), usage, stop };
+  const thinking = step.kind === "ok" && step.thinking !== undefined ? { thinking: step.thinking } : {};
+  if (step.kind === "ok" && step.textOnly !== undefined) return { kind: "text", text: cut(step.textOnly), usage, stop, ...thinking };
   const beat = step.kind === "ok" && step.beat !== undefined ? step.beat : DEFAULT_BEAT;
-  return { kind: "structured", text: cut(JSON.stringify(beat)), usage, stop };
+  return { kind: "structured", text: cut(JSON.stringify(beat)), usage, stop, ...thinking };
 }
 
 const NO_USAGE: FakeUsage = { input: 0, output: 0, cached: 0, cacheWrite: 0 };
@@ -745,7 +750,10 @@ function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedReques
         type: "message",
         role: "assistant",
         model,
-        content: refusal ? [] : viaTool ? [{ type: "tool_use", id: `toolu_fake${request.index}`, name: toolNameOf(protocol, request), input: toolInput(reply.text) }] : [{ type: "text", text: reply.text }],
+        content: [
+          ...(reply.thinking !== undefined ? [{ type: "thinking", thinking: reply.thinking, signature: "c2lnbmF0dXJl" }] : []),
+          ...(refusal ? [] : viaTool ? [{ type: "tool_use", id: `toolu_fake${request.index}`, name: toolNameOf(protocol, request), input: toolInput(reply.text) }] : [{ type: "text", text: reply.text }]),
+        ],
         stop_reason: anthropicStop(reply, viaTool),
         stop_details: refusal ? { type: "refusal", category: "general_harms", explanation: reply.text } : null,
         stop_sequence: null,
@@ -758,11 +766,14 @@ function jsonReplyBody(protocol: Protocol, reply: Reply, request: RecordedReques
         output: {
           message: {
             role: "assistant",
-            content: refusal
-              ? []
-              : viaTool
-                ? [{ toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf(protocol, request), input: toolInput(reply.text) } }]
-                : [{ text: reply.text }],
+            content: [
+              ...(reply.thinking !== undefined ? [{ reasoningContent: { reasoningText: { text: reply.thinking, signature: "c2lnbmF0dXJl" } } }] : []),
+              ...(refusal
+                ? []
+                : viaTool
+                  ? [{ toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf(protocol, request), input: toolInput(reply.text) } }]
+                  : [{ text: reply.text }]),
+            ],
           },
         },
         stopReason: bedrockStop(reply, viaTool),
@@ -894,11 +905,21 @@ function anthropicFrames(reply: Reply, deltas: string[], request: RecordedReques
     ];
     return { head, deltas: [], tail };
   }
+  // A thinking block first (index 0) when the model thinks; the answer follows in the next block.
+  const index = reply.thinking !== undefined ? 1 : 0;
+  if (reply.thinking !== undefined) {
+    head.push(
+      sse({ type: "content_block_start", index: 0, content_block: { type: "thinking", thinking: "", signature: "" } }, "content_block_start"),
+      ...chunksOf(reply.thinking, 16).map((t) => sse({ type: "content_block_delta", index: 0, delta: { type: "thinking_delta", thinking: t } }, "content_block_delta")),
+      sse({ type: "content_block_delta", index: 0, delta: { type: "signature_delta", signature: "c2lnbmF0dXJl" } }, "content_block_delta"),
+      sse({ type: "content_block_stop", index: 0 }, "content_block_stop"),
+    );
+  }
   head.push(
     sse(
       {
         type: "content_block_start",
-        index: 0,
+        index,
         content_block: structured ? { type: "tool_use", id: `toolu_fake${request.index}`, name: toolNameOf("anthropic", request), input: {} } : { type: "text", text: "" },
       },
       "content_block_start",
@@ -906,10 +927,10 @@ function anthropicFrames(reply: Reply, deltas: string[], request: RecordedReques
     sse({ type: "ping" }, "ping"),
   );
   const deltaFrames = deltas.map((d) =>
-    sse({ type: "content_block_delta", index: 0, delta: structured ? { type: "input_json_delta", partial_json: d } : { type: "text_delta", text: d } }, "content_block_delta"),
+    sse({ type: "content_block_delta", index, delta: structured ? { type: "input_json_delta", partial_json: d } : { type: "text_delta", text: d } }, "content_block_delta"),
   );
   const tail = [
-    sse({ type: "content_block_stop", index: 0 }, "content_block_stop"),
+    sse({ type: "content_block_stop", index }, "content_block_stop"),
     sse(
       {
         type: "message_delta",
@@ -966,10 +987,18 @@ function bedrockFrames(reply: Reply, deltas: string[], request: RecordedRequest)
   if (reply.kind === "refusal") {
     return { head, deltas: [], tail: [bedrockEventMessage("messageStop", { stopReason: "content_filtered" })] };
   }
-  if (structured) head.push(bedrockEventMessage("contentBlockStart", { contentBlockIndex: 0, start: { toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf("bedrock", request) } } }));
-  const deltaFrames = deltas.map((d) => bedrockEventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: structured ? { toolUse: { input: d } } : { text: d } }));
+  const index = reply.thinking !== undefined ? 1 : 0;
+  if (reply.thinking !== undefined) {
+    head.push(
+      ...chunksOf(reply.thinking, 16).map((t) => bedrockEventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { text: t } } })),
+      bedrockEventMessage("contentBlockDelta", { contentBlockIndex: 0, delta: { reasoningContent: { signature: "c2lnbmF0dXJl" } } }),
+      bedrockEventMessage("contentBlockStop", { contentBlockIndex: 0 }),
+    );
+  }
+  if (structured) head.push(bedrockEventMessage("contentBlockStart", { contentBlockIndex: index, start: { toolUse: { toolUseId: `tooluse_fake${request.index}`, name: toolNameOf("bedrock", request) } } }));
+  const deltaFrames = deltas.map((d) => bedrockEventMessage("contentBlockDelta", { contentBlockIndex: index, delta: structured ? { toolUse: { input: d } } : { text: d } }));
   const tail = [
-    bedrockEventMessage("contentBlockStop", { contentBlockIndex: 0 }),
+    bedrockEventMessage("contentBlockStop", { contentBlockIndex: index }),
     bedrockEventMessage("messageStop", { stopReason: bedrockStop(reply, structured) }),
     bedrockEventMessage("metadata", {
       ...(reply.usage

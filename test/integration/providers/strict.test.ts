@@ -51,6 +51,8 @@ describe("today's provider APIs, strict local servers, real SDKs", () => {
 
   it.each(cases)("%s: accepted by the strict server, temperature sent only where the model takes it, room left for thinking", async (_name, model: ModelProfile, stream) => {
     const server = servers[model.provider];
+    // Models that cannot stop thinking answer with a thinking block first, as the real ones do.
+    if (model.thinking.mode === "always") server.setScript({ kind: "ok", thinking: "The reader wants suspense; keep the choices short." });
     const deltas: string[] = [];
     const result = await manager(model.provider, model.id).generateBeat({ prompt: "a lighthouse keeper hears a knock", temperature: 0.7 }, stream ? { onText: (d) => deltas.push(d) } : {});
     expect(server.requests.map((r) => r.refused ?? "accepted")).toEqual(["accepted"]);
