@@ -1,7 +1,6 @@
-import type { ProviderAdapter } from "./adapters/adapter.js";
+import type { AdapterReply, ProviderAdapter } from "./adapters/adapter.js";
 import { beatPrompt, checkBeat, DEFAULT_MAX_TOKENS, parseJsonReply, repairPrompt, requestProblems, type BeatPrompt } from "./beat.js";
 import { modelProfile, outputLimit, type ModelProfile } from "./catalog.js";
-import type { AdapterReply } from "./adapters/adapter.js";
 import type { ProviderConfig, ProviderSettings } from "./config.js";
 import { GenerationError, oneLine, ProviderCallError, scrubSecrets } from "./errors.js";
 import { backoffDelay, CircuitBreaker, type Clock } from "./policy.js";
