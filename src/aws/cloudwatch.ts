@@ -1,4 +1,4 @@
-import { DescribeAlarmsCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 
 /** One CloudWatch alarm's state, as the watch and `noveli status` show it. */
 export interface AlarmState {
@@ -43,4 +43,78 @@ export async function describeAlarmStates(client: CloudWatchClient, names: reado
   }
   const found = new Set(alarms.map((a) => a.name));
   return { alarms, missing: names.filter((name) => !found.has(name)) };
+}
+
+/** One metric statistic to read with GetMetricData (the SDK's MetricDataQuery, without the SDK). */
+export interface MetricStatQuery {
+  /** Lower-case letter first, then letters, digits and underscores (CloudWatch's rule for ids). */
+  id: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  /** Sum, SampleCount, Average, or a percentile such as p95. */
+  stat: string;
+  /** Seconds; a multiple of 60 for metrics of standard resolution. */
+  periodSeconds: number;
+}
+
+/** The datapoints of one query, oldest first. */
+export interface MetricSeries {
+  id: string;
+  timestamps: string[];
+  values: number[];
+  /** Complete, or PartialData when CloudWatch cut the answer short (then more pages follow). */
+  status: string;
+}
+
+/**
+ * GetMetricData over [start, end), every page, the datapoints of each query oldest first. At most
+ * 500 queries per call, as CloudWatch allows.
+ */
+export async function getMetricData(client: CloudWatchClient, queries: readonly MetricStatQuery[], start: Date, end: Date, signal?: AbortSignal): Promise<Map<string, MetricSeries>> {
+  if (queries.length > 500) throw new Error("GetMetricData takes at most 500 queries per call");
+  const series = new Map<string, MetricSeries>(queries.map((q) => [q.id, { id: q.id, timestamps: [], values: [], status: "Complete" }]));
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new GetMetricDataCommand({
+        StartTime: start,
+        EndTime: end,
+        ScanBy: "TimestampAscending",
+        NextToken: nextToken,
+        MetricDataQueries: queries.map((q) => ({
+          Id: q.id,
+          ReturnData: true,
+          MetricStat: {
+            Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: Object.entries(q.dimensions).map(([Name, Value]) => ({ Name, Value })) },
+            Period: q.periodSeconds,
+            Stat: q.stat,
+          },
+        })),
+      }),
+      signal ? { abortSignal: signal } : {},
+    );
+    for (const result of page.MetricDataResults ?? []) {
+      const entry = result.Id ? series.get(result.Id) : undefined;
+      if (!entry) continue;
+      const timestamps = result.Timestamps ?? [];
+      const values = result.Values ?? [];
+      for (let i = 0; i < Math.min(timestamps.length, values.length); i++) {
+        const value = values[i];
+        const at = timestamps[i];
+        if (typeof value !== "number" || !Number.isFinite(value) || !at) continue;
+        entry.timestamps.push(at.toISOString());
+        entry.values.push(value);
+      }
+      entry.status = result.StatusCode ?? entry.status;
+    }
+    nextToken = page.NextToken;
+  } while (nextToken);
+  for (const entry of series.values()) {
+    // Pages and ScanBy aside, keep every series oldest first.
+    const order = entry.timestamps.map((t, i) => [t, entry.values[i] as number] as const).sort((a, b) => a[0].localeCompare(b[0]));
+    entry.timestamps = order.map(([t]) => t);
+    entry.values = order.map(([, v]) => v);
+  }
+  return series;
 }

@@ -1,11 +1,13 @@
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import type { Style } from "../output/style.js";
-import { parseDuration } from "../ops/health/duration.js";
+import { parseCount, parseDuration } from "../ops/health/duration.js";
 import type { HealthCheckSettings } from "../ops/health/run.js";
 import { parseColor, parseHealthSettings } from "../ops/health/settings.js";
 import { parseCanarySteps, renderPatch } from "../ops/traffic/planner.js";
 import { runTrafficChange, throwForOutcome, type TrafficChangeResult } from "../ops/traffic/run.js";
+import { DEFAULT_POLICY, type AnalysisSettings } from "../ops/traffic/analysis.js";
+import { DEFAULT_THRESHOLDS, percent, type CheckResult } from "../ops/traffic/verdict.js";
 
 /** Flags of `noveli switch-traffic <blue|green>`. */
 export interface SwitchTrafficOptions extends TrafficChangeFlags {
@@ -21,6 +23,57 @@ export interface SwitchTrafficOptions extends TrafficChangeFlags {
   pollInterval?: string;
   /** commander's `--no-rollback` sets this to false: a tripped watch only reports. Default true. */
   rollback?: boolean;
+  /** Highest error (and throttle, generation failure) rate of the new color: `1%` or `0.01`. Default 1%. */
+  maxErrorRate?: string;
+  /** Highest p95 duration of the new color as a multiple of the old one's. Default 1.5. */
+  maxLatencyRatio?: string;
+  /** Requests the new color must serve in a window for a verdict. Default 20. */
+  minRequests?: string;
+  /** Failed analyses that roll back. Default 1. */
+  failureLimit?: string;
+  /** A step that ends with too few requests fails instead of waiting another interval. Default false. */
+  requireTraffic?: boolean;
+  /** Emergency bypass: no canary analysis (alarms and health only); recorded in the history. Default false. */
+  skipAnalysis?: boolean;
+}
+
+/** A rate as operators type it: `1%`, `0.5%`, or a fraction below 1 such as `0.01`. */
+export function parseRate(raw: string, flag: string): number {
+  const text = raw.trim();
+  const match = /^(\d+(?:\.\d+)?)(%?)$/.exec(text);
+  const value = match ? Number(match[1]) / (match[2] === "%" ? 100 : 1) : Number.NaN;
+  if (!match || !Number.isFinite(value) || value < 0 || value >= 1 || (match[2] === "" && Number(match[1]) >= 1)) {
+    throw new UsageError(`${flag} ${JSON.stringify(raw)} is not a rate: use a percentage below 100%, like 1% or 0.5%, or a fraction like 0.01`);
+  }
+  return value;
+}
+
+/** Pure: the canary analysis settings from the flags, or "skipped"; undefined when nothing is watched. */
+export function parseAnalysisSettings(options: SwitchTrafficOptions, watched: boolean): AnalysisSettings | "skipped" | undefined {
+  const given = (["maxErrorRate", "maxLatencyRatio", "minRequests", "failureLimit", "requireTraffic"] as const).filter((k) => options[k] !== undefined && options[k] !== false);
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  if (options.skipAnalysis && given.length > 0) throw new UsageError(`--skip-analysis turns the canary analysis off: drop ${given.map(flag).join(", ")}`);
+  if (!watched) {
+    const extra = [...given, ...(options.skipAnalysis ? ["skipAnalysis"] : [])];
+    if (extra.length > 0) throw new UsageError(`${extra.map(flag).join(", ")} only matter with --watch or --canary: the analysis runs while a step or the watch is observed`);
+    return undefined;
+  }
+  if (options.skipAnalysis) return "skipped";
+  let maxLatencyRatio = DEFAULT_THRESHOLDS.maxLatencyRatio;
+  if (options.maxLatencyRatio !== undefined) {
+    maxLatencyRatio = Number(options.maxLatencyRatio);
+    if (!/^\d+(\.\d+)?$/.test(options.maxLatencyRatio.trim()) || !Number.isFinite(maxLatencyRatio) || maxLatencyRatio < 1) {
+      throw new UsageError(`--max-latency-ratio must be a number of at least 1 (the new color's p95 over the old one's), got ${JSON.stringify(options.maxLatencyRatio)}`);
+    }
+  }
+  return {
+    maxErrorRate: options.maxErrorRate !== undefined ? parseRate(options.maxErrorRate, "--max-error-rate") : DEFAULT_THRESHOLDS.maxErrorRate,
+    maxLatencyRatio,
+    minRequests: options.minRequests !== undefined ? parseCount(options.minRequests, "--min-requests", 1, 1_000_000) : DEFAULT_THRESHOLDS.minRequests,
+    failureLimit: options.failureLimit !== undefined ? parseCount(options.failureLimit, "--failure-limit", 1, 100) : DEFAULT_POLICY.failureLimit,
+    requireTraffic: options.requireTraffic === true,
+    maxExtensions: DEFAULT_POLICY.maxExtensions,
+  };
 }
 
 /** Flags switch-traffic and rollback share: the dry run, the lock, and the health gate of the color taking traffic. */
@@ -61,6 +114,7 @@ export async function switchTraffic(options: SwitchTrafficOptions, ctx: CommandC
   if (pollMs <= 0) throw new UsageError("--poll-interval must be longer than 0s");
   if (options.rollback === false && watchMs === 0 && !canary) throw new UsageError("--no-rollback only matters with --watch or --canary");
   const gateSettings = parseGateSettings(options);
+  const analysis = parseAnalysisSettings(options, watchMs > 0 || canary !== undefined);
 
   const result = await runTrafficChange(ctx, {
     operation: "switch",
@@ -74,6 +128,7 @@ export async function switchTraffic(options: SwitchTrafficOptions, ctx: CommandC
     gateSettings,
     dryRun: options.dryRun === true,
     forceUnlock: options.forceUnlock === true,
+    ...(analysis ? { analysis } : {}),
   });
   renderTrafficResult(ctx, result, "switch");
   throwForOutcome(result.outcome, `switch to ${to}`);
@@ -90,6 +145,7 @@ export function renderTrafficResult(ctx: CommandContext, result: TrafficChangeRe
       steps: result.dryRun ?? outcome.steps,
       result: outcome.result,
       reason: outcome.reason,
+      ...(result.analysis ? { analysis: result.analysis } : {}),
     },
     (lines, s) => {
       if (result.dryRun) {
@@ -102,9 +158,33 @@ export function renderTrafficResult(ctx: CommandContext, result: TrafficChangeRe
         return;
       }
       lines.push(headline(s, result));
-      for (const step of outcome.steps) lines.push(`  ${step.status === "ok" ? s.green("✓") : s.red("✗")} ${step.name.padEnd(16)} ${step.detail}`);
+      for (const step of outcome.steps) {
+        lines.push(`  ${step.status === "ok" ? s.green("✓") : s.red("✗")} ${step.name.padEnd(16)} ${step.detail}`);
+        const last = step.analysis?.analyses.at(-1);
+        if (last) lines.push(...verdictTable(s, last.verdict.checks, `${last.verdict.newColor} (new)`, `${last.verdict.oldColor} (old)`).map((line) => `      ${line}`));
+      }
+      if (result.analysis?.mode === "skipped") lines.push(s.yellow("  ! canary analysis skipped (--skip-analysis)"));
     },
   );
+}
+
+const figure = (check: CheckResult, value: number | null): string => {
+  if (value === null) return "-";
+  if (check.metric === "requests") return String(value);
+  if (check.metric === "p95-duration") return `${Math.round(value)}ms`;
+  return percent(value);
+};
+
+/** The verdict table of one analysis: metric, new, old, threshold, verdict. */
+export function verdictTable(s: Style, checks: readonly CheckResult[], newLabel: string, oldLabel: string): string[] {
+  const rows = [["metric", newLabel, oldLabel, "threshold", "verdict"], ...checks.map((c) => [c.metric, figure(c, c.new), figure(c, c.old), c.threshold, c.verdict])];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((row, r) => {
+    const text = row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ");
+    if (r === 0) return s.dim(text);
+    const verdict = row[4];
+    return verdict === "fail" ? s.red(text) : verdict === "inconclusive" ? s.yellow(text) : text;
+  });
 }
 
 function headline(s: Style, result: TrafficChangeResult): string {

@@ -29,6 +29,8 @@ export interface EnvironmentOutputs {
   tableArn: string;
   kmsKeyArn: string;
   alarmNames: string[];
+  /** The per-color alarms among alarmNames (error rate and p95 of each alias); null before they existed. */
+  colorAlarmNames: Record<Color, string[]> | null;
   snsTopicArn: string;
   dashboardName: string;
   /** Cross-region backup table, when the environment has one. */
@@ -61,6 +63,8 @@ const isColorMap = (v: unknown): v is Record<Color, string> =>
   typeof v === "object" && v !== null && COLORS.every((c) => isString((v as Record<string, unknown>)[c]));
 const isUrlMap = (v: unknown): v is { live: string } & Record<Color, string> =>
   isColorMap(v) && isString((v as Record<string, unknown>).live);
+const isColorLists = (v: unknown): v is Record<Color, string[]> =>
+  typeof v === "object" && v !== null && COLORS.every((c) => isStringList((v as Record<string, unknown>)[c]));
 const isEnvironment = (v: unknown): v is Environment => v === "dev" || v === "staging" || v === "production";
 
 /** Pure: the typed outputs from the document `terraform output -json` prints. */
@@ -82,6 +86,7 @@ export function parseOutputs(raw: RawOutputs): EnvironmentOutputs {
     tableArn: need(raw, "table_arn", isString),
     kmsKeyArn: need(raw, "kms_key_arn", isString),
     alarmNames: need(raw, "alarm_names", isStringList),
+    colorAlarmNames: raw.color_alarm_names === undefined ? null : need(raw, "color_alarm_names", isColorLists),
     snsTopicArn: need(raw, "sns_topic_arn", isString),
     dashboardName: need(raw, "dashboard_name", isString),
     backupTableName: optionalString("backup_table_name"),

@@ -218,7 +218,12 @@ describe("a story through the API", () => {
     const story = h.out.metrics("LiminalTransit/StoryGeneration");
     const generation = story.find((doc) => doc.SuccessRate !== undefined);
     expect(generation).toMatchObject({ Environment: "dev", Provider: "openai", TokensGenerated: 40, GenerationCost: 0.0005, SuccessRate: 100 });
-    expect(generation._aws.CloudWatchMetrics[0].Dimensions).toEqual([["Environment"], ["Environment", "Provider"]]);
+    expect(generation._aws.CloudWatchMetrics[0].Dimensions).toEqual([["Environment"], ["Environment", "Provider"], ["Environment", "Color"]]);
+    expect(generation.Color).toBe("unknown");
+    // Invoked through an alias, the metrics carry its color (the canary analysis reads them per Color).
+    await h.handler(apiEvent("POST", "/stories", { body: { prompt: "Green", userId: "u" } }), lambdaContext({ qualifier: "green" }));
+    const green = h.out.metrics("LiminalTransit/StoryGeneration").filter((doc) => doc.SuccessRate !== undefined);
+    expect(green.at(-1)).toMatchObject({ Environment: "dev", Color: "green", SuccessRate: 100 });
     expect(story.some((doc) => doc.StoriesStarted === 1)).toBe(true);
     const access = h.out.logs().find((line) => line.message === "request");
     expect(access).toMatchObject({ level: "INFO", requestId: "req-metrics", xrayTraceId: "1-5759e988-bd862e3fe1be46a994272793", color: "unknown", http: { method: "POST", path: "/stories", status: 201 } });

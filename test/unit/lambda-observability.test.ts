@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { GenerationResult } from "../../src/providers/types.js";
 import { xrayDaemonSender } from "../../lambda/story-generator/src/index.js";
 import { createLogger, errorFields, logLevelFromEnv, redact } from "../../lambda/story-generator/src/logger.js";
-import { billedUsageOf, createMetrics, emfDocument, providerUsageOf } from "../../lambda/story-generator/src/metrics.js";
+import { billedUsageOf, createMetrics, emfDocument, enterInvocationColor, providerUsageOf, withColorSets } from "../../lambda/story-generator/src/metrics.js";
 import { createTracer, daemonAddress, parseTraceHeader, subsegmentDatagram } from "../../lambda/story-generator/src/tracing.js";
 
 const result = (overrides: Partial<GenerationResult> = {}): GenerationResult => ({
@@ -70,7 +70,9 @@ describe("generation metrics", () => {
     expect(docs[0]).toMatchObject({ Provider: "openai", Environment: "staging", ResponseTime: 900, TokenCount: 160, Cost: 0.002, Model: "gpt-x", sessionId: "s" });
     expect(docs[0]._aws.CloudWatchMetrics[0].Namespace).toBe("LiminalTransit/AIProviders");
     expect(docs[1]).toMatchObject({ Environment: "staging", Provider: "openai", ResponseTime: 950, TokensGenerated: 50, GenerationCost: 0.002, SuccessRate: 100 });
-    expect(docs[1]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: "LiminalTransit/StoryGeneration", Dimensions: [["Environment"], ["Environment", "Provider"]] });
+    expect(docs[1]._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: "LiminalTransit/StoryGeneration", Dimensions: [["Environment"], ["Environment", "Provider"], ["Environment", "Color"]] });
+    expect(docs[0]._aws.CloudWatchMetrics[0].Dimensions).toEqual([["Provider", "Environment"], ["Provider", "Environment", "Color"]]);
+    expect(docs.every((d) => d.Color === "unknown")).toBe(true);
   });
 
   it("an unpriced model reports no cost at all, never 0", () => {
@@ -104,6 +106,38 @@ describe("generation metrics", () => {
     const lines: string[] = [];
     createMetrics({ environment: "dev", write: (l) => lines.push(l) }).generation({ ok: false, elapsedMs: 30, errorClass: "deadline", attempts: [] });
     expect(lines.map((l) => JSON.parse(l))).toEqual([expect.objectContaining({ SuccessRate: 0, ResponseTime: 30, ErrorClass: "deadline", Environment: "dev" })]);
+  });
+});
+
+describe("the Color dimension", () => {
+  it("adds one set per color to each document's first set", () => {
+    expect(withColorSets([["Environment"], ["Environment", "Provider"]])).toEqual([["Environment"], ["Environment", "Provider"], ["Environment", "Color"]]);
+    expect(withColorSets([["Provider", "Environment"]])).toEqual([["Provider", "Environment"], ["Provider", "Environment", "Color"]]);
+  });
+
+  it("carries the color of the invocation that emits, also when invocations interleave", async () => {
+    const lines: string[] = [];
+    const metrics = createMetrics({ environment: "prod", write: (l) => lines.push(l) });
+    const invocation = async (color: string, waitMs: number, ok: boolean) => {
+      enterInvocationColor(color);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (ok) metrics.generation({ ok: true, result: result(), elapsedMs: 5 });
+      else metrics.generation({ ok: false, elapsedMs: 5, errorClass: "timeout", attempts: [] });
+    };
+    await Promise.all([invocation("blue", 20, true), invocation("green", 5, false), invocation("blue", 1, false)]);
+    const story = lines.map((l) => JSON.parse(l)).filter((d) => d.SuccessRate !== undefined);
+    expect(story.map((d) => [d.Color, d.SuccessRate])).toEqual([
+      ["blue", 0],
+      ["green", 0],
+      ["blue", 100],
+    ]);
+    for (const doc of story) expect(doc._aws.CloudWatchMetrics[0].Dimensions).toContainEqual(["Environment", "Color"]);
+  });
+
+  it("takes the color from the option when given", () => {
+    const lines: string[] = [];
+    createMetrics({ environment: "dev", color: () => "green", write: (l) => lines.push(l) }).count("StoriesStarted");
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ Environment: "dev", Color: "green", StoriesStarted: 1, _aws: { CloudWatchMetrics: [{ Dimensions: [["Environment"], ["Environment", "Color"]] }] } });
   });
 });
 

@@ -7,7 +7,7 @@ import { providerManagerFactory, type GeneratorFactory } from "./generator.js";
 import { ApiError, errorResponse, isApiError } from "./http.js";
 import { deploymentIdentity } from "./identity.js";
 import { createLogger, errorFields, logLevelFromEnv, type LineWriter, type Logger } from "./logger.js";
-import { createMetrics } from "./metrics.js";
+import { createMetrics, enterInvocationColor } from "./metrics.js";
 import { handleApiRequest } from "./routes.js";
 import { SecretError, createSecretSource } from "./secrets.js";
 import { StorageError, createDynamoSessionStore, type SessionStore } from "./sessions.js";
@@ -90,6 +90,7 @@ export function createHandler(deps: HandlerDependencies): StoryHandler {
     const requestId = typeof context?.awsRequestId === "string" && context.awsRequestId !== "" ? context.awsRequestId.slice(0, 128) : randomUUID();
     const remaining = remainingTime(context);
     const identity = deploymentIdentity(typeof context?.invokedFunctionArn === "string" ? context.invokedFunctionArn : undefined, env);
+    enterInvocationColor(identity.color);
     const api = isApiGatewayEvent(event);
     const headerTrace = api && isRecord(event.headers) ? headerValue(event.headers, "x-amzn-trace-id") : undefined;
     const traceHeader = parseTraceHeader(env._X_AMZN_TRACE_ID) ?? parseTraceHeader(headerTrace);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { GenerationResult } from "../../../src/providers/types.js";
 import { stdoutWriter, type LineWriter } from "./logger.js";
 
@@ -14,6 +15,11 @@ import { stdoutWriter, type LineWriter } from "./logger.js";
  * SuccessRate, StoriesStarted, ChoicesMade, Conflicts). Every metric carries the Environment
  * dimension; provider metrics also carry Provider, and successful story generations are published
  * both per environment and per environment and provider.
+ *
+ * Every document is also published per Color (beside Environment): the alias the function was
+ * invoked through, so `noveli switch-traffic`'s canary analysis can tell the new color's story
+ * generation failures from the old one's. Two aliases may run the same version (and so the same
+ * execution environment), hence the color is the invocation's, never the process's.
  */
 
 export const PROVIDER_NAMESPACE = "LiminalTransit/AIProviders";
@@ -138,14 +144,34 @@ export function billedUsageOf(attempts: GenerationResult["attempts"]): ProviderU
 
 export interface MetricsOptions {
   environment: string;
+  /** The color of the invocation that emits; default the one entered with `enterInvocationColor`, else "unknown". */
+  color?: () => string;
   write?: LineWriter;
   now?: () => number;
+}
+
+const invocationColor = new AsyncLocalStorage<string>();
+
+/**
+ * Marks the rest of the current invocation (everything it awaits) as served by `color`, the alias
+ * it was invoked through. The handler calls it once per invocation, before any await, so
+ * concurrent invocations in one process (the local runner, tests) each keep their own.
+ */
+export function enterInvocationColor(color: string): void {
+  invocationColor.enterWith(color);
+}
+
+/** Pure: a document's dimension sets plus its first (widest-aggregate) set per Color: one extra metric per color, not one per set. */
+export function withColorSets(sets: string[][]): string[][] {
+  const [first] = sets;
+  return first === undefined || first.includes("Color") ? sets : [...sets, [...first, "Color"]];
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
   const write = options.write ?? stdoutWriter;
   const now = options.now ?? Date.now;
   const environment = options.environment;
+  const colorOf = options.color ?? (() => invocationColor.getStore() ?? "unknown");
   const emit = (
     namespace: string,
     dimensions: Record<string, string>,
@@ -153,7 +179,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     properties?: Record<string, unknown>,
     dimensionSets?: string[][],
   ) => {
-    write(JSON.stringify(emfDocument({ namespace, dimensions, metrics, timestamp: now(), ...(properties ? { properties } : {}), ...(dimensionSets ? { dimensionSets } : {}) })));
+    const sets = dimensionSets ?? [Object.keys(dimensions)];
+    write(
+      JSON.stringify(
+        emfDocument({ namespace, dimensions: { ...dimensions, Color: colorOf() }, metrics, timestamp: now(), ...(properties ? { properties } : {}), dimensionSets: withColorSets(sets) }),
+      ),
+    );
   };
 
   const failedAttempts = (attempts: GenerationResult["attempts"], properties?: Record<string, unknown>) => {

@@ -3,7 +3,7 @@ import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { getStageTraffic, updateStage, type StageTraffic } from "../../aws/apigateway.js";
 import { createClient } from "../../aws/clients.js";
-import { describeAlarmStates, type AlarmState } from "../../aws/cloudwatch.js";
+import { describeAlarmStates, getMetricData, type AlarmState, type MetricSeries, type MetricStatQuery } from "../../aws/cloudwatch.js";
 import type { Environment, Target } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
 import { readHistory, type HistoryRecord } from "../../state/history.js";
@@ -26,7 +26,10 @@ export interface TrafficEnvironment {
   lambda: LambdaClient;
   stage: LiveStage;
   readStage(): Promise<StageTraffic>;
-  readAlarms(): Promise<AlarmState[]>;
+  /** The environment's alarms; a per-color alarm carries its color. */
+  readAlarms(): Promise<(AlarmState & { color?: Color })[]>;
+  /** GetMetricData for the canary analysis. */
+  metricData(queries: MetricStatQuery[], start: Date, end: Date): Promise<ReadonlyMap<string, MetricSeries>>;
   /** The environment's deploy records, oldest first. */
   deployHistory(): HistoryRecord[];
   subject(color: Color): Promise<ColorSubject>;
@@ -73,8 +76,10 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
         warnedMissing = true;
         ctx.reporter.warn(`alarm(s) from the Terraform outputs not found in CloudWatch: ${missing.join(", ")}`);
       }
-      return alarms;
+      const colorOf = new Map(Object.entries(outputs.colorAlarmNames ?? {}).flatMap(([color, names]) => names.map((name) => [name, color as Color] as const)));
+      return alarms.map((alarm) => (colorOf.has(alarm.name) ? { ...alarm, color: colorOf.get(alarm.name) as Color } : alarm));
     },
+    metricData: (queries, start, end) => getMetricData(cloudWatch, queries, start, end, ctx.signal),
     deployHistory,
     subject,
     async health(color, settings) {

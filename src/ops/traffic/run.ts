@@ -12,6 +12,7 @@ import { systemClock, type Clock, type HealthCheckSettings } from "../health/run
 import { openTrafficEnvironment, type TrafficEnvironment } from "./environment.js";
 import { confirmationAnswered, decideTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
 import { executeShift, rollbackTarget, type ShiftOutcome, type ShiftRequest } from "./shift.js";
+import { createCanaryAnalysis, type AnalysisSettings } from "./analysis.js";
 
 /**
  * The shared orchestration of switch-traffic and rollback: outputs → (dry run: plan only) →
@@ -25,7 +26,15 @@ export interface TrafficChangeOptions extends Omit<ShiftRequest, "healthGate"> {
   dryRun: boolean;
   forceUnlock: boolean;
   clock?: Clock;
+  /**
+   * The canary analysis of each step and of the watch: its settings, or "skipped" (--skip-analysis,
+   * the recorded emergency bypass). Left out: no analysis (nothing is watched, or a rollback).
+   */
+  analysis?: AnalysisSettings | "skipped";
 }
+
+/** How the analysis was run, as the --json document and the history record it. */
+export type AnalysisMode = ({ mode: "on" } & AnalysisSettings) | { mode: "skipped" };
 
 export interface DryRunStep {
   name: PlannedStep["kind"];
@@ -39,6 +48,7 @@ export interface TrafficChangeResult {
   env: Environment;
   outcome: ShiftOutcome;
   dryRun?: DryRunStep[];
+  analysis?: AnalysisMode;
 }
 
 export async function runTrafficChange(ctx: CommandContext, options: TrafficChangeOptions): Promise<TrafficChangeResult> {
@@ -59,12 +69,26 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
     const started = Date.now();
     try {
       const pollSettings: HealthCheckSettings = { ...options.gateSettings, attempts: 1, intervalMs: 0, deep: false, synthetic: false };
+      const watched = options.watchMs > 0 || options.canary !== undefined;
+      const analysisMode: AnalysisMode | undefined = !watched || options.analysis === undefined ? undefined : options.analysis === "skipped" ? { mode: "skipped" } : { mode: "on", ...options.analysis };
+      if (analysisMode?.mode === "skipped") ctx.reporter.warn("canary analysis skipped (--skip-analysis): only alarms and health checks guard this switch; the history records the bypass");
+      const analysis =
+        analysisMode?.mode === "on"
+          ? createCanaryAnalysis({
+              settings: analysisMode,
+              // moto answers no percentile statistics (a p95 query fails the whole GetMetricData there).
+              spec: { functionName: environment.outputs.functionName, environment: env, percentiles: environment.target.kind === "aws" },
+              read: (queries, start, end) => environment.metricData(queries, start, end),
+              progress: (message) => ctx.reporter.info(message),
+            })
+          : undefined;
       const outcome = await executeShift(
         {
           stage: environment.stage,
           gateHealth: (color: Color) => environment.health(color, options.gateSettings),
           pollHealth: (color: Color) => environment.health(color, pollSettings),
           readAlarms: () => environment.readAlarms(),
+          ...(analysis ? { analysis } : {}),
           clock: options.clock ?? systemClock,
           signal: ctx.signal,
           progress: (message) => ctx.reporter.info(message),
@@ -83,11 +107,12 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
         ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
         ...(options.canary ? { canary: options.canary } : {}),
         ...(options.watchMs > 0 ? { watchMs: options.watchMs } : {}),
+        ...(analysisMode ? { analysis: analysisMode } : {}),
         steps: outcome.steps,
         live: outcome.liveAfter,
         durationMs: Date.now() - started,
       });
-      return { env, outcome };
+      return { env, outcome, ...(analysisMode ? { analysis: analysisMode } : {}) };
     } finally {
       lock.release();
     }

@@ -8,6 +8,7 @@ import type { Clock } from "../health/run.js";
 import { isColor, planRestore, planShift, renderPatch, verifyReadBack, type PlannedStep, type StagePatch } from "./planner.js";
 import { alarmsAlreadyFiring, judgePoll, watchWindow, type PollVerdict, type WatchEvidence } from "./watch.js";
 import { formatDuration } from "../health/duration.js";
+import type { CanaryAnalysis, StepAnalysis } from "./analysis.js";
 
 /**
  * Runs a traffic shift on the live stage as a list of steps (preflight, health gate, each stage
@@ -28,8 +29,10 @@ export interface ShiftDeps {
   gateHealth(color: Color): Promise<HealthReport>;
   /** One quick health poll of the target while watching. */
   pollHealth(color: Color): Promise<HealthReport>;
-  /** The environment's alarms (from the Terraform outputs). */
-  readAlarms(): Promise<AlarmState[]>;
+  /** The environment's alarms (from the Terraform outputs); `color` marks a per-color alarm. */
+  readAlarms(): Promise<(AlarmState & { color?: Color })[]>;
+  /** The canary analysis at every poll of each step and of the watch; absent = alarms and health only. */
+  analysis?: CanaryAnalysis;
   clock: Clock;
   /** Aborted on SIGINT/SIGTERM: the shift stops and restores the previous color. */
   signal: AbortSignal;
@@ -78,6 +81,7 @@ export interface StepRecord {
   alarms?: AlarmState[];
   evidence?: WatchEvidence;
   polls?: number;
+  analysis?: StepAnalysis;
 }
 
 /** Why a shift did not simply succeed; goes into the history and the --json steps. */
@@ -190,37 +194,43 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     return restoreResult;
   };
 
-  const pollTarget = async (target: Color): Promise<PollVerdict> => {
-    const alarms = await deps.readAlarms();
+  /** `idle`: the color traffic has left, whose own alarms no longer say anything about the shift. */
+  const pollTarget = async (target: Color, idle?: Color): Promise<PollVerdict> => {
+    const alarms = (await deps.readAlarms()).filter((a) => idle === undefined || a.color !== idle);
     const health = await deps.pollHealth(target);
     return judgePoll({ alarms, health, at: new Date(clock.now()).toISOString() });
   };
 
-  const watch = async (target: Color, durationMs: number, label: string) => {
+  const watch = async (target: Color, durationMs: number, label: string, allTraffic = false) => {
     const at = new Date(clock.now()).toISOString();
     const started = clock.now();
-    const { value, durationMs: took } = await timed(() =>
-      watchWindow({
-        durationMs,
-        pollMs: request.pollMs,
-        clock,
-        signal,
-        poll: () => pollTarget(target),
-        onPoll: (n, verdict, remaining) =>
-          deps.progress(`${label}: poll ${n} ${verdict.kind === "ok" ? "no alarm, healthy" : verdict.evidence.summary}${verdict.kind === "ok" && remaining > 0 ? ` (${formatDuration(remaining)} left)` : ""}`),
-      }),
+    const idle = allTraffic && isColor(from) ? from : undefined;
+    const window = {
+      durationMs,
+      pollMs: request.pollMs,
+      clock,
+      signal,
+      poll: () => pollTarget(target, idle),
+      onPoll: (n: number, verdict: PollVerdict, remaining: number) =>
+        deps.progress(`${label}: poll ${n} ${verdict.kind === "ok" ? "no alarm, healthy" : verdict.evidence.summary}${verdict.kind === "ok" && remaining > 0 ? ` (${formatDuration(remaining)} left)` : ""}`),
+    };
+    const analysed = deps.analysis && isColor(from) && from !== target ? deps.analysis : undefined;
+    const { value: ran, durationMs: took } = await timed(async () =>
+      analysed ? analysed.watch({ ...window, newColor: target, oldColor: from as Color, label }) : { watch: await watchWindow(window), analysis: undefined },
     ).catch((error: unknown) => {
       if (!signal.aborted) steps.push({ name: "watch", status: "failed", at, durationMs: clock.now() - started, detail: `${label}: could not watch: ${errorMessage(error)}` });
       throw error;
     });
+    const value = ran.watch;
     steps.push({
       name: "watch",
       status: value.kind === "clean" ? "ok" : "failed",
       at,
       durationMs: took,
-      detail: value.kind === "clean" ? `${label}: ${value.polls} poll(s), no alarm in ALARM, ${target} healthy` : `${label}: ${value.evidence.summary}`,
+      detail: value.kind === "clean" ? `${label}: ${value.polls} poll(s), no alarm in ALARM, ${target} healthy${ran.analysis ? `; analysis ${ran.analysis.result}` : ""}` : `${label}: ${value.evidence.summary}`,
       polls: value.polls,
       ...(value.kind === "tripped" ? { evidence: value.evidence } : {}),
+      ...(ran.analysis ? { analysis: ran.analysis } : {}),
     });
     return value;
   };
@@ -324,7 +334,7 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     const through = request.canary ? ` through ${request.canary.filter((p) => p < 100).map((p) => `${p}%`).join(", ")}` : "";
     if (request.watchMs > 0) {
       watching = { kind: "final" };
-      const watched = await watch(to, request.watchMs, `watch ${formatDuration(request.watchMs)}`);
+      const watched = await watch(to, request.watchMs, `watch ${formatDuration(request.watchMs)}`, true);
       watching = undefined;
       if (watched.kind === "tripped") {
         if (!request.autoRollback) {
@@ -333,7 +343,7 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
         const restored = await restore(watched.evidence.summary);
         return outcome(restored.ok ? "rolled-back" : "refused", restored.ok ? "rolled-back" : "failed", `${watched.evidence.summary}; ${restored.detail}`, watched.evidence);
       }
-      return outcome("switched", "success", `live traffic moved from ${from} to ${to}${through}; watched ${formatDuration(request.watchMs)}: no alarm, ${to} healthy`);
+      return outcome("switched", "success", `live traffic moved from ${from} to ${to}${through}; watched ${formatDuration(request.watchMs)}: no alarm, ${to} healthy${deps.analysis ? `, ${describeAnalysis(steps)}` : ""}`);
     }
     return outcome("switched", "success", `live traffic moved from ${from} to ${to}${through}`);
   } catch (error) {
@@ -359,6 +369,14 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     const restored = await restore(summary);
     return outcome("refused", "failed", `${summary}; ${restored.detail}`, { kind: "error", summary });
   }
+}
+
+/** The canary analysis of the last watched step, for the outcome's reason. */
+function describeAnalysis(steps: StepRecord[]): string {
+  const last = [...steps].reverse().find((s) => s.analysis)?.analysis;
+  if (!last) return "no canary analysis";
+  const verdict = last.analyses.at(-1)?.verdict;
+  return last.result === "passed" ? `canary analysis passed (${verdict?.summary.replace(/^canary analysis passed: /, "") ?? ""})` : `canary analysis ${last.result}: ${verdict?.summary ?? "no figures"}`;
 }
 
 /** Pure: the dry run of a shift: the steps and their exact patch operations. */

@@ -1,6 +1,7 @@
 import type { AlarmState } from "../../aws/cloudwatch.js";
 import type { HealthCheckResult, HealthReport } from "../health/judge.js";
 import type { Clock } from "../health/run.js";
+import type { AnalysisEvidence } from "./verdict.js";
 
 /**
  * The watch during and after a shift: poll the environment's CloudWatch alarms and the target's
@@ -11,7 +12,8 @@ import type { Clock } from "../health/run.js";
 /** What made the watch trip: the alarms in ALARM with CloudWatch's reason, or the failed checks. */
 export type WatchEvidence =
   | { kind: "alarm"; at: string; alarms: AlarmState[]; summary: string }
-  | { kind: "unhealthy"; at: string; color: string; failedChecks: Pick<HealthCheckResult, "name" | "detail">[]; summary: string };
+  | { kind: "unhealthy"; at: string; color: string; failedChecks: Pick<HealthCheckResult, "name" | "detail">[]; summary: string }
+  | AnalysisEvidence;
 
 export type PollVerdict = { kind: "ok" } | { kind: "tripped"; evidence: WatchEvidence };
 
