@@ -91,6 +91,7 @@ export function buildProgram(): Command {
     .option("--failure-limit <n>", "canary analysis: failed analyses that roll back (default 1)")
     .option("--require-traffic", "canary analysis: a step that ends with too few requests fails instead of waiting another interval")
     .option("--skip-analysis", "emergency bypass: no canary analysis, alarms and health only (recorded in the history)")
+    .option("--propagation-timeout <duration>", "real AWS: how long the live stage may take to answer from the new color after the switch (default 60s)")
     .option("--dry-run", "print the exact patch operations and change nothing")
     .option("--force-unlock", "break a stale environment lock left by a dead process")
     .option("--health-attempts <n>", "health gate: consecutive successes needed (default 5)")

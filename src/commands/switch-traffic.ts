@@ -35,6 +35,8 @@ export interface SwitchTrafficOptions extends TrafficChangeFlags {
   requireTraffic?: boolean;
   /** Emergency bypass: no canary analysis (alarms and health only); recorded in the history. Default false. */
   skipAnalysis?: boolean;
+  /** Real AWS: how long the live stage may take to answer from the new color (duration). Default 60s. */
+  propagationTimeout?: string;
 }
 
 /** A rate as operators type it: `1%`, `0.5%`, or a fraction below 1 such as `0.01`. */
@@ -115,6 +117,8 @@ export async function switchTraffic(options: SwitchTrafficOptions, ctx: CommandC
   if (options.rollback === false && watchMs === 0 && !canary) throw new UsageError("--no-rollback only matters with --watch or --canary");
   const gateSettings = parseGateSettings(options);
   const analysis = parseAnalysisSettings(options, watchMs > 0 || canary !== undefined);
+  const propagationTimeoutMs = options.propagationTimeout !== undefined ? parseDuration(options.propagationTimeout, "--propagation-timeout") : undefined;
+  if (propagationTimeoutMs !== undefined && propagationTimeoutMs <= 0) throw new UsageError("--propagation-timeout must be longer than 0s");
 
   const result = await runTrafficChange(ctx, {
     operation: "switch",
@@ -129,6 +133,7 @@ export async function switchTraffic(options: SwitchTrafficOptions, ctx: CommandC
     dryRun: options.dryRun === true,
     forceUnlock: options.forceUnlock === true,
     ...(analysis ? { analysis } : {}),
+    ...(propagationTimeoutMs !== undefined ? { propagationTimeoutMs } : {}),
   });
   renderTrafficResult(ctx, result, "switch");
   throwForOutcome(result.outcome, `switch to ${to}`);
@@ -159,7 +164,7 @@ export function renderTrafficResult(ctx: CommandContext, result: TrafficChangeRe
       }
       lines.push(headline(s, result));
       for (const step of outcome.steps) {
-        lines.push(`  ${step.status === "ok" ? s.green("✓") : s.red("✗")} ${step.name.padEnd(16)} ${step.detail}`);
+        lines.push(`  ${step.status === "ok" ? s.green("✓") : step.status === "skipped" ? s.dim("-") : s.red("✗")} ${step.name.padEnd(16)} ${step.detail}`);
         const last = step.analysis?.analyses.at(-1);
         if (last) lines.push(...verdictTable(s, last.verdict.checks, `${last.verdict.newColor} (new)`, `${last.verdict.oldColor} (old)`).map((line) => `      ${line}`));
       }

@@ -206,6 +206,7 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
       ["read-stage", "ok"],
       ["health-gate", "ok"],
       ["switch", "ok"],
+      ["propagation", "skipped"],
     ]);
     expect(await liveStage()).toEqual({ deployment: "green", canary: false });
     // Story events follow live traffic.

@@ -184,17 +184,21 @@ export function createCanaryAnalysis(deps: AnalysisDeps): CanaryAnalysis {
         const now = clock.now();
         const end = Math.max(now, start);
         let series: ReadonlyMap<string, MetricSeries> = new Map();
-        // Until the first whole minute of the step has begun there is nothing of its own to read.
-        if (now > start) series = await deps.read(analysisQueries(deps.spec, [newColor, oldColor], end - start), new Date(start), new Date(end));
+        // Until the first whole minute of the step has begun there is nothing of its own to read
+        // (and CloudWatch, like moto, refuses a StartTime equal to the EndTime at whole seconds).
+        const open = now - start >= 1_000;
+        if (open) series = await deps.read(analysisQueries(deps.spec, [newColor, oldColor], end - start), new Date(start), new Date(end));
         const figures = { new: figuresFrom(series, newColor), old: figuresFrom(series, oldColor) };
         let verdict = judgeCanary(figures.new, figures.old, settings);
-        if (now <= start) verdict = { ...verdict, summary: `canary analysis inconclusive: its window opens at ${new Date(start).toISOString().slice(11, 19)} UTC, the first whole minute of the step` };
+        if (!open) verdict = { ...verdict, summary: `canary analysis inconclusive: its window opens at ${new Date(start).toISOString().slice(11, 19)} UTC, the first whole minute of the step` };
         const record: AnalysisRecord = { at: new Date(now).toISOString(), window: { start: new Date(start).toISOString(), end: new Date(end).toISOString() }, figures, verdict };
         analyses.push(record);
         return record;
       };
 
+      deps.progress(`${input.label}: canary analysis of ${newColor} against ${oldColor} over the window from ${new Date(start).toISOString().slice(11, 19)} UTC (the first whole minute of the step)`);
       let extensions = 0;
+      let lastReported: string | undefined;
       for (;;) {
         let tripped: AnalysisEvidence | undefined;
         const watch = await watchWindow({
@@ -217,8 +221,9 @@ export function createCanaryAnalysis(deps: AnalysisDeps): CanaryAnalysis {
           },
           onPoll: (n, verdict, remaining) => {
             input.onPoll?.(n, verdict, remaining);
-            const last = analyses.at(-1);
-            if (verdict.kind === "ok" && last) deps.progress(`${input.label}: ${last.verdict.summary}`);
+            // The figures go into the record at every poll; the progress line only when they change.
+            const summary = analyses.at(-1)?.verdict.summary;
+            if (verdict.kind === "ok" && summary !== undefined && summary !== lastReported) deps.progress(`${input.label}: ${(lastReported = summary)}`);
           },
         });
         if (watch.kind === "tripped") return { watch, analysis: report(tripped ? "failed" : "stopped", extensions) };

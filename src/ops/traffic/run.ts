@@ -13,6 +13,8 @@ import { openTrafficEnvironment, type TrafficEnvironment } from "./environment.j
 import { confirmationAnswered, decideTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
 import { executeShift, rollbackTarget, type ShiftOutcome, type ShiftRequest } from "./shift.js";
 import { createCanaryAnalysis, type AnalysisSettings } from "./analysis.js";
+import { DEFAULT_PROPAGATION, verifyPropagation, type PropagationResult } from "./propagation.js";
+import { httpProbe } from "../health/http-probe.js";
 
 /**
  * The shared orchestration of switch-traffic and rollback: outputs → (dry run: plan only) →
@@ -31,6 +33,8 @@ export interface TrafficChangeOptions extends Omit<ShiftRequest, "healthGate"> {
    * the recorded emergency bypass). Left out: no analysis (nothing is watched, or a rollback).
    */
   analysis?: AnalysisSettings | "skipped";
+  /** How long the live stage may take to answer from the new color after a switch or promotion (ms). Default 60 s. */
+  propagationTimeoutMs?: number;
 }
 
 /** How the analysis was run, as the --json document and the history record it. */
@@ -89,6 +93,7 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
           pollHealth: (color: Color) => environment.health(color, pollSettings),
           readAlarms: () => environment.readAlarms(),
           ...(analysis ? { analysis } : {}),
+          verifyPropagation: (color: Color) => landsOn(environment, color, options, ctx.signal),
           clock: options.clock ?? systemClock,
           signal: ctx.signal,
           progress: (message) => ctx.reporter.info(message),
@@ -118,6 +123,28 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
     }
   } finally {
     await environment.close();
+  }
+}
+
+/**
+ * Real AWS only: the live stage's URL serves the switched traffic there. An emulator's stage URL is
+ * no API Gateway that routes requests to Lambda aliases, so the check says it cannot run.
+ */
+async function landsOn(environment: TrafficEnvironment, color: Color, options: TrafficChangeOptions, signal: AbortSignal): Promise<PropagationResult> {
+  if (environment.target.kind !== "aws") {
+    return { kind: "unavailable", summary: `not available on ${environment.target.kind === "local" ? "the embedded emulator" : "an emulator endpoint"}: its live stage does not serve traffic through the Lambda aliases, so where traffic lands cannot be probed` };
+  }
+  const probe = httpProbe(environment.outputs.stageInvokeUrls.live);
+  try {
+    return await verifyPropagation({
+      probe,
+      color,
+      settings: { ...DEFAULT_PROPAGATION, requestTimeoutMs: options.gateSettings.timeoutMs, ...(options.propagationTimeoutMs !== undefined ? { timeoutMs: options.propagationTimeoutMs } : {}) },
+      clock: options.clock ?? systemClock,
+      signal,
+    });
+  } finally {
+    await probe.close();
   }
 }
 

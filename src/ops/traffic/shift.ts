@@ -9,6 +9,7 @@ import { isColor, planRestore, planShift, renderPatch, verifyReadBack, type Plan
 import { alarmsAlreadyFiring, judgePoll, watchWindow, type PollVerdict, type WatchEvidence } from "./watch.js";
 import { formatDuration } from "../health/duration.js";
 import type { CanaryAnalysis, StepAnalysis } from "./analysis.js";
+import type { PropagationResult } from "./propagation.js";
 
 /**
  * Runs a traffic shift on the live stage as a list of steps (preflight, health gate, each stage
@@ -33,6 +34,8 @@ export interface ShiftDeps {
   readAlarms(): Promise<(AlarmState & { color?: Color })[]>;
   /** The canary analysis at every poll of each step and of the watch; absent = alarms and health only. */
   analysis?: CanaryAnalysis;
+  /** After an all-at-once switch or a promotion: probe the live stage until it answers from the new color. */
+  verifyPropagation?(color: Color): Promise<PropagationResult>;
   clock: Clock;
   /** Aborted on SIGINT/SIGTERM: the shift stops and restores the previous color. */
   signal: AbortSignal;
@@ -66,11 +69,12 @@ export interface HealthSummary {
   failedChecks: { name: string; detail: string }[];
 }
 
-export type StepName = "read-stage" | "preflight-alarms" | "health-gate" | "switch" | "canary" | "promote" | "watch" | "restore";
+export type StepName = "read-stage" | "preflight-alarms" | "health-gate" | "switch" | "canary" | "promote" | "propagation" | "watch" | "restore";
 
 export interface StepRecord {
   name: StepName;
-  status: "ok" | "failed";
+  /** skipped: the step cannot run on this target (the propagation check on an emulator). */
+  status: "ok" | "failed" | "skipped";
   at: string;
   durationMs: number;
   detail: string;
@@ -82,6 +86,7 @@ export interface StepRecord {
   evidence?: WatchEvidence;
   polls?: number;
   analysis?: StepAnalysis;
+  propagation?: PropagationResult;
 }
 
 /** Why a shift did not simply succeed; goes into the history and the --json steps. */
@@ -90,6 +95,7 @@ export type ShiftEvidence =
   | { kind: "health-gate"; health: HealthSummary; summary: string }
   | { kind: "alarms-before"; alarms: AlarmState[]; summary: string }
   | { kind: "read-back"; step: string; expected: StageTraffic; actual: StageTraffic; summary: string }
+  | { kind: "propagation"; result: PropagationResult; summary: string }
   | { kind: "error"; summary: string }
   | { kind: "interrupted"; summary: string };
 
@@ -259,6 +265,17 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     return { ok: false, evidence: { kind: "read-back", step: step.title, expected: step.expect, actual: back, summary: verdict.problem } };
   };
 
+  /** Where the traffic lands after a switch or promotion; a timeout stops the shift (exit 1), traffic stays switched. */
+  let landed = "";
+  const checkPropagation = async (target: Color): Promise<ShiftEvidence | undefined> => {
+    if (!deps.verifyPropagation) return undefined;
+    deps.progress(`checking that live traffic lands on ${target} (GET /health on the live stage)`);
+    const { value: result, at, durationMs } = await timed(() => (deps.verifyPropagation as (c: Color) => Promise<PropagationResult>)(target));
+    steps.push({ name: "propagation", status: result.kind === "verified" ? "ok" : result.kind === "unavailable" ? "skipped" : "failed", at, durationMs, detail: result.summary, propagation: result });
+    if (result.kind === "verified") landed = `; traffic landed in ${formatDuration(result.propagationMs)}`;
+    return result.kind === "timeout" ? { kind: "propagation", result, summary: result.summary } : undefined;
+  };
+
   try {
     const { value: current, at, durationMs } = await timed(() => stage.read());
     liveAfter = current;
@@ -316,6 +333,10 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
         const restored = await restore("the stage did not read back as written");
         return outcome("refused", "failed", `${applied.evidence.summary}; ${restored.detail}`, applied.evidence);
       }
+      if (step.kind === "switch" || step.kind === "promote") {
+        const notLanded = await checkPropagation(to);
+        if (notLanded) return outcome("switched", "failed", `the live stage reads back ${to}, but ${notLanded.summary}; not rolled back: the stage is as written`, notLanded);
+      }
       if (step.kind === "canary") {
         watching = { kind: "canary", percent: step.percent };
         const analysis = await watch(to, request.stepIntervalMs, `canary ${step.percent}%`);
@@ -343,9 +364,9 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
         const restored = await restore(watched.evidence.summary);
         return outcome(restored.ok ? "rolled-back" : "refused", restored.ok ? "rolled-back" : "failed", `${watched.evidence.summary}; ${restored.detail}`, watched.evidence);
       }
-      return outcome("switched", "success", `live traffic moved from ${from} to ${to}${through}; watched ${formatDuration(request.watchMs)}: no alarm, ${to} healthy${deps.analysis ? `, ${describeAnalysis(steps)}` : ""}`);
+      return outcome("switched", "success", `live traffic moved from ${from} to ${to}${through}${landed}; watched ${formatDuration(request.watchMs)}: no alarm, ${to} healthy${deps.analysis ? `, ${describeAnalysis(steps)}` : ""}`);
     }
-    return outcome("switched", "success", `live traffic moved from ${from} to ${to}${through}`);
+    return outcome("switched", "success", `live traffic moved from ${from} to ${to}${through}${landed}`);
   } catch (error) {
     if (signal.aborted) {
       const why = errorMessage(signal.reason ?? error);

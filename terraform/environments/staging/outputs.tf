@@ -80,6 +80,11 @@ output "alarm_names" {
   value       = module.noveli.alarm_names
 }
 
+output "color_alarm_names" {
+  description = "The per-color alarms among alarm_names (switch-traffic ignores the idle color's once traffic has left it)."
+  value       = module.noveli.color_alarm_names
+}
+
 output "sns_topic_arn" {
   description = "Alerts topic (encrypted with the environment's key)."
   value       = module.noveli.sns_topic_arn

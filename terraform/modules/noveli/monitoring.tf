@@ -121,21 +121,119 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
   ok_actions          = local.alarm_actions
 }
 
+# Per color: the alarms that can see a canary. The ones above mix both aliases (FunctionName only);
+# AWS/Lambda also publishes each alias's figures under FunctionName + Resource = <function>:<alias>.
+# One-minute periods, 2 of 3 breaching: quick enough to fire within a canary step of a few minutes.
 locals {
-  alarms = [
+  color_resources = { for color in local.colors : color => "${aws_lambda_function.story_generator.function_name}:${aws_lambda_alias.color[color].name}" }
+}
+
+resource "aws_cloudwatch_metric_alarm" "color_error_rate" {
+  for_each = toset(local.colors)
+
+  alarm_name          = "${local.name}-${each.key}-error-rate"
+  alarm_description   = "More than ${var.alarm_color_error_rate * 100}% of the ${each.key} alias's invocations failed"
+  comparison_operator = "GreaterThanThreshold"
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  threshold           = var.alarm_color_error_rate
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(invocations > 0, errors / invocations, 0)"
+    label       = "${each.key} error rate"
+    return_data = true
+  }
+
+  dynamic "metric_query" {
+    for_each = { errors = "Errors", invocations = "Invocations" }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = "AWS/Lambda"
+        metric_name = metric_query.value
+        dimensions  = { FunctionName = aws_lambda_function.story_generator.function_name, Resource = local.color_resources[each.key] }
+        stat        = "Sum"
+        period      = 60
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "color_duration_p95" {
+  for_each = toset(local.colors)
+
+  alarm_name          = "${local.name}-${each.key}-duration-p95"
+  alarm_description   = "p95 duration of the ${each.key} alias above ${var.alarm_color_p95_ms} ms"
+  namespace           = "AWS/Lambda"
+  metric_name         = "Duration"
+  dimensions          = { FunctionName = aws_lambda_function.story_generator.function_name, Resource = local.color_resources[each.key] }
+  extended_statistic  = "p95"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  threshold           = var.alarm_color_p95_ms
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+locals {
+  color_alarms = { for color in local.colors : color => [aws_cloudwatch_metric_alarm.color_error_rate[color], aws_cloudwatch_metric_alarm.color_duration_p95[color]] }
+
+  alarms = concat([
     aws_cloudwatch_metric_alarm.lambda_errors,
     aws_cloudwatch_metric_alarm.lambda_duration,
     aws_cloudwatch_metric_alarm.api_5xx,
     aws_cloudwatch_metric_alarm.dynamodb_throttles,
     aws_cloudwatch_metric_alarm.dlq_messages,
-  ]
+  ], flatten([for color in local.colors : local.color_alarms[color]]))
+
+  # One row of dashboard widgets per color: the alias's own Lambda figures and its story generations.
+  color_widgets = flatten([
+    for i, color in local.colors : [
+      {
+        type = "metric", x = 0, y = 24 + 6 * i, width = 12, height = 6
+        properties = {
+          title  = "Story generator: ${color} alias"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["AWS/Lambda", "Invocations", "FunctionName", aws_lambda_function.story_generator.function_name, "Resource", local.color_resources[color], { stat = "Sum" }],
+            [".", "Errors", ".", ".", ".", ".", { stat = "Sum" }],
+            [".", "Throttles", ".", ".", ".", ".", { stat = "Sum" }],
+            [".", "Duration", ".", ".", ".", ".", { stat = "p95", yAxis = "right" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 24 + 6 * i, width = 12, height = 6
+        properties = {
+          title  = "Story generation: ${color}"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["LiminalTransit/StoryGeneration", "SuccessRate", "Environment", var.environment, "Color", color, { stat = "Average", label = "success rate %" }],
+            [".", ".", ".", ".", ".", ".", { stat = "SampleCount", label = "generations", yAxis = "right" }],
+            [".", "ResponseTime", ".", ".", ".", ".", { stat = "p95", label = "response time p95", yAxis = "right" }],
+          ]
+        }
+      },
+    ]
+  ])
 }
 
 resource "aws_cloudwatch_dashboard" "main" {
   dashboard_name = local.name
 
   dashboard_body = jsonencode({
-    widgets = [
+    widgets = concat([
       {
         type = "metric", x = 0, y = 0, width = 12, height = 6
         properties = {
@@ -221,6 +319,6 @@ resource "aws_cloudwatch_dashboard" "main" {
           query  = "SOURCE '${aws_cloudwatch_log_group.story_generator.name}' | fields @timestamp, @message | sort @timestamp desc | limit 100"
         }
       },
-    ]
+    ], local.color_widgets)
   })
 }

@@ -81,6 +81,11 @@ output "alarm_names" {
   value       = [for alarm in local.alarms : alarm.alarm_name]
 }
 
+output "color_alarm_names" {
+  description = "The per-color alarms among alarm_names (switch-traffic ignores the idle color's once traffic has left it)."
+  value       = { for color, alarms in local.color_alarms : color => [for alarm in alarms : alarm.alarm_name] }
+}
+
 output "sns_topic_arn" {
   description = "Alerts topic (encrypted with the environment's key)."
   value       = aws_sns_topic.alerts.arn

@@ -176,6 +176,23 @@ variable "alarm_api_5xx_rate" {
   default     = 0.05
 }
 
+variable "alarm_color_error_rate" {
+  description = "Share of one color's invocations that fail (0..1) above which that color's error-rate alarm fires."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.alarm_color_error_rate > 0 && var.alarm_color_error_rate < 1
+    error_message = "alarm_color_error_rate is a share between 0 and 1."
+  }
+}
+
+variable "alarm_color_p95_ms" {
+  description = "p95 duration (ms) of one color above which that color's latency alarm fires."
+  type        = number
+  default     = 20000
+}
+
 # ---------------------------------------------------------------------------------------------
 # Data protection
 # ---------------------------------------------------------------------------------------------
