@@ -1,11 +1,19 @@
-// Builds dist/ with esbuild, in two parts, so `noveli --help` does as little as a start can:
+// Builds dist/ with esbuild, in two parts, so `noveli --help` does as little as a start can and a
+// command loads one small graph of our own files:
 //
 // - dist/cli.cjs: src/cli.ts with commander inlined, as CommonJS. Every start loads this file
-//   and nothing else of ours: a CommonJS entry spares Node its ESM loader, which a bare
-//   `node -e 0` never pays for either. Its lazy `import("./runner.js")` and
-//   `import("./commands/<name>.js")` stay dynamic imports, pointed at the ESM part.
+//   and nothing else: a CommonJS entry spares Node its ESM loader, which a bare `node -e 0` never
+//   pays for either. Its lazy `import("./runner.js")` and `import("./commands/<name>.js")` stay
+//   dynamic imports, pointed at the ESM part.
 // - dist/esm/: the runner and one entry per command, ESM with shared chunks, loaded only when a
-//   command runs. Dependencies other than commander stay external and load from node_modules.
+//   command runs. Their dependencies (the AWS SDK clients, the LLM SDKs, execa, ora...) are
+//   bundled into those chunks, as the Lambda's are (the settings both share are in
+//   src/package/esm-bundle.mjs): Node then reads a few large files instead of resolving and
+//   reading hundreds of small ones from node_modules, which cost `noveli status` most of its time.
+//   Only what cannot work from a bundle stays in node_modules (NODE_MODULES_AT_RUN_TIME below).
+//
+// Source maps (dist/**/*.map, linked from each file) map stack traces back to src/: the CLI turns
+// Node's source map support on for --verbose, the only time it prints a stack (src/cli.ts).
 //
 // Commander requires node:child_process at load time for executable subcommands, which noveli
 // does not use; the CLI part hands it a proxy that loads the module on first use instead, which
@@ -14,12 +22,21 @@ import { build } from "esbuild";
 import { readdirSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeEsmBundleOptions } from "../src/package/esm-bundle.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = (await import(path.join(root, "package.json"), { with: { type: "json" } })).default;
-const external = Object.keys(pkg.dependencies).filter((name) => name !== "commander");
 const define = { __NOVELI_VERSION__: JSON.stringify(pkg.version) };
-const common = { absWorkingDir: root, bundle: true, platform: "node", target: "node20", logLevel: "warning", legalComments: "none", minify: true, define };
+
+/**
+ * Dependencies loaded from node_modules when a command runs, never bundled:
+ * - esbuild: its JavaScript API starts the platform's native binary, found from its own package;
+ * - @cdktf/hcl2json: reads its WebAssembly parser from beside its own files (__dirname).
+ */
+const NODE_MODULES_AT_RUN_TIME = ["esbuild", "@cdktf/hcl2json"];
+for (const name of NODE_MODULES_AT_RUN_TIME) {
+  if (!(name in pkg.dependencies)) throw new Error(`scripts/build.mjs keeps ${name} external, but it is no longer a dependency`);
+}
 
 // Build beside dist/ and swap it in, so a CLI running from dist/ never sees a half-written tree.
 const staging = path.join(root, `.dist-${process.pid}`);
@@ -30,16 +47,19 @@ const commands = readdirSync(path.join(root, "src", "commands"))
   .map((file) => `src/commands/${file}`);
 
 await build({
-  ...common,
+  ...nodeEsmBundleOptions(),
+  absWorkingDir: root,
+  target: "node20",
+  logLevel: "warning",
+  define,
   entryPoints: ["src/runner.ts", ...commands],
   outbase: "src",
   outdir: path.join(staging, "esm"),
-  splitting: true,
-  format: "esm",
-  external: external.flatMap((name) => [name, `${name}/*`]),
-  // Bundled CommonJS code calls require(); ESM has none of its own.
-  banner: { js: "import { createRequire as __noveliRequire } from 'node:module'; const require = __noveliRequire(import.meta.url);" },
-  chunkNames: "chunks/[name]-[hash]",
+  external: NODE_MODULES_AT_RUN_TIME.flatMap((name) => [name, `${name}/*`]),
+  // Linked maps without the sources' text: stack traces need only the positions, and dist/
+  // stays small.
+  sourcemap: "linked",
+  sourcesContent: false,
 });
 
 /** The CLI part: the lazy imports point at the ESM part; child_process loads on first use. */
@@ -66,7 +86,16 @@ const cliPlugin = {
 };
 
 await build({
-  ...common,
+  absWorkingDir: root,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  logLevel: "warning",
+  legalComments: "none",
+  minify: true,
+  define,
+  sourcemap: "linked",
+  sourcesContent: false,
   entryPoints: ["src/cli.ts"],
   outfile: path.join(staging, "cli.cjs"),
   format: "cjs",

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
 import { ConfigError, OperationError } from "../errors.js";
@@ -76,15 +77,27 @@ function portAvailable(port: number): Promise<boolean> {
   });
 }
 
-/** Whether a moto server answers at this URL. */
-export async function motoAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
-  try {
-    const response = await fetch(`${url}/moto-api/config`, { signal: AbortSignal.timeout(timeoutMs) });
-    await response.arrayBuffer();
-    return response.ok;
-  } catch {
-    return false;
-  }
+/**
+ * Whether a moto server answers at this URL. node:http rather than fetch: the AWS SDK's handler
+ * loads node:http anyway, while fetch would load undici (its WebAssembly parser included), which
+ * cost every `--local` command tens of milliseconds for this one probe.
+ */
+export function motoAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    let request: ReturnType<typeof httpGet>;
+    try {
+      request = httpGet(`${url}/moto-api/config`, { timeout: timeoutMs }, (response) => {
+        response.resume();
+        response.on("end", () => resolve((response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300));
+        response.on("error", () => resolve(false));
+      });
+    } catch {
+      resolve(false);
+      return;
+    }
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", () => resolve(false));
+  });
 }
 
 export interface LaunchedMoto {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { nodeEsmBundleOptions } from "./esm-bundle.mjs";
 import { deterministicZip, type ZipEntry, type ZipEntryInfo } from "./zip.js";
 
 /**
@@ -71,29 +72,19 @@ export interface StoryGeneratorBundle {
 /** The esbuild options of the Lambda bundle (exported so the benchmark and tests build the same thing). */
 export function storyGeneratorBuildOptions(projectRoot: string, outdir: string) {
   return {
+    // ESM for Node, split into chunks, minified, ESM builds of dependencies preferred, a require()
+    // for bundled CommonJS: the settings the CLI's own bundle shares (esm-bundle.mjs).
+    ...nodeEsmBundleOptions(),
     absWorkingDir: projectRoot,
     entryPoints: [{ in: STORY_GENERATOR_ENTRY, out: "index" }],
     outdir,
-    bundle: true,
-    splitting: true,
-    format: "esm" as const,
-    platform: "node" as const,
     target: "node22",
-    // Prefer the ESM builds of dependencies: they tree-shake, and CJS would need a require shim.
-    mainFields: ["module", "main"],
     // The nodejs22.x runtime ships AWS SDK v3 (with its @smithy packages): resolved there, not
     // bundled. Bundling them would more than double the zip (about 340 KB instead of 170 KB
     // compressed) for no behaviour the runtime's copy lacks.
     external: [...RUNTIME_PROVIDED],
-    minify: true,
-    treeShaking: true,
     sourcemap: "external" as const,
-    legalComments: "none" as const,
-    charset: "utf8" as const,
-    chunkNames: "chunks/[name]-[hash]",
     define: { "process.env.NODE_ENV": '"production"' },
-    // Some bundled CommonJS still calls require() for Node built-ins; give ESM chunks one.
-    banner: { js: 'import{createRequire as __noveliCreateRequire}from"node:module";const require=__noveliCreateRequire(import.meta.url);' },
     metafile: true,
     write: false,
     logLevel: "silent" as const,

@@ -24,7 +24,8 @@ import {
   terraformPlan,
   terraformShowJson,
 } from "../../terraform/runner.js";
-import { prepareWorkspace, terraformCall, workspaceDir } from "../../terraform/workspace.js";
+import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
+import { deployedArtifactPath, environmentLockPath } from "./paths.js";
 import { renderPlanSummary, summarizePlan, type PlanSummary } from "./plan-summary.js";
 import { answerConfirms, chooseTargetColor, decideApply, deployVariables, type LiveState } from "./planner.js";
 
@@ -46,6 +47,8 @@ export interface DeployOptions {
   yes?: boolean;
 }
 
+export { deployedArtifactPath, environmentLockPath };
+
 export interface DeployResult {
   env: Environment;
   color: Color;
@@ -64,16 +67,6 @@ export interface DeployResult {
   outputs: EnvironmentOutputs | null;
   /** --dry-run: the commands that would run. */
   commands?: string[];
-}
-
-/** The environment-wide lock shared by deploy, switch-traffic and rollback. */
-export function environmentLockPath(stateDir: string, target: Target, env: Environment): string {
-  return path.join(workspaceDir(stateDir, target, env), "operation.lock");
-}
-
-/** Where a deployed zip is kept by its hash, so emulator health checks can run exactly that code. */
-export function deployedArtifactPath(stateDir: string, zipSha256Hex: string): string {
-  return path.join(stateDir, "artifacts", "deployed", `${zipSha256Hex}.zip`);
 }
 
 async function readLiveState(ctx: CommandContext, target: Target): Promise<{ live: LiveState; outputs: EnvironmentOutputs | null }> {

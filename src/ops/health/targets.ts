@@ -8,7 +8,7 @@ import { nodeModulesProviding, startLambdaRunner } from "../../local/lambda-runn
 import type { Reporter } from "../../output/reporter.js";
 import type { HistoryRecord } from "../../state/history.js";
 import type { Color, EnvironmentOutputs } from "../../terraform/outputs.js";
-import { deployedArtifactPath } from "../deploy/deploy.js";
+import { deployedArtifactPath } from "../deploy/paths.js";
 import { httpProbe } from "./http-probe.js";
 import { expectationFromHistory, expectationFromLambda, type Expectation, type LambdaFacts } from "./judge.js";
 import { localLambdaProbe } from "./local-probe.js";

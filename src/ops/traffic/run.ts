@@ -7,7 +7,7 @@ import { ask, canPrompt } from "../../output/prompt.js";
 import { appendHistory } from "../../state/history.js";
 import { acquireLock } from "../../state/lock.js";
 import type { Color } from "../../terraform/outputs.js";
-import { environmentLockPath } from "../deploy/deploy.js";
+import { environmentLockPath } from "../deploy/paths.js";
 import { systemClock, type Clock, type HealthCheckSettings } from "../health/run.js";
 import { openTrafficEnvironment, type TrafficEnvironment } from "./environment.js";
 import { confirmationAnswered, decideTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";

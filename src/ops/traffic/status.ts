@@ -7,7 +7,7 @@ import { errorMessage } from "../../errors.js";
 import { readHistory, type HistoryRecord } from "../../state/history.js";
 import { readLockHolder, type LockHolder } from "../../state/lock.js";
 import { COLORS, type Color } from "../../terraform/outputs.js";
-import { environmentLockPath } from "../deploy/deploy.js";
+import { environmentLockPath } from "../deploy/paths.js";
 import { expectationFromHistory } from "../health/judge.js";
 import { openTrafficEnvironment } from "./environment.js";
 import { isColor } from "./planner.js";
