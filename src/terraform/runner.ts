@@ -2,6 +2,7 @@ import { execa, type ResultPromise } from "execa";
 import { AbortError, OperationError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
 import { redact } from "../output/redact.js";
+import { applyOutcome, errorDiagnostics, parseUiMessages, plannedChanges, type ApplyOutcome, type PlannedAction } from "./json-stream.js";
 
 /**
  * One small named function per terraform command. Each runs terraform in its own process group,
@@ -30,7 +31,8 @@ export function renderCommand(call: Pick<TerraformCall, "dir">, args: string[]):
   return ["terraform", `-chdir=${call.dir}`, ...args].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(" ");
 }
 
-async function terraform(call: TerraformCall, args: string[], okCodes: number[] = [0]): Promise<TerraformResult> {
+/** `json`: the command runs with -json; --verbose then shows each message's text, and errors come from its diagnostics. */
+async function terraform(call: TerraformCall, args: string[], okCodes: number[] = [0], options: { json?: boolean } = {}): Promise<TerraformResult> {
   const { reporter, signal } = call;
   if (signal?.aborted) throw new AbortError("interrupted before terraform started");
   reporter.debug(`$ ${renderCommand(call, args)}`);
@@ -52,7 +54,13 @@ async function terraform(call: TerraformCall, args: string[], okCodes: number[] 
   };
   signal?.addEventListener("abort", forward, { once: true });
   if (reporter.verbose) {
-    child.stdout?.on("data", (chunk: Buffer) => reporter.debug(chunk.toString().trimEnd()));
+    let partial = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      if (!options.json) return reporter.debug(chunk.toString().trimEnd());
+      const lines = (partial + chunk.toString()).split("\n");
+      partial = lines.pop() ?? "";
+      for (const message of parseUiMessages(lines.join("\n"))) if (message["@message"]) reporter.debug(message["@message"]);
+    });
     child.stderr?.on("data", (chunk: Buffer) => reporter.debug(chunk.toString().trimEnd()));
   }
   try {
@@ -60,7 +68,9 @@ async function terraform(call: TerraformCall, args: string[], okCodes: number[] 
     const outcome = { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
     if (signal?.aborted) throw new AbortError(`terraform ${args[0]} interrupted; terraform stopped gracefully`);
     if (!okCodes.includes(outcome.exitCode)) {
-      throw new OperationError(`terraform-${args[0]}`, `terraform ${args[0]} failed: ${terraformErrorText(outcome.stderr || outcome.stdout)}`, {
+      const diagnostics = options.json ? errorDiagnostics(parseUiMessages(outcome.stdout)) : undefined;
+      const text = diagnostics !== undefined ? redact(diagnostics).slice(0, 2_000) : terraformErrorText(outcome.stderr || outcome.stdout);
+      throw new OperationError(`terraform-${args[0]}`, `terraform ${args[0]} failed: ${text}`, {
         details: { exitCode: outcome.exitCode, stderr: redact(outcome.stderr).slice(-8_000) },
       });
     }
@@ -95,26 +105,30 @@ export async function terraformInit(call: TerraformCall, options: { reconfigure?
 }
 
 export function planArgs(planFile: string, varFile: string, options: { destroy?: boolean } = {}): string[] {
-  return ["plan", "-input=false", "-detailed-exitcode", `-out=${planFile}`, `-var-file=${varFile}`, ...(options.destroy ? ["-destroy"] : [])];
+  return ["plan", "-input=false", "-detailed-exitcode", `-out=${planFile}`, `-var-file=${varFile}`, ...(options.destroy ? ["-destroy"] : []), "-json"];
 }
 
-/** Saves a plan; `changes` tells whether it would change anything (terraform's detailed exit code). */
-export async function terraformPlan(call: TerraformCall, planFile: string, varFile: string, options: { destroy?: boolean } = {}): Promise<{ changes: boolean }> {
-  const result = await terraform(call, planArgs(planFile, varFile, options), [0, 2]);
-  return { changes: result.exitCode === 2 };
+export interface PlanOutcome {
+  /** Whether the plan would change anything (terraform's detailed exit code). */
+  changes: boolean;
+  /** What it changes, from the plan's own machine-readable messages (the same list `show -json` gives). */
+  planned: { address: string; type: string; action: PlannedAction }[];
 }
 
-export async function terraformShowJson(call: TerraformCall, planFile: string): Promise<unknown> {
-  const result = await terraform(call, ["show", "-json", planFile]);
-  return JSON.parse(result.stdout);
+/** Saves a plan and says what it changes. */
+export async function terraformPlan(call: TerraformCall, planFile: string, varFile: string, options: { destroy?: boolean } = {}): Promise<PlanOutcome> {
+  const result = await terraform(call, planArgs(planFile, varFile, options), [0, 2], { json: true });
+  return { changes: result.exitCode === 2, planned: plannedChanges(parseUiMessages(result.stdout)) };
 }
 
 export function applyArgs(planFile: string): string[] {
-  return ["apply", "-input=false", "-auto-approve", planFile];
+  return ["apply", "-input=false", "-auto-approve", "-json", planFile];
 }
 
-export async function terraformApply(call: TerraformCall, planFile: string): Promise<void> {
-  await terraform(call, applyArgs(planFile));
+/** Applies a saved plan; the outputs and each resource's time come from its machine-readable messages. */
+export async function terraformApply(call: TerraformCall, planFile: string): Promise<ApplyOutcome> {
+  const result = await terraform(call, applyArgs(planFile), [0], { json: true });
+  return applyOutcome(parseUiMessages(result.stdout));
 }
 
 export async function terraformOutputJson(call: TerraformCall): Promise<Record<string, { value: unknown } | undefined>> {

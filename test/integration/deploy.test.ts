@@ -65,7 +65,7 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toMatch(/terraform -chdir=\S+ init -input=false/);
     expect(result.stdout).toMatch(/terraform -chdir=\S+ plan -input=false -detailed-exitcode -out=\S+\.tfplan/);
-    expect(result.stdout).toMatch(/apply -input=false -auto-approve \S+\.tfplan/);
+    expect(result.stdout).toMatch(/apply -input=false -auto-approve -json \S+\.tfplan/);
     expect(existsSync(path.join(stateDir, "workspaces", `endpoint-127.0.0.1-${moto.port}`, "dev", "terraform.tfstate"))).toBe(false);
   });
 

@@ -16,6 +16,13 @@ describe("planRehearsal", () => {
     expect(planRehearsal("production", false, false).switchSettings.canary).toBe("10,25,50,100");
     expect(planRehearsal("production", true, false).switchSettings.canary).toBeUndefined();
   });
+
+  it("spaces health attempts 200 ms apart on emulators, the health-check defaults on real AWS", () => {
+    expect(planRehearsal("dev", true, false).healthSettings).toEqual({ interval: "200ms" });
+    expect(planRehearsal("dev", true, false).switchSettings.healthInterval).toBe("200ms");
+    expect(planRehearsal("dev", false, false).healthSettings).toEqual({});
+    expect(planRehearsal("staging", false, false).switchSettings.healthInterval).toBeUndefined();
+  });
 });
 
 describe("rehearsalExitCode", () => {

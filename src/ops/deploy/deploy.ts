@@ -22,11 +22,10 @@ import {
   terraformInit,
   terraformOutputJson,
   terraformPlan,
-  terraformShowJson,
 } from "../../terraform/runner.js";
 import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
 import { deployedArtifactPath, environmentLockPath } from "./paths.js";
-import { renderPlanSummary, summarizePlan, type PlanSummary } from "./plan-summary.js";
+import { renderPlanSummary, summarizePlannedChanges, type PlanSummary } from "./plan-summary.js";
 import { answerConfirms, chooseTargetColor, decideApply, deployVariables, type LiveState } from "./planner.js";
 
 /** Options of a deploy (flags of `noveli deploy`). */
@@ -116,9 +115,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
         `package lambda/story-generator -> ${path.join(ctx.stateDir, "artifacts", "story-generator.zip")}`,
         renderCommand(call, initArgs()),
         renderCommand(call, planArgs(planFile, varFile)),
-        renderCommand(call, ["show", "-json", planFile]),
         renderCommand(call, applyArgs(planFile)),
-        renderCommand(call, ["output", "-json"]),
       ];
       return {
         env, color: choice.color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: release, lambdaVersion: null,
@@ -136,8 +133,10 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
 
     const variables = deployVariables({ packagePath: artifact.zipPath, color, live, appVersion: release, emulator, region: region ?? EMULATOR_REGION });
     writeFileSync(varFile, `${JSON.stringify(variables, null, 2)}\n`);
-    const { changes } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile));
-    summary = summarizePlan(await terraformShowJson(call, planFile));
+    // The summary comes from the plan's own -json messages, the outputs from the apply's: no
+    // `show -json` or `output -json` run (each started terraform again, show the provider too).
+    const { changes, planned } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile));
+    summary = summarizePlannedChanges(planned);
     const plan = { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy };
     const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: release, codeSha256, plan, summary };
 
@@ -159,8 +158,11 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
       }
     }
 
-    await reporter.phase(`terraform apply (${env} → ${color})`, () => terraformApply(call, planFile));
-    const outputs = parseOutputs(await terraformOutputJson(call));
+    const applied = await reporter.phase(`terraform apply (${env} → ${color})`, () => terraformApply(call, planFile));
+    if (applied.resources.length > 0) {
+      reporter.debug(`slowest resources: ${applied.resources.slice(0, 5).map((r) => `${r.address} ${r.seconds}s (${r.action}, from ${r.startedAt}s)`).join(", ")}`);
+    }
+    const outputs = parseOutputs(applied.outputs ?? (await terraformOutputJson(call)));
     keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Hex);
     const lambdaVersion = outputs.aliasVersions[color] ?? null;
     appendHistory(ctx.stateDir, target, env, {

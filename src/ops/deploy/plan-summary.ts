@@ -1,5 +1,6 @@
 /**
- * Pure: what a saved plan will do, from `terraform show -json <planfile>`.
+ * Pure: what a saved plan will do, from `terraform show -json <planfile>` or from the plan's own
+ * machine-readable messages (`terraform plan -json`).
  */
 
 export type PlanAction = "create" | "update" | "replace" | "delete";
@@ -44,6 +45,12 @@ export function summarizePlan(show: unknown): PlanSummary {
     const action = classifyActions(rc.change.actions);
     if (action) changes.push({ address: rc.address, type: rc.type, action });
   }
+  return summarizePlannedChanges(changes);
+}
+
+/** The summary of the changes `terraform plan -json` announced (see src/terraform/json-stream.ts). */
+export function summarizePlannedChanges(planned: PlannedChange[]): PlanSummary {
+  const changes = planned.map(({ address, type, action }) => ({ address, type, action }));
   const count = (action: PlanAction) => changes.filter((c) => c.action === action).length;
   return {
     add: count("create"),

@@ -76,7 +76,7 @@ export async function runRehearsal(ctx: CommandContext, options: RehearseOptions
         sub.reporter.result({ written, tableName: outputs.tableName }, (lines) => lines.push(`wrote ${written} sample beats to ${outputs.tableName}`));
       }, (doc) => `${num(doc.written) ?? 0} sample beats written (${SEED_STORIES} stories, emulator only)`),
     "health-check idle": () =>
-      step("health-check idle", async (sub) => (await import("../../commands/health-check.js")).healthCheck({ color: deployedColor }, sub), describeHealth),
+      step("health-check idle", async (sub) => (await import("../../commands/health-check.js")).healthCheck({ color: deployedColor, ...plan.healthSettings }, sub), describeHealth),
     "switch-traffic": () =>
       step(
         "switch-traffic",
@@ -84,7 +84,7 @@ export async function runRehearsal(ctx: CommandContext, options: RehearseOptions
         (doc) => `${str(doc.result) ?? "?"}: ${str(doc.from) ?? "?"} → ${str(doc.to) ?? "?"}${str(doc.reason) ? ` (${str(doc.reason)})` : ""}`,
       ),
     "health-check live": () =>
-      step("health-check live", async (sub) => (await import("../../commands/health-check.js")).healthCheck({ color: deployedColor }, sub), describeHealth),
+      step("health-check live", async (sub) => (await import("../../commands/health-check.js")).healthCheck({ color: deployedColor, ...plan.healthSettings }, sub), describeHealth),
     "dr-drill": () =>
       // On an emulator the rehearsal's own writes are the table's only writes, and every one was
       // acknowledged before the drill began: there is no stamp-to-commit gap to guard against, so

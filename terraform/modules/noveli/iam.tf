@@ -75,10 +75,13 @@ data "aws_iam_policy_document" "story_generator" {
     ]])
   }
 
-  statement {
-    sid       = "SendToDeadLetterQueue"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.story_generator_dlq.arn]
+  dynamic "statement" {
+    for_each = aws_sqs_queue.story_generator_dlq[*].arn
+    content {
+      sid       = "SendToDeadLetterQueue"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
+    }
   }
 
   statement {

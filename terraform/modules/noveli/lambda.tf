@@ -20,9 +20,12 @@ resource "aws_secretsmanager_secret" "provider_keys" {
   recovery_window_in_days = local.secret_recovery_window_days
 }
 
-# Failed asynchronous invocations (EventBridge) land here after Lambda's retries.
+# Failed asynchronous invocations (EventBridge) land here after Lambda's retries. Not on emulator
+# targets (see local.dlq_enabled).
 resource "aws_sqs_queue" "story_generator_dlq" {
-  name                              = "${local.function_name}-dlq"
+  count = local.dlq_enabled ? 1 : 0
+
+  name                              = local.dlq_name
   message_retention_seconds         = 1209600
   kms_master_key_id                 = aws_kms_key.main.arn
   kms_data_key_reuse_period_seconds = 300
@@ -47,8 +50,8 @@ resource "aws_lambda_function" "story_generator" {
   publish          = true
   memory_size      = var.lambda_memory_size
   timeout          = var.lambda_timeout_seconds
-  # moto neither stores the environment key nor the DLQ of a function, so on emulator targets
-  # both would show as a change on every plan (and publish a new version every deploy).
+  # moto does not store the environment key of a function, so on emulator targets it would show
+  # as a change on every plan (and publish a new version every deploy).
   kms_key_arn = var.emulator ? null : aws_kms_key.main.arn
 
   reserved_concurrent_executions = var.lambda_reserved_concurrency
@@ -70,7 +73,7 @@ resource "aws_lambda_function" "story_generator" {
   }
 
   dynamic "dead_letter_config" {
-    for_each = var.emulator ? [] : [aws_sqs_queue.story_generator_dlq.arn]
+    for_each = aws_sqs_queue.story_generator_dlq[*].arn
     content {
       target_arn = dead_letter_config.value
     }

@@ -110,7 +110,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
   alarm_description   = "Failed asynchronous story generations waiting in the DLQ"
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.story_generator_dlq.name }
+  dimensions          = { QueueName = local.dlq_name }
   statistic           = "Maximum"
   period              = 300
   evaluation_periods  = 1

@@ -117,8 +117,8 @@ output "monthly_budget_usd" {
 }
 
 output "dlq_url" {
-  description = "Dead-letter queue of asynchronous story generations."
-  value       = aws_sqs_queue.story_generator_dlq.url
+  description = "Dead-letter queue of asynchronous story generations, null on emulator targets (which have none)."
+  value       = one(aws_sqs_queue.story_generator_dlq[*].url)
 }
 
 output "event_rule_name" {

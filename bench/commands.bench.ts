@@ -1,0 +1,157 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { refusedUrl, startOpenAiServer } from "../test/helpers/provider-servers.js";
+import { median, type BenchResult, type BenchRow } from "./types.js";
+
+/**
+ * The commands an operator waits on (issue #19), each a whole process beside its anchors measured
+ * in the same run, interleaved: `node -e 0` (what any Node CLI pays to start) and the AWS CLI's
+ * `aws apigateway get-stages` (what reading the live stage costs with the stock tool), against an
+ * environment deployed on the embedded emulator. Then `generate` with its first provider refusing
+ * connections against the same command calling the working provider directly.
+ */
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const bin = path.join(root, "bin", "noveli.cjs");
+const RUNS = 21;
+const WARMUP = 3;
+
+interface Sample {
+  label: string;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  okCodes?: number[];
+}
+
+function timeOnce(sample: Sample): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(sample.command, sample.args, { stdio: "ignore", env: sample.env });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (!(sample.okCodes ?? [0]).includes(result.status ?? -1)) throw new Error(`${sample.label} exited ${result.status ?? result.signal}`);
+  return elapsed;
+}
+
+/** Interleaved: each round runs every sample once, the order rotating round by round. */
+function interleave(samples: Sample[], runs: number, warmup: number): Map<string, number[]> {
+  const times = new Map(samples.map((s) => [s.label, [] as number[]]));
+  for (let round = 0; round < warmup + runs; round++) {
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[(round + i) % samples.length] as Sample;
+      const elapsed = timeOnce(sample);
+      if (round >= warmup) times.get(sample.label)?.push(elapsed);
+    }
+  }
+  return times;
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number;
+
+function awsCliVersion(): string | undefined {
+  try {
+    return execFileSync("aws", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split(" ")[0];
+  } catch {
+    return undefined;
+  }
+}
+
+function noveli(args: string[], env: NodeJS.ProcessEnv): string {
+  const result = spawnSync(process.execPath, [bin, ...args], { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`noveli ${args.join(" ")} exited ${result.status}: ${result.stderr.slice(-2_000)}`);
+  return result.stdout;
+}
+
+export default async function commands(): Promise<BenchResult> {
+  const stateDir = mkdtempSync(path.join(tmpdir(), "noveli-bench-commands-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, NOVELI_STATE_DIR: stateDir, CI: "true", NO_COLOR: "1", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+  const load = [loadavg()[0] as number];
+  const rows: BenchRow[] = [];
+  const notes: string[] = [];
+  try {
+    // A deployed emulator: the embedded one, as an operator's `--local` uses it.
+    const up = JSON.parse(noveli(["local", "up", "--json"], env)) as { url: string };
+    const deployed = JSON.parse(noveli(["deploy", "--local", "--json", "--release", "bench"], env)) as { outputs: { apiId: string } };
+    // One switch first, so that every rollback has a previous color to go back to.
+    noveli(["switch-traffic", "green", "--local", "--health-interval", "200ms"], env);
+
+    const aws = awsCliVersion();
+    const samples: Sample[] = [
+      { label: "node", command: process.execPath, args: ["-e", "0"], env },
+      { label: "status", command: process.execPath, args: [bin, "status", "--local"], env },
+      { label: "rollback", command: process.execPath, args: [bin, "rollback", "--force", "--local"], env },
+    ];
+    if (aws) {
+      samples.push({
+        label: "aws",
+        command: "aws",
+        args: ["apigateway", "get-stages", "--rest-api-id", deployed.outputs.apiId, "--endpoint-url", up.url, "--region", "us-east-1", "--output", "json"],
+        env: { ...env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "" },
+      });
+    }
+    const times = interleave(samples, RUNS, WARMUP);
+    const at = (label: string) => median(times.get(label) ?? [Number.NaN]);
+    const node = at("node");
+    rows.push({ metric: "node -e 0 (median)", value: ms(node) });
+    for (const [label, title] of [["status", "noveli status --local"], ["rollback", "noveli rollback --force --local"]] as const) {
+      const ratio = at(label) / node;
+      rows.push({ metric: `${title} (median)`, value: ms(at(label)) });
+      rows.push({ metric: `${title} / node -e 0`, value: `${ratio.toFixed(2)}x`, target: "<= 2.50x", ok: ratio <= 2.5 });
+    }
+    if (aws) {
+      rows.push({ metric: `aws apigateway get-stages (${aws}, median)`, value: ms(at("aws")) });
+      rows.push({ metric: "noveli status --local / aws apigateway get-stages", value: `${(at("status") / at("aws")).toFixed(2)}x` });
+    } else {
+      rows.push({ metric: "aws apigateway get-stages", value: "AWS CLI not installed" });
+      notes.push("The AWS CLI is not installed on this machine: its anchor is missing (Debian's `awscli` package or `pip install awscli` provides it).");
+    }
+    const nodeTimes = times.get("node") ?? [];
+    notes.push(
+      `Noise: node -e 0 ranged ${ms(percentile(nodeTimes, 0.1))} to ${ms(percentile(nodeTimes, 0.9))} (10th to 90th percentile) over the run; status ${ms(percentile(times.get("status") ?? [], 0.1))} to ${ms(percentile(times.get("status") ?? [], 0.9))}.`,
+    );
+
+    // generate: the first provider (Anthropic) refuses connections, OpenAI answers; against
+    // OpenAI called directly. A local server speaks OpenAI's protocol; nothing leaves the machine.
+    const openai = await startOpenAiServer({ kind: "ok" });
+    const dead = await refusedUrl();
+    try {
+      const providerEnv: NodeJS.ProcessEnv = {
+        ...env,
+        OPENAI_API_KEY: "sk-bench-0000000000000000",
+        OPENAI_BASE_URL: openai.url,
+        ANTHROPIC_API_KEY: "sk-ant-bench-0000000000000000",
+        ANTHROPIC_BASE_URL: dead.url,
+        NOVELI_PROVIDERS: undefined,
+      };
+      const generate = interleave(
+        [
+          { label: "direct", command: process.execPath, args: [bin, "generate", "a lighthouse", "--provider", "openai"], env: providerEnv },
+          { label: "failover", command: process.execPath, args: [bin, "generate", "a lighthouse", "--provider", "anthropic,openai"], env: providerEnv },
+        ],
+        RUNS,
+        WARMUP,
+      );
+      const direct = median(generate.get("direct") ?? []);
+      const failover = median(generate.get("failover") ?? []);
+      rows.push({ metric: "noveli generate --provider openai (median)", value: ms(direct) });
+      rows.push({ metric: "noveli generate --provider anthropic,openai, Anthropic refusing (median)", value: ms(failover) });
+      rows.push({ metric: "generate: first provider refusing, minus direct", value: ms(failover - direct), target: "<= 30 ms", ok: failover - direct <= 30 });
+    } finally {
+      await openai.stop();
+    }
+  } finally {
+    spawnSync(process.execPath, [bin, "local", "down"], { env, stdio: "ignore" });
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  load.push(loadavg()[0] as number);
+  notes.push(`1-minute load average ${load[0]?.toFixed(1)} at the start and ${load[1]?.toFixed(1)} at the end, on a ${cpus().length}-core machine shared with other work: figures are medians of interleaved runs, and only the ratios beside them compare.`);
+  return {
+    title: "Commands an operator waits on (issue #19)",
+    rows,
+    method: `Whole processes (spawnSync wall time), ${RUNS} interleaved rounds after ${WARMUP} warm-up rounds, the order rotating each round, medians. status and rollback run against dev deployed on the embedded emulator (noveli local up, deploy --local, one switch to green); each rollback --force flips live traffic to the other color. The AWS CLI reads the same API's stages from the same emulator. generate: a local OpenAI-protocol server; Anthropic's base URL is a loopback port nothing listens on.`,
+    notes,
+  };
+}
