@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
@@ -27,21 +27,30 @@ interface Sample {
   okCodes?: number[];
 }
 
-function timeOnce(sample: Sample): number {
-  const started = process.hrtime.bigint();
-  const result = spawnSync(sample.command, sample.args, { stdio: "ignore", env: sample.env });
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-  if (!(sample.okCodes ?? [0]).includes(result.status ?? -1)) throw new Error(`${sample.label} exited ${result.status ?? result.signal}`);
-  return elapsed;
+/**
+ * One whole process, from spawn to exit. Not spawnSync: the provider server of the generate runs
+ * lives in this process and must go on answering while the child runs.
+ */
+function timeOnce(sample: Sample): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(sample.command, sample.args, { stdio: "ignore", env: sample.env });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      if (!(sample.okCodes ?? [0]).includes(code ?? -1)) reject(new Error(`${sample.label} exited ${code ?? signal}`));
+      else resolve(elapsed);
+    });
+  });
 }
 
 /** Interleaved: each round runs every sample once, the order rotating round by round. */
-function interleave(samples: Sample[], runs: number, warmup: number): Map<string, number[]> {
+async function interleave(samples: Sample[], runs: number, warmup: number): Promise<Map<string, number[]>> {
   const times = new Map(samples.map((s) => [s.label, [] as number[]]));
   for (let round = 0; round < warmup + runs; round++) {
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[(round + i) % samples.length] as Sample;
-      const elapsed = timeOnce(sample);
+      const elapsed = await timeOnce(sample);
       if (round >= warmup) times.get(sample.label)?.push(elapsed);
     }
   }
@@ -92,7 +101,7 @@ export default async function commands(): Promise<BenchResult> {
         env: { ...env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_EC2_METADATA_DISABLED: "true", AWS_PAGER: "" },
       });
     }
-    const times = interleave(samples, RUNS, WARMUP);
+    const times = await interleave(samples, RUNS, WARMUP);
     const at = (label: string) => median(times.get(label) ?? [Number.NaN]);
     const node = at("node");
     rows.push({ metric: "node -e 0 (median)", value: ms(node) });
@@ -126,7 +135,7 @@ export default async function commands(): Promise<BenchResult> {
         ANTHROPIC_BASE_URL: dead.url,
         NOVELI_PROVIDERS: undefined,
       };
-      const generate = interleave(
+      const generate = await interleave(
         [
           { label: "direct", command: process.execPath, args: [bin, "generate", "a lighthouse", "--provider", "openai"], env: providerEnv },
           { label: "failover", command: process.execPath, args: [bin, "generate", "a lighthouse", "--provider", "anthropic,openai"], env: providerEnv },
@@ -151,7 +160,7 @@ export default async function commands(): Promise<BenchResult> {
   return {
     title: "Commands an operator waits on (issue #19)",
     rows,
-    method: `Whole processes (spawnSync wall time), ${RUNS} interleaved rounds after ${WARMUP} warm-up rounds, the order rotating each round, medians. status and rollback run against dev deployed on the embedded emulator (noveli local up, deploy --local, one switch to green); each rollback --force flips live traffic to the other color. The AWS CLI reads the same API's stages from the same emulator. generate: a local OpenAI-protocol server; Anthropic's base URL is a loopback port nothing listens on.`,
+    method: `Whole processes (wall time from spawn to exit), ${RUNS} interleaved rounds after ${WARMUP} warm-up rounds, the order rotating each round, medians. status and rollback run against dev deployed on the embedded emulator (noveli local up, deploy --local, one switch to green); each rollback --force flips live traffic to the other color. The AWS CLI reads the same API's stages from the same emulator. generate: a local OpenAI-protocol server; Anthropic's base URL is a loopback port nothing listens on.`,
     notes,
   };
 }
