@@ -1,4 +1,4 @@
-import { execa, type ResultPromise } from "execa";
+import type { ResultPromise } from "execa";
 import { AbortError, OperationError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
 import { redact } from "../output/redact.js";
@@ -36,6 +36,9 @@ async function terraform(call: TerraformCall, args: string[], okCodes: number[] 
   const { reporter, signal } = call;
   if (signal?.aborted) throw new AbortError("interrupted before terraform started");
   reporter.debug(`$ ${renderCommand(call, args)}`);
+  // execa (and child_process under it) loads when terraform first runs: status, the traffic
+  // commands and health checks import this module for its types and never run terraform.
+  const { execa } = await import("execa");
   const child: ResultPromise = execa(call.binary, [`-chdir=${call.dir}`, ...args, "-no-color"], {
     env: { ...call.env, TF_IN_AUTOMATION: "1" },
     extendEnv: true,
@@ -146,6 +149,7 @@ export async function terraformDestroy(call: TerraformCall, varFile: string): Pr
 }
 
 export async function terraformVersion(binary: string): Promise<string> {
+  const { execa } = await import("execa");
   const result = await execa(binary, ["version", "-json"], { reject: false, env: { CHECKPOINT_DISABLE: "1" } });
   try {
     return (JSON.parse(String(result.stdout)) as { terraform_version: string }).terraform_version;
