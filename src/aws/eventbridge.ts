@@ -10,6 +10,12 @@ export function withQualifier(functionArn: string, qualifier: string): string {
   return [...parts.slice(0, 7), qualifier].join(":");
 }
 
+/** The ARN a rule's target delivers to, or undefined when the rule has no such target. */
+export async function getRuleTargetArn(client: EventBridgeClient, ruleName: string, targetId: string, signal?: AbortSignal): Promise<string | undefined> {
+  const listed = await client.send(new ListTargetsByRuleCommand({ Rule: ruleName }), signal ? { abortSignal: signal } : {});
+  return listed.Targets?.find((t) => t.Id === targetId)?.Arn;
+}
+
 /**
  * Points an EventBridge rule's target at another alias of the same function, keeping every other
  * setting of the target (retry policy, dead-letter queue, input transformation).

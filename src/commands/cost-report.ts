@@ -22,7 +22,7 @@ import { renderCsv, renderMarkdown, renderTable, REPORT_FORMATS, type ReportForm
 import { assembleReport } from "../ops/cost/report.js";
 import { createCeRequestMeter } from "../ops/cost/requests.js";
 import { MalformedSpendError, mergePages, summarizeSpend, type SpendSummary } from "../ops/cost/spend.js";
-import { isCredentialsError, unavailableReason, type ReportSection, type Unavailable } from "../ops/cost/unavailable.js";
+import { EMULATOR_GAP, isCredentialsError, unavailableReason, type ReportSection, type Unavailable } from "../ops/cost/unavailable.js";
 
 /** Options of `noveli cost-report` (global options such as --env and --json come from ctx.globals). */
 export interface CostReportOptions {
@@ -97,7 +97,19 @@ export async function costReport(options: CostReportOptions, ctx: CommandContext
   /** Runs one section; a failure lists the section under `unavailable` and the report goes on. */
   const section = async <T>(name: ReportSection, action: string, title: string, run: () => Promise<T>): Promise<T | null> => {
     try {
-      return await reporter.phase(title, run);
+      return await reporter.phase(title, async (progress) => {
+        try {
+          return await run();
+        } catch (error) {
+          // What the emulator does not implement is expected there: a neutral line, not a red ✗.
+          const reason = emulator && !isNoveliError(error) && !isCredentialsError(error) ? unavailableReason(error, action, emulator) : "";
+          if (!reason.startsWith("not implemented by the endpoint")) throw error;
+          reporter.debug(`${name} unavailable: ${errorMessage(error)}`);
+          progress.note(EMULATOR_GAP);
+          unavailable.push({ section: name, reason: `${EMULATOR_GAP} (${action} is not implemented there)`, emulatorGap: true });
+          return null;
+        }
+      });
     } catch (error) {
       if (signal.aborted) throw error;
       if (isCredentialsError(error)) {
@@ -160,7 +172,7 @@ export async function costReport(options: CostReportOptions, ctx: CommandContext
       });
     }
 
-    const report = assembleReport({ period, groupBy, env, spend, forecast, budgets, budgetGate, anomalies, ai, ceRequests: meter.count, unavailable });
+    const report = assembleReport({ period, groupBy, env, spend, forecast, budgets, budgetGate, anomalies, ai, ceRequests: meter.count, unavailable, emulator });
     reporter.result(report, (lines, style) => {
       if (format === "json") lines.push(JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...report }, null, 2));
       else if (format === "csv") lines.push(renderCsv(report));

@@ -49,6 +49,8 @@ export async function deploy(options: DeployCommandOptions, ctx: CommandContext)
       applied: result.applied,
       outcome: result.outcome,
       firstDeploy: result.firstDeploy,
+      liveColor: result.liveColor ?? null,
+      liveUrl: outputs?.stageInvokeUrls.live ?? null,
       outputs,
       ...(result.summary ? { changes: result.summary.changes } : {}),
       ...(result.commands ? { commands: result.commands } : {}),
@@ -59,19 +61,44 @@ export async function deploy(options: DeployCommandOptions, ctx: CommandContext)
         for (const command of result.commands) lines.push(`  ${command}`);
         return;
       }
-      if (result.summary) lines.push(...renderPlanSummary(result.summary));
-      const verdict =
-        result.outcome === "applied"
-          ? s.green(`✓ deployed ${result.env}: new code on ${s.bold(result.color)} (Lambda version ${result.lambdaVersion ?? "?"}, code ${result.codeSha256})`)
-          : result.outcome === "no-changes"
+      // An applied plan was shown on stderr before the apply; the result says what it did.
+      if (result.summary && result.outcome !== "applied") lines.push(...renderPlanSummary(result.summary));
+      if (result.outcome !== "applied") {
+        lines.push(
+          result.outcome === "no-changes"
             ? `no changes: ${result.env} is up to date`
             : result.outcome === "plan-only"
               ? `plan only: nothing applied`
-              : `not applied: confirmation declined`;
-      lines.push(verdict);
-      if (result.outcome === "applied") {
-        lines.push(result.firstDeploy ? `  both colors run this code; live serves blue` : `  live traffic is unchanged; next: noveli health-check ${result.color} --env ${result.env}, then noveli switch-traffic ${result.color} --env ${result.env}`);
+              : `not applied: confirmation declined`,
+        );
+        return;
+      }
+      const p = result.plan;
+      lines.push(
+        s.green(`✓ deployed ${result.env}: new code on ${s.bold(result.color)} (Lambda version ${result.lambdaVersion ?? "?"}, code ${result.codeSha256})`) +
+          ` ${s.dim(`${p.add} added, ${p.change} changed, ${p.replace} replaced, ${p.destroy} destroyed`)}`,
+      );
+      if (outputs) lines.push(`  live API: ${s.bold(outputs.stageInvokeUrls.live)}`);
+      const flags = `--env ${result.env}${targetFlags(ctx)}`;
+      if (result.firstDeploy) {
+        lines.push(`  both colors run this code; live serves blue`);
+        lines.push(`  next: noveli health-check blue ${flags}`);
+      } else {
+        if (result.liveColor === result.color) {
+          lines.push(s.yellow(`  ${result.color} is the LIVE color: its new code already serves traffic`));
+          lines.push(`  next: noveli health-check ${result.color} ${flags}`);
+        } else {
+          lines.push(`  live traffic is unchanged: it stays on ${result.liveColor ?? "the other color"}`);
+          lines.push(`  next: noveli health-check ${result.color} ${flags}, then noveli switch-traffic ${result.color} ${flags}`);
+        }
       }
     },
   );
+}
+
+/** The target flags a follow-up command needs to reach the same place. */
+function targetFlags(ctx: CommandContext): string {
+  if (ctx.globals.local) return " --local";
+  if (ctx.globals.endpointUrl && ctx.globals.endpointSource === "flag") return ` --endpoint-url ${ctx.globals.endpointUrl}`;
+  return `${ctx.globals.region ? ` --region ${ctx.globals.region}` : ""}${ctx.globals.profile ? ` --profile ${ctx.globals.profile}` : ""}`;
 }

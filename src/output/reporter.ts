@@ -7,6 +7,20 @@ export const SCHEMA_VERSION = 1;
 
 export type Level = "debug" | "info" | "warn" | "error";
 
+/** What a running phase can say about its progress, e.g. "12/38". */
+export interface PhaseProgress {
+  /**
+   * Shows the phase's progress: the spinner's text on a terminal. Outside one, only updates marked
+   * `milestone` print a line, so a CI log gets a few lines rather than one per step.
+   */
+  update(text: string, options?: { milestone?: boolean }): void;
+  /**
+   * Ends the phase, when it returns, with a neutral mark and this text instead of ✓: for what
+   * was not done and is no failure, e.g. "not available on the emulator".
+   */
+  note(text: string): void;
+}
+
 /**
  * The one way commands talk to the user. Results go to stdout (one JSON document with --json,
  * human text otherwise); progress, logs and spinners go to stderr. Every line is redacted.
@@ -22,7 +36,7 @@ export interface Reporter {
   warn(message: string): void;
   debug(message: string): void;
   /** Runs one phase: a spinner on an interactive stderr outside CI, plain start/end lines otherwise. */
-  phase<T>(title: string, run: () => Promise<T>): Promise<T>;
+  phase<T>(title: string, run: (progress: PhaseProgress) => Promise<T>): Promise<T>;
   /** Raw result text on stdout (human mode only); used for streamed story text. */
   write(text: string): void;
   /**
@@ -86,14 +100,25 @@ export class StreamReporter implements Reporter {
     this.log("debug", message);
   }
 
-  async phase<T>(title: string, run: () => Promise<T>): Promise<T> {
+  async phase<T>(title: string, run: (progress: PhaseProgress) => Promise<T>): Promise<T> {
     const started = Date.now();
     const seconds = () => ((Date.now() - started) / 1000).toFixed(1);
+    let note: string | undefined;
     if (!this.spinners || this.verbose) {
       this.info(`${title}...`);
+      const progress: PhaseProgress = {
+        update: (text, options) => {
+          if (options?.milestone) this.info(`  ${title}: ${text}`);
+          else this.debug(`${title}: ${text}`);
+        },
+        note: (text) => {
+          note = text;
+        },
+      };
       try {
-        const value = await run();
-        this.info(`${this.errStyle.green("✓")} ${title} (${seconds()}s)`);
+        const value = await run(progress);
+        if (note !== undefined) this.info(`${this.errStyle.dim("–")} ${title}: ${note} (${seconds()}s)`);
+        else this.info(`${this.errStyle.green("✓")} ${title} (${seconds()}s)`);
         return value;
       } catch (error) {
         this.info(`${this.errStyle.red("✗")} ${title} (${seconds()}s)`);
@@ -102,9 +127,18 @@ export class StreamReporter implements Reporter {
     }
     const { default: ora } = await import("ora");
     const spinner = ora({ text: redact(title), stream: this.stderr as NodeJS.WriteStream }).start();
+    const progress: PhaseProgress = {
+      update: (text) => {
+        spinner.text = redact(`${title} ${text}`);
+      },
+      note: (text) => {
+        note = text;
+      },
+    };
     try {
-      const value = await run();
-      spinner.succeed(`${redact(title)} (${seconds()}s)`);
+      const value = await run(progress);
+      if (note !== undefined) spinner.stopAndPersist({ symbol: "–", text: redact(`${title}: ${note} (${seconds()}s)`) });
+      else spinner.succeed(`${redact(title)} (${seconds()}s)`);
       return value;
     } catch (error) {
       spinner.fail(`${redact(title)} (${seconds()}s)`);
@@ -160,6 +194,8 @@ export class MemoryReporter implements Reporter {
   readonly interactive = false;
   readonly messages: { level: Level; message: string }[] = [];
   readonly phases: string[] = [];
+  /** Every progress update, as "<phase title>: <text>". */
+  readonly progress: string[] = [];
   readonly documents: object[] = [];
   readonly lines: string[] = [];
   readonly failures: unknown[] = [];
@@ -181,9 +217,9 @@ export class MemoryReporter implements Reporter {
   debug(message: string): void {
     this.log("debug", message);
   }
-  async phase<T>(title: string, run: () => Promise<T>): Promise<T> {
+  async phase<T>(title: string, run: (progress: PhaseProgress) => Promise<T>): Promise<T> {
     this.phases.push(title);
-    return run();
+    return run({ update: (text) => this.progress.push(`${title}: ${text}`), note: (text) => this.progress.push(`${title}: – ${text}`) });
   }
   write(text: string): void {
     this.text += redact(text);

@@ -2,7 +2,7 @@ import type { ResultPromise } from "execa";
 import { AbortError, OperationError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
 import { redact } from "../output/redact.js";
-import { applyOutcome, errorDiagnostics, parseUiMessages, plannedChanges, type ApplyOutcome, type PlannedAction } from "./json-stream.js";
+import { applyOutcome, errorDiagnostics, parseUiMessages, plannedChanges, type ApplyOutcome, type PlannedAction, type TerraformUiMessage } from "./json-stream.js";
 
 /**
  * One small named function per terraform command. Each runs terraform in its own process group,
@@ -31,8 +31,16 @@ export function renderCommand(call: Pick<TerraformCall, "dir">, args: string[]):
   return ["terraform", `-chdir=${call.dir}`, ...args].map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(" ");
 }
 
-/** `json`: the command runs with -json; --verbose then shows each message's text, and errors come from its diagnostics. */
-async function terraform(call: TerraformCall, args: string[], okCodes: number[] = [0], options: { json?: boolean } = {}): Promise<TerraformResult> {
+/**
+ * `json`: the command runs with -json; --verbose then shows each message's text, and errors come from its diagnostics.
+ * `onMessage`: each JSON message as terraform writes it (deploy's N/M progress during the apply).
+ */
+async function terraform(
+  call: TerraformCall,
+  args: string[],
+  okCodes: number[] = [0],
+  options: { json?: boolean; onMessage?: (message: TerraformUiMessage) => void } = {},
+): Promise<TerraformResult> {
   const { reporter, signal } = call;
   if (signal?.aborted) throw new AbortError("interrupted before terraform started");
   reporter.debug(`$ ${renderCommand(call, args)}`);
@@ -56,15 +64,18 @@ async function terraform(call: TerraformCall, args: string[], okCodes: number[] 
     }
   };
   signal?.addEventListener("abort", forward, { once: true });
-  if (reporter.verbose) {
+  if (reporter.verbose || (options.json && options.onMessage)) {
     let partial = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       if (!options.json) return reporter.debug(chunk.toString().trimEnd());
       const lines = (partial + chunk.toString()).split("\n");
       partial = lines.pop() ?? "";
-      for (const message of parseUiMessages(lines.join("\n"))) if (message["@message"]) reporter.debug(message["@message"]);
+      for (const message of parseUiMessages(lines.join("\n"))) {
+        if (reporter.verbose && message["@message"]) reporter.debug(message["@message"]);
+        options.onMessage?.(message);
+      }
     });
-    child.stderr?.on("data", (chunk: Buffer) => reporter.debug(chunk.toString().trimEnd()));
+    if (reporter.verbose) child.stderr?.on("data", (chunk: Buffer) => reporter.debug(chunk.toString().trimEnd()));
   }
   try {
     const result = await child;
@@ -128,9 +139,12 @@ export function applyArgs(planFile: string): string[] {
   return ["apply", "-input=false", "-auto-approve", "-json", planFile];
 }
 
-/** Applies a saved plan; the outputs and each resource's time come from its machine-readable messages. */
-export async function terraformApply(call: TerraformCall, planFile: string): Promise<ApplyOutcome> {
-  const result = await terraform(call, applyArgs(planFile), [0], { json: true });
+/**
+ * Applies a saved plan; the outputs and each resource's time come from its machine-readable
+ * messages, each handed to `onMessage` as it comes (deploy's progress).
+ */
+export async function terraformApply(call: TerraformCall, planFile: string, onMessage?: (message: TerraformUiMessage) => void): Promise<ApplyOutcome> {
+  const result = await terraform(call, applyArgs(planFile), [0], { json: true, ...(onMessage ? { onMessage } : {}) });
   return applyOutcome(parseUiMessages(result.stdout));
 }
 

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { which } from "../../src/system/which.js";
-import { noveliBin, repoRoot, runCli } from "../helpers/cli.js";
+import { repoRoot, runCli } from "../helpers/cli.js";
+import { runInTerminal } from "../helpers/terminal.js";
 
 /**
  * The conventions a platform engineer expects of a CLI: completion generated from the command
@@ -84,17 +85,8 @@ describe("help and usage errors", () => {
 });
 
 describe("colour", () => {
-  /** Runs the CLI in a pseudo-terminal (util-linux script), so stdout is a TTY. */
-  const inTerminal = async (args: string[], extraEnv: Record<string, string> = {}) => {
-    const command = [process.execPath, noveliBin, ...args].map((a) => `'${a}'`).join(" ");
-    const result = await execa("script", ["-qec", command, "/dev/null"], {
-      env: { ...process.env, NOVELI_STATE_DIR: stateDir, TERM: "xterm-256color", NO_COLOR: undefined, FORCE_COLOR: undefined, CI: undefined, ...extraEnv },
-      extendEnv: false,
-      reject: false,
-      timeout: 30_000,
-    });
-    return String(result.stdout);
-  };
+  const inTerminal = async (args: string[], extraEnv: Record<string, string> = {}) =>
+    (await runInTerminal(args, { env: { NOVELI_STATE_DIR: stateDir, ...extraEnv }, timeoutMs: 30_000 })).output;
   // Any SGR sequence (colour, bold, dim): ESC [ <digits;...> m
   const SGR = /\u001b\[[0-9;]*m/;
 

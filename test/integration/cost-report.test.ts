@@ -172,11 +172,15 @@ describe("noveli cost-report on the local emulator", () => {
     expect(out).toContain("stories: 2 · cost per story: $0.30");
     expect(out).toContain("beats: 3 · cost per beat: $0.20");
     // moto has no anomalies API; the closed period needs no forecast.
-    expect(out).toContain("n/a: not implemented by the endpoint: ce:GetAnomalies answered HTTP 500 without an AWS error");
+    // ...which is shown neutrally, as what the emulator lacks, not as a failure.
+    expect(out).toContain("  not available on the emulator (ce:GetAnomalies is not implemented there)");
+    expect(run.stderr).toContain("– Reading cost anomalies: not available on the emulator (");
+    expect(run.stderr).not.toContain("✗");
     expect(out).toContain("n/a: the period ends before today");
     // dev is not deployed on this emulator: no configured budget, so no gate.
     expect(out).toMatch(/budget-gate: no --budget given and environment dev's configured budget is unknown: environment dev is not deployed/);
-    expect(out).toContain(`Cost Explorer requests: ${3 + SDK_ATTEMPTS} (about $0.08 at $0.01 each)`);
+    // An emulator bills nothing: the request count, no fee.
+    expect(out).toContain(`Cost Explorer requests: ${3 + SDK_ATTEMPTS} (free on the emulator)`);
   });
 
   it("prints the documented --json document", async () => {
@@ -200,7 +204,7 @@ describe("noveli cost-report on the local emulator", () => {
       forecast: null,
       anomalies: [],
       budgetGate: null,
-      requests: { costExplorer: 3 + SDK_ATTEMPTS, estimatedCostUsd: 0.08 },
+      requests: { costExplorer: 3 + SDK_ATTEMPTS, estimatedCostUsd: 0, billed: false },
     });
     expect(doc.byService).toEqual([
       { service: "AWS Lambda", amount: 6.25, estimated: true },
@@ -251,8 +255,8 @@ describe("noveli cost-report on the local emulator", () => {
     expect(rows).toContain("service,AWS Lambda,,6.25,USD,true,");
     expect(rows).toContain(`day,,${D3},3.4,USD,true,`);
     expect(rows).toContain("total,,,7.5,USD,true,");
-    expect(rows).toContain(`requests,cost-explorer,,${3 + SDK_ATTEMPTS},,,about $0.08`);
-    expect(rows.some((r) => r.startsWith("unavailable,anomalies,,,,,not implemented by the endpoint"))).toBe(true);
+    expect(rows).toContain(`requests,cost-explorer,,${3 + SDK_ATTEMPTS},,,free on the emulator`);
+    expect(rows.some((r) => r.startsWith("unavailable,anomalies,,,,,not available on the emulator"))).toBe(true);
 
     // The same query again: moto answers a repeated request body with the same result.
     const md = await costReport(["--from", D1, "--to", D3, "--format", "markdown"]);
@@ -260,7 +264,7 @@ describe("noveli cost-report on the local emulator", () => {
     expect(md.stdout).toContain(`## noveli cost report: ${D1} to ${D3}`);
     expect(md.stdout).toContain("| AWS Lambda | $6.25 ~ | 83.3% |");
     expect(md.stdout).toContain(`| ${D2} | $2.35 |  |`);
-    expect(md.stdout).toContain("- **anomalies**: not implemented by the endpoint");
+    expect(md.stdout).toContain("- **anomalies**: not available on the emulator");
 
     const asJson = await costReport(["--from", D1, "--to", D3, "--format", "json"]);
     expect(json(asJson)).toMatchObject({ schemaVersion: 1, total: 7.5 });
@@ -289,8 +293,9 @@ describe("noveli cost-report on the local emulator", () => {
     expect(doc.total).toBe(2.5);
     expect(doc.forecast).toBeNull();
     const reasons = Object.fromEntries(doc.unavailable.map((u: { section: string; reason: string }) => [u.section, u.reason]));
-    expect(reasons.forecast).toBe("not implemented by the endpoint: ce:GetCostForecast answered HTTP 500 without an AWS error");
-    expect(reasons.anomalies).toBe("not implemented by the endpoint: ce:GetAnomalies answered HTTP 500 without an AWS error");
+    expect(reasons.forecast).toBe("not available on the emulator (ce:GetCostForecast is not implemented there)");
+    expect(reasons.anomalies).toBe("not available on the emulator (ce:GetAnomalies is not implemented there)");
+    expect(doc.unavailable.filter((u: { emulatorGap?: boolean }) => u.emulatorGap).map((u: { section: string }) => u.section).sort()).toEqual(["anomalies", "forecast"]);
     expect(doc.requests.costExplorer).toBe(1 + SDK_ATTEMPTS + SDK_ATTEMPTS);
   });
 

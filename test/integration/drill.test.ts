@@ -495,12 +495,19 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
     expect(result.exitCode, result.stderr.slice(-2000)).toBe(0);
     storyTable = (JSON.parse(result.stdout) as { outputs: { tableName: string } }).outputs.tableName;
     deployedClient = new DynamoDBClient({ endpoint: deployed.url, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  });
+
+  /** The story table holds nothing until the first test after the empty-table one seeds it. */
+  let seeded = false;
+  const seed = async () => {
+    if (seeded) return;
+    seeded = true;
     const now = Date.now();
     const items = Array.from({ length: SEEDED }, (_, i) => beat(i, now));
     for (let i = 0; i < items.length; i += 25) {
       await deployedClient.send(new BatchWriteItemCommand({ RequestItems: { [storyTable]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
     }
-  });
+  };
 
   afterAll(async () => {
     deployedClient?.destroy();
@@ -510,7 +517,28 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
 
   const leftovers = async () => (await listTables(deployedClient)).filter((name) => name.startsWith("noveli-drill-"));
 
+  it("right after a deploy the table holds only the drill's sentinels: it passes, warns that it verified nothing, and says so in a few lines", async () => {
+    const human = await runCli(["dr-drill", "--endpoint-url", deployed.url, "--env", "dev"], { env: cliEnv() });
+    expect(human.exitCode, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^✓ DR drill passed, with warnings: dev, pitr, /);
+    expect(human.stdout).toContain("  items: 0 source, 0 restored, 0 matched");
+    expect(human.stdout).toContain(`  warning: nothing to verify: ${storyTable} held no items but the drill's own sentinels`);
+    // Outside a terminal: the milestones (restore, verify, cleanup) and the outcome, not a line per step start and end.
+    const progress = human.stderr.split("\n").filter((line) => line.trim() !== "");
+    expect(progress.length, human.stderr).toBeLessThanOrEqual(6);
+    expect(progress[0]).toBe(`DR drill of ${storyTable} (pitr)...`);
+    expect(progress.filter((line) => line.startsWith(`  DR drill of ${storyTable} (pitr): `)).map((line) => line.split(": ")[1]?.split(" ")[0])).toEqual(["Restoring", "Verifying", "Cleaning"]);
+    expect(progress.at(-1)).toMatch(new RegExp(`^✓ DR drill of ${storyTable} \\(pitr\\) \\(\\d+\\.\\ds\\)$`));
+    const json = await runCli(["dr-drill", "--endpoint-url", deployed.url, "--env", "dev", "--json"], { env: cliEnv() });
+    expect(json.exitCode, json.stderr).toBe(0);
+    const doc = JSON.parse(json.stdout) as { passed: boolean; warnings: string[]; items: { source: number } };
+    expect(doc).toMatchObject({ passed: true, items: { source: 0 } });
+    expect(doc.warnings).toEqual([expect.stringMatching(/^nothing to verify: /)]);
+    expect(await leftovers()).toEqual([]);
+  });
+
   it("passes, prints the --json document and writes the Markdown report", async () => {
+    await seed();
     const reportFile = path.join(deployState, "reports", "drill.md");
     const result = await runCli(["dr-drill", "--endpoint-url", deployed.url, "--env", "dev", "--json", "--report", reportFile], { env: cliEnv() });
     expect(result.exitCode, result.stderr).toBe(0);
@@ -520,11 +548,13 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
     }
     expect(doc).toMatchObject({ schemaVersion: 1, env: "dev", method: "pitr", sourceTable: storyTable, cleanedUp: true, passed: true, crossRegion: null });
     expect(doc.items).toMatchObject({ source: SEEDED, restored: SEEDED, matched: SEEDED, missing: 0, extra: 0, changed: 0 });
+    expect(doc.warnings).toEqual([]);
     expect(readFileSync(reportFile, "utf8")).toMatch(/^# DR drill: dev \(pitr\): PASSED\n/);
     expect(await leftovers()).toEqual([]);
   });
 
   it.each(["SIGTERM", "SIGINT"] as const)("%s during verification: cleans up, then exits 130", async (signal) => {
+    await seed();
     const child = execa(process.execPath, [noveliBin, "dr-drill", "--endpoint-url", deployed.url, "--env", "dev", "--json"], {
       env: { ...cliEnv(), AWS_ENDPOINT_URL: undefined, CI: "true", NO_COLOR: "1" },
       extendEnv: true,
@@ -554,6 +584,7 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
   });
 
   it("--guard sets how close to the restore point an item's stamp may be and still be compared", async () => {
+    await seed();
     // Five beats stamped a minute ago: inside a one-hour guard, outside a zero one.
     const now = Date.now();
     const recent = Array.from({ length: 5 }, (_, i) => ({ ...beat(i, now), session_id: { S: `session-recent-${i}` }, written_at: { N: String(now - 60_000) } }));

@@ -253,3 +253,25 @@ describe("formatting", () => {
     expect(bar(1, 80, 10)).toBe("▏");
   });
 });
+
+describe("a report on an emulator", () => {
+  it("bills nothing for its requests and shows what the emulator lacks neutrally", () => {
+    const report = sampleReport({
+      emulator: true,
+      unavailable: [{ section: "anomalies", reason: "not available on the emulator (ce:GetAnomalies is not implemented there)", emulatorGap: true }],
+    });
+    expect(report.requests).toEqual({ costExplorer: 3, estimatedCostUsd: 0, billed: false });
+    const table = renderTable(report, plain);
+    expect(table).toContain("  not available on the emulator (ce:GetAnomalies is not implemented there)");
+    expect(table.join("\n")).not.toContain("n/a: not available");
+    expect(table.at(-1)).toBe("Cost Explorer requests: 3 (free on the emulator)");
+    expect(renderMarkdown(report)).toContain("_Cost Explorer requests: 3 (free on the emulator)._");
+    expect(renderCsv(report)).toContain("requests,cost-explorer,,3,,,free on the emulator");
+  });
+
+  it("on AWS the fee is shown", () => {
+    const report = sampleReport();
+    expect(report.requests).toEqual({ costExplorer: 3, estimatedCostUsd: 0.03, billed: true });
+    expect(renderTable(report, plain).at(-1)).toBe("Cost Explorer requests: 3 (about $0.03 at $0.01 each)");
+  });
+});

@@ -53,6 +53,7 @@ function passingReport(): Partial {
     cleanedUp: true,
     interrupted: false,
     notes: [],
+    warnings: [],
     startedAt: "2026-11-25T14:05:09.000Z",
     finishedAt: "2026-11-25T14:05:30.000Z",
   };
@@ -129,5 +130,16 @@ describe("renderHuman", () => {
     expect(lines[0]).toContain("✓ DR drill passed: dev, pitr");
     expect(lines.join("\n")).toContain("items: 3000 source, 3000 restored, 3000 matched, 0 missing, 0 extra, 0 changed");
     expect(lines.join("\n")).toContain("a real recovery must apply again: TTL");
+  });
+});
+
+describe("drillWarnings", () => {
+  it("warns when the source held nothing but the sentinels; not when it held data or verification did not run", async () => {
+    const { drillWarnings } = await import("../../src/ops/drill/report.js");
+    expect(drillWarnings({ sourceTable: "t", items: { source: 0 }, passed: true })).toEqual([
+      "nothing to verify: t held no items but the drill's own sentinels, so the drill proved the restore and the sentinels, not your data",
+    ]);
+    expect(drillWarnings({ sourceTable: "t", items: { source: 3 }, passed: true })).toEqual([]);
+    expect(drillWarnings({ sourceTable: "t", items: null, passed: false })).toEqual([]);
   });
 });

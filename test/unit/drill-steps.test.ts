@@ -106,3 +106,33 @@ describe("runSteps", () => {
     expect((run.cleanupError as Error).message).toBe("delete refused");
   });
 });
+
+describe("runSteps as one phase", () => {
+  it("one phase whose progress follows the steps; a failing step still cleans up and fails the phase", async () => {
+    const reporter = new MemoryReporter();
+    const trace: Trace = { ran: [], cleanups: 0 };
+    const boom = step("verify", async () => {
+      throw new Error("mismatch");
+    });
+    const run = await runSteps([step("preflight"), step("restore", undefined, { milestone: true }), boom], trace, { signal: new AbortController().signal, reporter, cleanup, now, title: "DR drill" });
+    expect(reporter.phases).toEqual(["DR drill"]);
+    expect(reporter.progress).toEqual(["DR drill: preflight", "DR drill: restore", "DR drill: verify", "DR drill: cleanup"]);
+    expect(trace.cleanups).toBe(1);
+    expect((run.error as Error).message).toBe("mismatch");
+    expect(run.records.map((r) => [r.name, r.status])).toEqual([["preflight", "done"], ["restore", "done"], ["verify", "failed"], ["cleanup", "done"]]);
+  });
+});
+
+describe("StreamReporter phases outside a terminal", () => {
+  it("print the start and the end, and of the progress only the milestones", async () => {
+    const { StreamReporter } = await import("../../src/output/reporter.js");
+    let err = "";
+    const reporter = new StreamReporter({ json: false, verbose: false, stdout: { write: () => true }, stderr: { write: (text: string) => (err += text), isTTY: false }, env: { NO_COLOR: "1" } });
+    await reporter.phase("terraform apply", async (progress) => {
+      progress.update("1/4 a created");
+      progress.update("2/4 b created", { milestone: true });
+      progress.update("3/4 c created");
+    });
+    expect(err.split("\n").filter(Boolean).map((l) => l.replace(/\(\d+\.\ds\)/, "(T)"))).toEqual(["terraform apply...", "  terraform apply: 2/4 b created", "✓ terraform apply (T)"]);
+  });
+});

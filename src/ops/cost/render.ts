@@ -65,6 +65,18 @@ function groupRows(report: CostReport): { label: string; amount: number; estimat
   return (report.byEnvironment ?? []).map((g) => ({ label: g.label, amount: g.amount, estimated: g.estimated }));
 }
 
+/** "3 (about $0.03 at $0.01 each)" on AWS; on an emulator the requests are free. */
+function requestsText(report: CostReport): string {
+  const { costExplorer, estimatedCostUsd, billed } = report.requests;
+  return billed === false ? `${costExplorer} (free on the emulator)` : `${costExplorer} (about ${formatMoney(estimatedCostUsd)} at ${formatMoney(CE_REQUEST_PRICE_USD)} each)`;
+}
+
+/** "n/a: <reason>", or the neutral wording for what the emulator does not implement. */
+function unavailableText(gone: { reason: string; emulatorGap?: boolean } | undefined, s: Style): string {
+  if (gone?.emulatorGap) return s.dim(gone.reason);
+  return `${NOT_AVAILABLE}${gone ? `: ${gone.reason}` : ""}`;
+}
+
 /** The terminal table. */
 export function renderTable(report: CostReport, s: Style): string[] {
   const lines: string[] = [];
@@ -80,7 +92,7 @@ export function renderTable(report: CostReport, s: Style): string[] {
   const heading = report.groupBy === "service" ? "Spend by service" : "Spend by environment";
   lines.push(s.bold(heading));
   if (spendUnavailable) {
-    lines.push(`  ${NOT_AVAILABLE}: ${spendUnavailable.reason}`);
+    lines.push(`  ${unavailableText(spendUnavailable, s)}`);
   } else if (rows.length === 0) {
     lines.push(`  no spend recorded for ${filterText(report)} in this period`);
     lines.push(s.dim("  (the tags must be activated as cost allocation tags in the Billing console for Cost Explorer to filter on them)"));
@@ -120,14 +132,14 @@ export function renderTable(report: CostReport, s: Style): string[] {
     lines.push(`  ${f.from} → ${f.to}: ${money(f.remaining)} more${interval}`);
     lines.push(`  month end: ${s.bold(money(f.monthEnd))}${f.monthEnd !== null ? ` (${money(f.monthToDate)} spent before today + forecast)` : f.monthEndNote ? s.dim(` (${f.monthEndNote})`) : ""}`);
   } else {
-    lines.push(`  ${NOT_AVAILABLE}${forecastGone ? `: ${forecastGone.reason}` : ""}`);
+    lines.push(`  ${unavailableText(forecastGone, s)}`);
   }
   lines.push("");
 
   // Budgets.
   lines.push(s.bold(`Budgets`) + s.dim(` (warning over ${BUDGET_THRESHOLDS.warning}%, over budget over ${BUDGET_THRESHOLDS.over}%)`));
   const budgetsGone = report.unavailable.find((u) => u.section === "budgets");
-  if (budgetsGone) lines.push(`  ${NOT_AVAILABLE}: ${budgetsGone.reason}`);
+  if (budgetsGone) lines.push(`  ${unavailableText(budgetsGone, s)}`);
   else if (report.budgets.length === 0) lines.push("  no noveli budgets in this account");
   else {
     const nameWidth = Math.min(40, Math.max(...report.budgets.map((b) => b.name.length)));
@@ -145,7 +157,7 @@ export function renderTable(report: CostReport, s: Style): string[] {
   // Anomalies.
   lines.push(s.bold("Anomalies in the period") + s.dim(" (account-wide: Cost Explorer cannot filter anomalies by tag)"));
   const anomaliesGone = report.unavailable.find((u) => u.section === "anomalies");
-  if (anomaliesGone) lines.push(`  ${NOT_AVAILABLE}: ${anomaliesGone.reason}`);
+  if (anomaliesGone) lines.push(`  ${unavailableText(anomaliesGone, s)}`);
   else if (report.anomalies.length === 0) lines.push("  none");
   else {
     for (const a of report.anomalies) {
@@ -160,7 +172,7 @@ export function renderTable(report: CostReport, s: Style): string[] {
   // AI providers.
   lines.push(s.bold("AI providers") + s.dim(" (CloudWatch LiminalTransit/AIProviders)"));
   const aiGone = report.unavailable.find((u) => u.section === "ai");
-  if (aiGone || !report.ai) lines.push(`  ${NOT_AVAILABLE}${aiGone ? `: ${aiGone.reason}` : ""}`);
+  if (aiGone || !report.ai) lines.push(`  ${unavailableText(aiGone, s)}`);
   else {
     const ai = report.ai;
     if (ai.byProvider.length > 0) {
@@ -189,9 +201,7 @@ export function renderTable(report: CostReport, s: Style): string[] {
   const other = report.unavailable.filter((u) => !["spend", "forecast", "budgets", "anomalies", "ai"].includes(u.section));
   for (const u of other) lines.push(s.yellow(`${u.section}: ${u.reason}`));
 
-  lines.push(
-    s.dim(`Cost Explorer requests: ${report.requests.costExplorer} (about ${formatMoney(report.requests.estimatedCostUsd)} at ${formatMoney(CE_REQUEST_PRICE_USD)} each)`),
-  );
+  lines.push(s.dim(`Cost Explorer requests: ${requestsText(report)}`));
   return lines;
 }
 
@@ -252,7 +262,7 @@ export function renderCsv(report: CostReport): string {
   }
   if (report.budgetGate) add("gate", report.budgetGate.verdict, null, report.budgetGate.limit, "USD", null, `${report.budgetGate.source}: ${report.budgetGate.reason}`);
   for (const u of report.unavailable) add("unavailable", u.section, null, null, null, null, u.reason);
-  add("requests", "cost-explorer", null, report.requests.costExplorer, null, null, `about $${report.requests.estimatedCostUsd.toFixed(2)}`);
+  add("requests", "cost-explorer", null, report.requests.costExplorer, null, null, report.requests.billed === false ? "free on the emulator" : `about $${report.requests.estimatedCostUsd.toFixed(2)}`);
 
   return [CSV_COLUMNS.join(","), ...rows.map((r) => r.map(csvField).join(","))].join("\n");
 }
@@ -383,6 +393,6 @@ export function renderMarkdown(report: CostReport): string {
     for (const u of report.unavailable) out.push(`- **${u.section}**: ${u.reason}`);
     out.push("");
   }
-  out.push(`_Cost Explorer requests: ${report.requests.costExplorer} (about $${report.requests.estimatedCostUsd.toFixed(2)} at $${CE_REQUEST_PRICE_USD.toFixed(2)} each)._`);
+  out.push(`_Cost Explorer requests: ${requestsText(report)}._`);
   return out.join("\n");
 }

@@ -40,8 +40,11 @@ export interface CostReport {
   budgetGate: GateResult | null;
   anomalies: AnomalySummary[];
   ai: AiSpend | null;
-  /** Cost Explorer requests this report made (retries included) and what they cost at $0.01 each. */
-  requests: { costExplorer: number; estimatedCostUsd: number };
+  /**
+   * Cost Explorer requests this report made (retries included) and what they cost at $0.01 each;
+   * on an emulator nothing is billed (`billed` false, cost 0).
+   */
+  requests: { costExplorer: number; estimatedCostUsd: number; billed: boolean };
   unavailable: Unavailable[];
 }
 
@@ -57,6 +60,8 @@ export interface ReportParts {
   ai: AiSpend | null;
   ceRequests: number;
   unavailable: Unavailable[];
+  /** The report ran against an emulator: its requests cost nothing. Default false. */
+  emulator?: boolean;
 }
 
 /** Pure: the document from its sections. */
@@ -87,7 +92,7 @@ export function assembleReport(parts: ReportParts): CostReport {
     budgetGate: parts.budgetGate,
     anomalies: parts.anomalies,
     ai: parts.ai,
-    requests: { costExplorer: parts.ceRequests, estimatedCostUsd: ceRequestCost(parts.ceRequests) },
+    requests: { costExplorer: parts.ceRequests, estimatedCostUsd: parts.emulator ? 0 : ceRequestCost(parts.ceRequests), billed: parts.emulator !== true },
     unavailable: parts.unavailable,
   };
 }

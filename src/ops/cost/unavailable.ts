@@ -11,7 +11,12 @@ export type ReportSection = "spend" | "forecast" | "budgets" | "anomalies" | "ai
 export interface Unavailable {
   section: ReportSection;
   reason: string;
+  /** The emulator does not implement what the section needs: expected there, not a fault. */
+  emulatorGap?: boolean;
 }
+
+/** The wording for a section an emulator is known not to implement. */
+export const EMULATOR_GAP = "not available on the emulator";
 
 interface AwsErrorShape {
   name?: string;

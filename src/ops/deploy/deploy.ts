@@ -25,6 +25,7 @@ import {
 } from "../../terraform/runner.js";
 import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
 import { deployedArtifactPath, environmentLockPath } from "./paths.js";
+import { createApplyProgress } from "./apply-progress.js";
 import { renderPlanSummary, summarizePlannedChanges, type PlanSummary } from "./plan-summary.js";
 import { answerConfirms, chooseTargetColor, decideApply, deployVariables, type LiveState } from "./planner.js";
 
@@ -53,6 +54,8 @@ export interface DeployResult {
   color: Color;
   firstDeploy: boolean;
   colorReason: string;
+  /** The color live traffic was on before this deploy (null on a first deploy, and in a dry run). */
+  liveColor?: Color | null;
   /** The release label (APP_VERSION): --release, else noveli's package version. */
   version: string;
   /** The Lambda version the deployed color's alias points at, after apply. */
@@ -138,7 +141,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     const { changes, planned } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile));
     summary = summarizePlannedChanges(planned);
     const plan = { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy };
-    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, version: release, codeSha256, plan, summary };
+    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, liveColor: live.liveColor ?? null, version: release, codeSha256, plan, summary };
 
     if (options.planOnly || !changes) {
       const outputs = live.liveColor ? parseOutputs(await terraformOutputJson(call)) : null;
@@ -148,9 +151,9 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     }
 
     const decision = decideApply({ env, summary, allowDestroy: options.allowDestroy === true, yes: options.yes === true || ctx.globals.yes, interactive: canPrompt(), emulator });
+    printSummary(ctx, summary);
     if (decision.kind === "refuse") throw new OperationError("deploy-refused", `deploy refused: ${decision.reason}`, { hint: decision.hint, details: { plan } });
     if (decision.kind === "confirm") {
-      printSummaryForConfirmation(ctx, summary);
       const answer = await ask(decision.prompt, signal);
       if (!answerConfirms(decision, answer, env)) {
         appendHistory(ctx.stateDir, target, env, { type: "deploy", outcome: "declined", color, codeSha256, plan, durationMs: Date.now() - started });
@@ -158,15 +161,21 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
       }
     }
 
-    const applied = await reporter.phase(`terraform apply (${env} → ${color})`, () => terraformApply(call, planFile));
+    const applyProgress = createApplyProgress(summary);
+    const applied = await reporter.phase(`terraform apply (${env} → ${color})`, (progress) =>
+      terraformApply(call, planFile, (message) => {
+        const update = applyProgress.record(message);
+        if (update) progress.update(update.text, { milestone: update.milestone });
+      }),
+    );
     if (applied.resources.length > 0) {
       reporter.debug(`slowest resources: ${applied.resources.slice(0, 5).map((r) => `${r.address} ${r.seconds}s (${r.action}, from ${r.startedAt}s)`).join(", ")}`);
     }
     const outputs = parseOutputs(applied.outputs ?? (await terraformOutputJson(call)));
-    keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Hex);
+    keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Base64);
     const lambdaVersion = outputs.aliasVersions[color] ?? null;
     appendHistory(ctx.stateDir, target, env, {
-      type: "deploy", outcome: "applied", color, version: release, lambdaVersion, codeSha256, codeSha256Hex: artifact.zipSha256Hex, plan, durationMs: Date.now() - started,
+      type: "deploy", outcome: "applied", color, version: release, lambdaVersion, codeSha256, plan, durationMs: Date.now() - started,
       ...(choice.firstDeploy ? { liveColor: "blue" } : {}),
     });
     return { ...base, lambdaVersion, applied: true, outcome: "applied", outputs };
@@ -186,13 +195,14 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
   }
 }
 
-function printSummaryForConfirmation(ctx: CommandContext, summary: PlanSummary): void {
-  for (const change of summary.changes) ctx.reporter.info(`  ${change.action.padEnd(7)} ${change.address}`);
+/** The plan by service, on stderr before it is applied (every address with --verbose). */
+function printSummary(ctx: CommandContext, summary: PlanSummary): void {
+  for (const change of summary.changes) ctx.reporter.debug(`${change.action.padEnd(7)} ${change.address}`);
   for (const line of renderPlanSummary(summary)) ctx.reporter.info(line);
 }
 
-function keepDeployedArtifact(stateDir: string, zipPath: string, zipSha256Hex: string): void {
-  const kept = deployedArtifactPath(stateDir, zipSha256Hex);
+function keepDeployedArtifact(stateDir: string, zipPath: string, codeSha256Base64: string): void {
+  const kept = deployedArtifactPath(stateDir, codeSha256Base64);
   if (existsSync(kept)) return;
   mkdirSync(path.dirname(kept), { recursive: true });
   copyFileSync(zipPath, kept);

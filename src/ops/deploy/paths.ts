@@ -10,7 +10,11 @@ export function environmentLockPath(stateDir: string, target: Target, env: Envir
   return path.join(workspaceDir(stateDir, target, env), "operation.lock");
 }
 
-/** Where a deployed zip is kept by its hash, so emulator health checks can run exactly that code. */
-export function deployedArtifactPath(stateDir: string, zipSha256Hex: string): string {
-  return path.join(stateDir, "artifacts", "deployed", `${zipSha256Hex}.zip`);
+/**
+ * Where a deployed zip is kept by its hash, so emulator health checks can run exactly that code.
+ * The name is the base64 SHA-256 that Lambda reports as CodeSha256 (the one hash format noveli
+ * shows), in the file-name-safe alphabet: `-` for `+`, `_` for `/`.
+ */
+export function deployedArtifactPath(stateDir: string, codeSha256Base64: string): string {
+  return path.join(stateDir, "artifacts", "deployed", `${codeSha256Base64.replace(/\+/g, "-").replace(/\//g, "_")}.zip`);
 }

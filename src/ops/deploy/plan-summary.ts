@@ -62,14 +62,94 @@ export function summarizePlannedChanges(planned: PlannedChange[]): PlanSummary {
   };
 }
 
-/** Pure: the summary as lines for a person: counts, then every delete and replace by address. */
+/** Resource type prefixes and the service each belongs to; the longest matching prefix wins. */
+const SERVICES: [prefix: string, service: string][] = [
+  ["aws_api_gateway_", "API Gateway"],
+  ["aws_apigatewayv2_", "API Gateway"],
+  ["aws_appautoscaling_", "Application Auto Scaling"],
+  ["aws_budgets_", "Budgets"],
+  ["aws_ce_", "Cost Explorer"],
+  ["aws_cloudwatch_event_", "EventBridge"],
+  ["aws_cloudwatch_log_", "CloudWatch Logs"],
+  ["aws_cloudwatch_", "CloudWatch"],
+  ["aws_cognito_", "Cognito"],
+  ["aws_dynamodb_", "DynamoDB"],
+  ["aws_eip", "VPC"],
+  ["aws_iam_", "IAM"],
+  ["aws_internet_gateway", "VPC"],
+  ["aws_kms_", "KMS"],
+  ["aws_lambda_", "Lambda"],
+  ["aws_nat_gateway", "VPC"],
+  ["aws_route53_", "Route 53"],
+  ["aws_route", "VPC"],
+  ["aws_s3_", "S3"],
+  ["aws_secretsmanager_", "Secrets Manager"],
+  ["aws_security_group", "VPC"],
+  ["aws_sns_", "SNS"],
+  ["aws_sqs_", "SQS"],
+  ["aws_subnet", "VPC"],
+  ["aws_vpc", "VPC"],
+  ["aws_wafv2_", "WAF"],
+];
+
+/** Pure: the AWS service a resource type belongs to ("aws_lambda_alias" → "Lambda"). */
+export function serviceOf(type: string): string {
+  let best: [string, string] | undefined;
+  for (const entry of SERVICES) if (type.startsWith(entry[0]) && (!best || entry[0].length > best[0].length)) best = entry;
+  if (best) return best[1];
+  const [provider, service] = type.split("_");
+  return provider === "aws" && service ? service.toUpperCase() : (provider ?? type);
+}
+
+export interface ServiceChanges {
+  service: string;
+  create: number;
+  update: number;
+  replace: number;
+  delete: number;
+}
+
+/** Pure: the planned changes counted per service, in the order services first appear in the plan. */
+export function changesByService(summary: PlanSummary): ServiceChanges[] {
+  const services = new Map<string, ServiceChanges>();
+  for (const change of summary.changes) {
+    const service = serviceOf(change.type);
+    const entry = services.get(service) ?? { service, create: 0, update: 0, replace: 0, delete: 0 };
+    entry[change.action] += 1;
+    services.set(service, entry);
+  }
+  return [...services.values()];
+}
+
+/** Pure: "12 to add, 1 to replace" for one service's counts. */
+function countsText(counts: Omit<ServiceChanges, "service">): string {
+  const parts: string[] = [];
+  if (counts.create) parts.push(`${counts.create} to add`);
+  if (counts.update) parts.push(`${counts.update} to change`);
+  if (counts.replace) parts.push(`${counts.replace} to replace`);
+  if (counts.delete) parts.push(`${counts.delete} to destroy`);
+  return parts.join(", ");
+}
+
+/** The total number of changes, as `terraform apply` will work through them. */
+export function changeCount(summary: PlanSummary): number {
+  return summary.changes.length;
+}
+
+/**
+ * Pure: the summary as lines for a person: the totals, one line per service with its counts, then
+ * every delete and replace by address (marked when it holds data or keys).
+ */
 export function renderPlanSummary(summary: PlanSummary): string[] {
   const lines = [`Plan: ${summary.add} to add, ${summary.change} to change, ${summary.replace} to replace, ${summary.destroy} to destroy.`];
-  for (const change of summary.changes) {
-    if (change.action === "delete" || change.action === "replace") {
-      const marker = PROTECTED_TYPES.has(change.type) ? "  !! " : "  ";
-      lines.push(`${marker}${change.action === "delete" ? "destroy" : "replace"} ${change.address}`);
-    }
+  const services = changesByService(summary);
+  const width = Math.max(0, ...services.map((s) => s.service.length));
+  for (const entry of services) lines.push(`  ${entry.service.padEnd(width)}  ${countsText(entry)}`);
+  const losses = summary.changes.filter((change) => change.action === "delete" || change.action === "replace");
+  if (losses.length > 0) lines.push("Deletes and replaces:");
+  for (const change of losses) {
+    const marker = PROTECTED_TYPES.has(change.type) ? "  !! " : "  ";
+    lines.push(`${marker}${change.action === "delete" ? "destroy" : "replace"} ${change.address}${PROTECTED_TYPES.has(change.type) ? " (holds stored data or its key)" : ""}`);
   }
   return lines;
 }

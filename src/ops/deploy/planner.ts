@@ -85,8 +85,10 @@ export interface GuardInput {
 }
 
 /**
- * Destroying the story table or the KMS key is refused without --allow-destroy. Production needs
- * typing its name at a terminal, or --yes outside one; real AWS outside a terminal needs --yes.
+ * Destroying the story table or the KMS key is refused without --allow-destroy, on every target.
+ * An emulator target applies without a prompt: it holds nothing at stake. On real AWS production
+ * needs typing its name at a terminal, or --yes outside one; other environments a yes at a
+ * terminal, or --yes outside one.
  */
 export function decideApply(input: GuardInput): ApplyDecision {
   if (input.summary.destructive.length > 0 && !input.allowDestroy) {
@@ -97,13 +99,12 @@ export function decideApply(input: GuardInput): ApplyDecision {
       hint: "review the plan; if this is really intended, run again with --allow-destroy",
     };
   }
-  if (input.yes) return { kind: "apply" };
+  if (input.yes || input.emulator) return { kind: "apply" };
   if (input.env === "production") {
     if (!input.interactive) return { kind: "refuse", reason: "production needs confirmation", hint: "run in a terminal, or pass --yes" };
     return { kind: "confirm", prompt: "Type the environment name (production) to apply this plan:", expect: "env-name" };
   }
   if (input.interactive) return { kind: "confirm", prompt: `Apply this plan to ${input.env}? [y/N]`, expect: "yes" };
-  if (input.emulator) return { kind: "apply" };
   return { kind: "refuse", reason: `applying to ${input.env} on AWS needs confirmation`, hint: "run in a terminal, or pass --yes" };
 }
 

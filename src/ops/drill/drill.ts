@@ -24,7 +24,7 @@ import {
 import { drillIdentity, sentinelHashKey, type DrillIdentity, type SentinelRole } from "./names.js";
 import { chooseBackup, keyAttributes, keyShape, pitrCovers, pitrRestorePoint, sentinelItem, type ChosenBackup, type KeyShape } from "./plan.js";
 import { drillLockPath, newDrillEntry, removeDrillEntry, saveDrillEntry, type DrillRecordEntry } from "./record.js";
-import { judge, type CleanupReport, type CrossRegionReport, type DrillMethod, type DrillReport, type ItemsReport } from "./report.js";
+import { drillWarnings, judge, type CleanupReport, type CrossRegionReport, type DrillMethod, type DrillReport, type ItemsReport } from "./report.js";
 import { describeRules, type ComparisonRules } from "./rules.js";
 import { compareSettings, tableSettings, type SettingParity, type TableSettings } from "./settings.js";
 import { runSteps, type Step } from "./steps.js";
@@ -405,6 +405,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
 
     const cleanup: Step<DrillState> = {
       name: "cleanup",
+      milestone: true,
       title: input.keep ? "Cleaning up (keeping the scratch table)" : `Cleaning up: deleting ${identity.scratchTable} and the sentinels`,
       async run(s, signal) {
         await cleanUp(s, { client, source, input, signal, reporter, timeoutMs: options.cleanupTimeoutMs, pollMs: options.pollMs, now });
@@ -413,12 +414,14 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
 
     const instrumented = steps.map((step) => ({
       ...step,
+      // Outside a terminal the drill prints a line for these only, not one per step start and end.
+      milestone: step.name === "restore" || step.name === "verify",
       run: (s: DrillState, signal: AbortSignal) => {
         deps.hooks?.onStep?.(step.name);
         return step.run(s, signal);
       },
     }));
-    const run = await runSteps(instrumented, state, { signal: deps.signal, reporter, cleanup, now });
+    const run = await runSteps(instrumented, state, { signal: deps.signal, reporter, cleanup, now, title: `DR drill of ${source} (${input.method})` });
     if (run.cleanupError !== undefined) state.cleanup.errors.push(`cleanup: ${errorMessage(run.cleanupError)}`);
 
     const failedStep = run.records.find((r) => r.status === "failed" && r.name !== "cleanup");
@@ -568,9 +571,6 @@ function buildReport(
   if (input.method === "backup" && s.backup) {
     notes.push(`backup ${s.backup.arn} was created at ${new Date(s.backup.createdAt).toISOString()}, before this drill: there is no "before" sentinel; the "after" sentinel proves the restore came from the backup, not from the live table`);
   }
-  if (s.verify && s.verify.source === 0 && s.verify.restored === 0) {
-    notes.push(`${input.source.tableName} holds no items before the restore point: the drill proved the restore and the sentinels, but had no data to compare`);
-  }
   if (s.cleanup.scratchTable === "kept") notes.push(`${s.identity.scratchTable} was kept (--keep): delete it with noveli dr-drill gc when done`);
   const verify = s.verify;
   const verifySeconds = s.verifiedAt !== null && s.verifyStartedAt !== null ? (s.verifiedAt - s.verifyStartedAt) / 1000 : null;
@@ -594,7 +594,7 @@ function buildReport(
   const cleanedUp =
     (s.cleanup.scratchTable === "deleted" || s.cleanup.scratchTable === "absent" || s.cleanup.scratchTable === "not-needed" || s.cleanup.scratchTable === "kept") &&
     s.cleanup.sentinelsLeft === 0;
-  const partial: Omit<DrillReport, "passed" | "problems"> = {
+  const partial: Omit<DrillReport, "passed" | "problems" | "warnings"> = {
     env: input.env,
     method: input.method,
     target: input.target,
@@ -629,5 +629,6 @@ function buildReport(
     startedAt: new Date(startedAt).toISOString(),
     finishedAt: new Date(finishedAt).toISOString(),
   };
-  return { ...partial, ...judge(partial, failure) };
+  const verdict = judge(partial, failure);
+  return { ...partial, ...verdict, warnings: drillWarnings({ sourceTable: input.source.tableName, items, passed: verdict.passed }) };
 }

@@ -71,6 +71,8 @@ export interface DrillReport {
   problems: string[];
   /** Facts worth knowing that are not failures (emulator behaviour, skipped steps). */
   notes: string[];
+  /** What a passing drill did not prove, e.g. a table with nothing in it but the drill's sentinels. */
+  warnings: string[];
   startedAt: string;
   finishedAt: string;
 }
@@ -81,7 +83,7 @@ export interface Verdict {
 }
 
 /** Pure: whether the drill passed, and every reason it did not. */
-export function judge(report: Omit<DrillReport, "passed" | "problems">, failure: string | null): Verdict {
+export function judge(report: Omit<DrillReport, "passed" | "problems" | "warnings">, failure: string | null): Verdict {
   const problems: string[] = [];
   if (report.interrupted) problems.push("the drill was interrupted");
   if (failure !== null) problems.push(failure);
@@ -191,6 +193,11 @@ export function renderMarkdown(report: DrillReport): string {
     for (const e of report.cleanup.errors) out.push(`- ${e}`);
     out.push("");
   }
+  if (report.warnings.length > 0) {
+    out.push("## Warnings", "");
+    for (const w of report.warnings) out.push(`- ${w}`);
+    out.push("");
+  }
   if (report.notes.length > 0) {
     out.push("## Notes", "");
     for (const n of report.notes) out.push(`- ${n}`);
@@ -201,7 +208,7 @@ export function renderMarkdown(report: DrillReport): string {
 
 /** Pure: the human summary on stdout. */
 export function renderHuman(report: DrillReport, lines: string[], s: Style): void {
-  const head = report.passed ? s.green("✓ DR drill passed") : s.red("✗ DR drill failed");
+  const head = report.passed ? (report.warnings.length > 0 ? s.yellow("✓ DR drill passed, with warnings") : s.green("✓ DR drill passed")) : s.red("✗ DR drill failed");
   lines.push(`${head}: ${report.env}, ${report.method}, ${report.sourceTable} → ${report.scratchTable ?? "no scratch table"}`);
   lines.push(`  restore point ${report.restorePoint ?? "n/a"} · RPO ${fmtSeconds(report.rpoSeconds)} · RTO ${fmtSeconds(report.rtoSeconds)}`);
   const timed = report.phases.filter((p) => p.inRto).map((p) => `${p.name} ${p.seconds.toFixed(1)}s`);
@@ -225,4 +232,14 @@ export function renderHuman(report: DrillReport, lines: string[], s: Style): voi
   if (report.crossRegion) lines.push(`  cross-region ${report.crossRegion.table} (${report.crossRegion.region}): ${report.crossRegion.ok ? "ok" : s.red(report.crossRegion.error ?? "not ok")}`);
   lines.push(`  cleanup: scratch table ${report.cleanup.scratchTable}, ${report.cleanup.sentinelsDeleted} sentinel(s) deleted${report.cleanedUp ? "" : s.red(" (incomplete: run noveli dr-drill gc)")}`);
   for (const p of report.problems) lines.push(`  ${s.red("problem")}: ${p}`);
+  for (const w of report.warnings) lines.push(`  ${s.yellow("warning")}: ${w}`);
+}
+
+/** Pure: what a drill that passed did not prove. */
+export function drillWarnings(input: { sourceTable: string; items: { source: number } | null; passed: boolean }): string[] {
+  const warnings: string[] = [];
+  if (input.items && input.items.source === 0) {
+    warnings.push(`nothing to verify: ${input.sourceTable} held no items but the drill's own sentinels, so the drill proved the restore and the sentinels, not your data`);
+  }
+  return warnings;
 }

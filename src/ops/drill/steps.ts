@@ -10,6 +10,8 @@ export interface Step<S> {
   name: PhaseName;
   /** What the user sees while it runs. */
   title: string;
+  /** Worth a line in a CI log when the steps run as one phase (see RunStepsOptions.title). */
+  milestone?: boolean;
   /** Whether the step belongs to this run at all; a disabled step leaves no trace. */
   enabled?(state: S): boolean;
   /** A reason to skip it this time; recorded in the phases. */
@@ -43,6 +45,11 @@ export interface RunStepsOptions<S> {
   cleanup: Step<S>;
   cleanupSignal?: () => AbortSignal;
   now?: () => number;
+  /**
+   * Run the steps as one phase with this title: one spinner whose text follows the steps on a
+   * terminal, and outside one a line only for the milestone steps. Default: one phase per step.
+   */
+  title?: string;
 }
 
 function message(error: unknown): string {
@@ -50,13 +57,38 @@ function message(error: unknown): string {
 }
 
 export async function runSteps<S>(steps: readonly Step<S>[], state: S, options: RunStepsOptions<S>): Promise<StepRun> {
+  const { title } = options;
+  if (title === undefined) return runEachStep(steps, state, options, (step, run) => options.reporter.phase(step.title, run));
+  let outcome: StepRun | undefined;
+  try {
+    await options.reporter.phase(title, async (progress) => {
+      outcome = await runEachStep(steps, state, options, (step, run) => {
+        progress.update(step.title, { milestone: step.milestone === true });
+        return run();
+      });
+      // The phase shows as failed when the steps or the cleanup did; the caller reads the outcome.
+      if (outcome.error !== undefined || outcome.cleanupError !== undefined) throw outcome.error ?? outcome.cleanupError;
+    });
+  } catch (error) {
+    // Recorded in the outcome; only a phase that failed before the steps began has none.
+    if (outcome === undefined) return { records: [], interrupted: options.signal.aborted, error };
+  }
+  return outcome as StepRun;
+}
+
+async function runEachStep<S>(
+  steps: readonly Step<S>[],
+  state: S,
+  options: RunStepsOptions<S>,
+  present: (step: Step<S>, run: () => Promise<void>) => Promise<void>,
+): Promise<StepRun> {
   const now = options.now ?? Date.now;
   const records: StepRecord[] = [];
   const run: StepRun = { records, interrupted: false };
   const timed = async (step: Step<S>, signal: AbortSignal): Promise<void> => {
     const startedAt = now();
     try {
-      await options.reporter.phase(step.title, () => step.run(state, signal));
+      await present(step, () => step.run(state, signal));
       records.push({ name: step.name, title: step.title, startedAt, endedAt: now(), status: "done" });
     } catch (error) {
       records.push({ name: step.name, title: step.title, startedAt, endedAt: now(), status: "failed", reason: message(error) });

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import path from "node:path";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { awsProcessEnv } from "../../aws/clients.js";
 import { getAlias, getFunctionVersionConfiguration, type AliasTarget, type FunctionVersionConfiguration } from "../../aws/lambda.js";
@@ -42,8 +43,11 @@ export const base64ToHex = (base64: string): string => Buffer.from(base64, "base
 
 /** The zip noveli kept when it deployed code with this CodeSha256, or undefined. */
 export function keptArtifactFor(stateDir: string, codeSha256Base64: string): string | undefined {
-  const file = deployedArtifactPath(stateDir, base64ToHex(codeSha256Base64));
-  return existsSync(file) ? file : undefined;
+  const file = deployedArtifactPath(stateDir, codeSha256Base64);
+  if (existsSync(file)) return file;
+  // Kept by an earlier noveli under the hex form of the same hash.
+  const hexNamed = path.join(path.dirname(file), `${base64ToHex(codeSha256Base64)}.zip`);
+  return existsSync(hexNamed) ? hexNamed : undefined;
 }
 
 interface AliasView {

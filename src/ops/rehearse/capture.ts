@@ -1,4 +1,4 @@
-import type { Level, Reporter } from "../../output/reporter.js";
+import type { Level, PhaseProgress, Reporter } from "../../output/reporter.js";
 import type { Style } from "../../output/style.js";
 
 /**
@@ -30,7 +30,7 @@ export class CapturingReporter implements Reporter {
   debug(message: string): void {
     this.parent.debug(message);
   }
-  phase<T>(title: string, run: () => Promise<T>): Promise<T> {
+  phase<T>(title: string, run: (progress: PhaseProgress) => Promise<T>): Promise<T> {
     return this.parent.phase(title, run);
   }
   write(): void {

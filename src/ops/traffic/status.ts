@@ -1,12 +1,14 @@
 import type { StageTraffic } from "../../aws/apigateway.js";
+import { createClient } from "../../aws/clients.js";
+import { EventBridgeClient, getRuleTargetArn } from "../../aws/eventbridge.js";
 import type { AlarmState } from "../../aws/cloudwatch.js";
 import { getAlias, getFunctionVersionConfiguration } from "../../aws/lambda.js";
-import type { Environment } from "../../aws/target.js";
+import type { Environment, Target } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
 import { errorMessage } from "../../errors.js";
 import { readHistory, type HistoryRecord } from "../../state/history.js";
 import { readLockHolder, type LockHolder } from "../../state/lock.js";
-import { COLORS, type Color } from "../../terraform/outputs.js";
+import { COLORS, type Color, type EnvironmentOutputs } from "../../terraform/outputs.js";
 import { environmentLockPath } from "../deploy/paths.js";
 import { expectationFromHistory } from "../health/judge.js";
 import { openTrafficEnvironment } from "./environment.js";
@@ -18,6 +20,10 @@ export interface EnvironmentStatus {
   live: { color: Color | null; deployment: string | null; canary: { percentTraffic: number; color: string | null } | null };
   colors: Record<Color, ColorStatus>;
   alarms: AlarmState[];
+  /** Invoke URLs: the live stage's, and each color's own stage's (health checks use those). */
+  urls: { live: string } & Record<Color, string>;
+  /** Where story events go: the EventBridge rule's target; null when the environment has no rule. */
+  events: StoryEventsDestination | null;
   /** An operation holding the environment lock right now. */
   operationInProgress: LockHolder | null;
   history: { deploys: HistoryEntry[]; switches: HistoryEntry[] };
@@ -40,6 +46,30 @@ export interface ColorStatus {
    */
   matchesDeployRecord: boolean | null;
   error?: string;
+}
+
+export interface StoryEventsDestination {
+  rule: string;
+  targetId: string;
+  /** The ARN events are delivered to (the story generator's alias), null when unreadable. */
+  targetArn: string | null;
+  /** The alias the ARN names, and the color whose alias that is. */
+  alias: string | null;
+  color: Color | null;
+  /** Whether events reach the color live traffic is on (switch-traffic keeps the two together). */
+  followsLive: boolean;
+  error?: string;
+}
+
+/** Pure: which alias and color a rule's target ARN delivers to. */
+export function eventDestination(
+  input: { rule: string; targetId: string; targetArn: string | undefined; aliasNames: Record<Color, string>; liveColor: Color | null },
+): StoryEventsDestination {
+  const parts = input.targetArn?.split(":") ?? [];
+  // arn:aws:lambda:region:account:function:name[:qualifier]
+  const alias = parts.length === 8 && parts[2] === "lambda" ? (parts[7] ?? null) : null;
+  const color = COLORS.find((c) => input.aliasNames[c] === alias) ?? null;
+  return { rule: input.rule, targetId: input.targetId, targetArn: input.targetArn ?? null, alias, color, followsLive: color !== null && color === input.liveColor };
 }
 
 /** A history record reduced to what a status line needs. */
@@ -89,7 +119,7 @@ export async function readEnvironmentStatus(ctx: CommandContext): Promise<Enviro
   const environment = await openTrafficEnvironment(ctx);
   try {
     const { outputs, env, target } = environment;
-    const [stage, alarms] = await Promise.all([environment.readStage(), environment.readAlarms()]);
+    const [stage, alarms, eventsTarget] = await Promise.all([environment.readStage(), environment.readAlarms(), readEventsTarget(ctx, environment)]);
     const history = readHistory(ctx.stateDir, target, env);
     const shares = trafficShares(stage);
     const colors = {} as Record<Color, ColorStatus>;
@@ -117,15 +147,40 @@ export async function readEnvironmentStatus(ctx: CommandContext): Promise<Enviro
       }),
     );
     const canary = stage.canary ? { percentTraffic: stage.canary.percentTraffic, color: stage.canary.deployment ?? null } : null;
+    const liveColor = isColor(stage.deployment) ? stage.deployment : null;
+    const events =
+      outputs.eventRuleName && outputs.eventTargetId
+        ? {
+            ...eventDestination({ rule: outputs.eventRuleName, targetId: outputs.eventTargetId, targetArn: eventsTarget.arn, aliasNames: outputs.aliasNames, liveColor }),
+            ...(eventsTarget.error ? { error: eventsTarget.error } : {}),
+          }
+        : null;
     return {
       env,
       live: { color: isColor(stage.deployment) ? stage.deployment : null, deployment: stage.deployment ?? null, canary },
       colors,
       alarms,
+      urls: outputs.stageInvokeUrls,
+      events,
       operationInProgress: readLockHolder(environmentLockPath(ctx.stateDir, target, env)) ?? null,
       history: { deploys: recentEntries(history, ["deploy"]), switches: recentEntries(history, ["switch", "rollback"]) },
     };
   } finally {
     await environment.close();
+  }
+}
+
+/** The story-events rule's target ARN; an error is reported in the status, not thrown. */
+async function readEventsTarget(ctx: CommandContext, environment: { target: Target; outputs: EnvironmentOutputs }): Promise<{ arn?: string; error?: string }> {
+  const { outputs } = environment;
+  if (!outputs.eventRuleName || !outputs.eventTargetId) return {};
+  const client = createClient(EventBridgeClient, environment.target, { region: outputs.region });
+  try {
+    const arn = await getRuleTargetArn(client, outputs.eventRuleName, outputs.eventTargetId, ctx.signal);
+    return arn ? { arn } : { error: `the rule has no target ${outputs.eventTargetId}` };
+  } catch (error) {
+    return { error: errorMessage(error) };
+  } finally {
+    client.destroy();
   }
 }
