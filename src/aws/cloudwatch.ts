@@ -1,4 +1,4 @@
-import { DescribeAlarmsCommand, GetMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 
 /** One CloudWatch alarm's state, as the watch and `noveli status` show it. */
 export interface AlarmState {
@@ -117,4 +117,20 @@ export async function getMetricData(client: CloudWatchClient, queries: readonly 
     entry.values = order.map(([, v]) => v);
   }
   return series;
+}
+
+/** One metric value to publish. */
+export interface MetricDatum {
+  MetricName: string;
+  Dimensions: { Name: string; Value: string }[];
+  Value: number;
+  Unit: "None" | "Count";
+  Timestamp: Date;
+}
+
+/** PutMetricData in calls of at most 500 values. */
+export async function putMetricData(client: CloudWatchClient, namespace: string, data: readonly MetricDatum[], signal?: AbortSignal): Promise<void> {
+  for (let i = 0; i < data.length; i += 500) {
+    await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + 500) }), signal ? { abortSignal: signal } : {});
+  }
 }

@@ -1,4 +1,6 @@
-import { isEmulatorTarget, type Environment } from "../aws/target.js";
+import { isEmulatorTarget, type Environment, type Target } from "../aws/target.js";
+import { readEmulatorRecord } from "../local/emulator.js";
+import { sampleCostsMark, type SampleDataMark } from "../ops/cost/sample-data.js";
 import type { CommandContext } from "../context.js";
 import { ConfigError, OperationError, UsageError, errorMessage, isNoveliError } from "../errors.js";
 import { SCHEMA_VERSION } from "../output/reporter.js";
@@ -72,6 +74,13 @@ async function configuredBudget(ctx: CommandContext, env: Environment, unavailab
     unavailable.push({ section: "budget-gate", reason: `no --budget given and environment ${env}'s configured budget is unknown: ${errorMessage(error)}` });
     return undefined;
   }
+}
+
+/** Whether this emulator holds the sample cost data `noveli rehearse` seeded. */
+function sampleMark(ctx: CommandContext, target: Target): SampleDataMark | undefined {
+  if (!isEmulatorTarget(target)) return undefined;
+  const instanceId = target.kind === "local" ? (readEmulatorRecord(ctx.stateDir)?.instanceId ?? null) : null;
+  return sampleCostsMark(ctx.stateDir, target.endpointUrl, instanceId);
 }
 
 export async function costReport(options: CostReportOptions, ctx: CommandContext): Promise<void> {
@@ -172,7 +181,7 @@ export async function costReport(options: CostReportOptions, ctx: CommandContext
       });
     }
 
-    const report = assembleReport({ period, groupBy, env, spend, forecast, budgets, budgetGate, anomalies, ai, ceRequests: meter.count, unavailable, emulator });
+    const report = assembleReport({ period, groupBy, env, spend, forecast, budgets, budgetGate, anomalies, ai, ceRequests: meter.count, unavailable, emulator, sampleData: sampleMark(ctx, target) ?? null });
     reporter.result(report, (lines, style) => {
       if (format === "json") lines.push(JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...report }, null, 2));
       else if (format === "csv") lines.push(renderCsv(report));

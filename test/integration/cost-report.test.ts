@@ -157,10 +157,12 @@ describe("noveli cost-report on the local emulator", () => {
     expect(out).toMatch(/Amazon DynamoDB\s+\$1\.15\s+15\.3%\s+█{5}▏ ~/);
     expect(out).toMatch(/Amazon API Gateway\s+\$0\.10\s+1\.3%\s+▌$/m);
     expect(out).toMatch(/Total\s+\$7\.50\s+~ estimated/);
-    // The day chart, labelled by each period's start date; the open day is flagged.
-    expect(out).toMatch(new RegExp(`${D1}\\s+\\$1\\.75\\s+█+`));
-    expect(out).toMatch(new RegExp(`${D2}\\s+\\$2\\.35\\s+█+`));
-    expect(out).toMatch(new RegExp(`${D3}\\s+\\$3\\.40\\s+█{28} ~`));
+    // The day chart, labelled by each period's start date, stacked by service (█ Lambda, ▓ DynamoDB,
+    // ▒ API Gateway, whose $0.10 is under half a column); the open day is flagged.
+    expect(out).toContain("Daily  █ AWS Lambda  ▓ Amazon DynamoDB  ▒ Amazon API Gateway");
+    expect(out).toMatch(new RegExp(`${D1}\\s+\\$1\\.75\\s+█{10}▓{4}$`, "m"));
+    expect(out).toMatch(new RegExp(`${D2}\\s+\\$2\\.35\\s+█{16}▓{3}$`, "m"));
+    expect(out).toMatch(new RegExp(`${D3}\\s+\\$3\\.40\\s+█{25}▓{3} ~`));
     // Budgets of this environment only, against the 80% / 100% thresholds.
     expect(out).toContain("noveli-dev-monthly  limit $100.00/monthly  actual $85.00 (85.0%, over 80%)  forecast $120.00 (120.0%, over budget)");
     expect(out).not.toContain("noveli-production-monthly");
@@ -175,7 +177,7 @@ describe("noveli cost-report on the local emulator", () => {
     // ...which is shown neutrally, as what the emulator lacks, not as a failure.
     expect(out).toContain("  not available on the emulator (ce:GetAnomalies is not implemented there)");
     expect(run.stderr).toContain("– Reading cost anomalies: not available on the emulator (");
-    expect(run.stderr).not.toContain("✗");
+    expect(run.stderr).not.toContain("✗ Reading cost anomalies");
     expect(out).toContain("n/a: the period ends before today");
     // dev is not deployed on this emulator: no configured budget, so no gate.
     expect(out).toMatch(/budget-gate: no --budget given and environment dev's configured budget is unknown: environment dev is not deployed/);

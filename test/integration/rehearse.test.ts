@@ -47,6 +47,29 @@ describe("noveli rehearse --local", { timeout: 900_000 }, () => {
     // The drill verifies every seeded beat (the rehearsal's drill runs with no guard window, see
     // rehearse.ts) and excludes its own sentinels.
     expect(doc.steps[5]?.detail).toMatch(/^passed: 600\/600 items matched, RTO/);
+    // The emulator has no spend: the rehearsal seeds two weeks of sample costs through moto's own
+    // APIs, and the report shows them, labelled as sample data, free of request fees.
+    expect(doc.steps[6]?.detail).toMatch(/^\d+\.\d{2} USD of sample data/);
+    const report = result.stderr;
+    expect(report).toMatch(/seeded sample cost data for \d{4}-\d{2}-\d{2} → \d{4}-\d{2}-\d{2}: spend, budget noveli-dev-monthly/);
+    expect(report).toMatch(/SAMPLE DATA: figures seeded into this emulator by noveli rehearse \(.+\), not real spend/);
+    expect(report).toMatch(/AWS Lambda\s+\$\d+\.\d{2}\s+\d+\.\d%\s+█+/);
+    expect(report).toContain("Daily  █ AWS Lambda  ▓ Amazon DynamoDB  ▒ Amazon API Gateway  ░ other");
+    expect(report.match(/^ {5}\d{4}-\d{2}-\d{2}\s+\$\d+\.\d{2}\s+█+▓+▒+░+/gm)).toHaveLength(14);
+    expect(report).toMatch(/noveli-dev-monthly\s+limit \$50\.00\/monthly\s+actual \$\d+\.\d{2}/);
+    expect(report).toMatch(/bedrock\s+\$\d+\.\d{2}\s+[\d,]+ tokens/);
+    expect(report).toMatch(/stories: [\d,]+ · cost per story: \$\d+\.\d{2}/);
+    expect(report).toContain("Cost Explorer requests: 1 (free on the emulator)");
+    expect(report).not.toMatch(/✗/);
+    // A report by hand over the same period reads the same sample, still labelled.
+    const from = /seeded sample cost data for (\S+) →/.exec(report)?.[1] as string;
+    const again = await runCli(["cost-report", "--local", "--from", from, "--json"], { env: { NOVELI_STATE_DIR: stateDir } });
+    expect(again.exitCode, again.stderr).toBe(0);
+    const costs = JSON.parse(again.stdout) as { sampleData: { seededBy: string } | null; daily: unknown[]; budgets: { name: string }[]; ai: { totalCostUsd: number | null } };
+    expect(costs.sampleData).toMatchObject({ seededBy: "noveli rehearse" });
+    expect(costs.daily).toHaveLength(14);
+    expect(costs.budgets.map((b) => b.name)).toContain("noveli-dev-monthly");
+    expect(costs.ai.totalCostUsd).toBeGreaterThan(0);
 
     const status = await runCli(["local", "status", "--json"], { env: { NOVELI_STATE_DIR: stateDir } });
     const emulator = JSON.parse(status.stdout) as { running: boolean; url: string; pid: number };

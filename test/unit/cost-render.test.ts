@@ -144,8 +144,10 @@ describe("renderTable", () => {
     expect(lines.some((l) => /^\s+Total\s+\$14\.00/.test(l))).toBe(true);
     const days = lines.filter((l) => /^\s+2026-11-0\d/.test(l));
     expect(days).toHaveLength(3);
-    expect(blocks(days[0]!)).toBe(28);
-    expect(days[1]).toMatch(/~$/); // estimated
+    // The biggest day is the full width, stacked by service: Lambda 8 of 10 (█), DynamoDB 2 (▓).
+    expect(days[0]).toMatch(/\$10\.00 {2}█{22}▓{6}$/);
+    expect(lines).toContain("Daily  █ AWS Lambda  ▓ Amazon DynamoDB, \"on-demand\"");
+    expect(days[1]).toMatch(/\$4\.00 {2}█{11} ~$/); // one service that day; estimated
     expect(days[2]).toMatch(/\$0\.00\s+~$/); // zero has no bar
   });
 
@@ -273,5 +275,31 @@ describe("a report on an emulator", () => {
     const report = sampleReport();
     expect(report.requests).toEqual({ costExplorer: 3, estimatedCostUsd: 0.03, billed: true });
     expect(renderTable(report, plain).at(-1)).toBe("Cost Explorer requests: 3 (about $0.03 at $0.01 each)");
+  });
+});
+
+describe("stackedChart", () => {
+  it("stacks each day by group, biggest groups first, the rest as other; segments add up to the day's bar", async () => {
+    const { stackedChart } = await import("../../src/ops/cost/render.js");
+    const byService = ["A", "B", "C", "D", "E"].map((service, i) => ({ service, amount: 50 - i, estimated: false }));
+    const chart = stackedChart({
+      byService,
+      byEnvironment: null,
+      daily: [
+        { date: "d1", amount: 10, estimated: false },
+        { date: "d2", amount: 5, estimated: false },
+      ],
+      dailyByGroup: [
+        { date: "d1", groups: [{ label: "E", amount: 1 }, { label: "A", amount: 4 }, { label: "B", amount: 3 }, { label: "C", amount: 1 }, { label: "D", amount: 1 }] },
+        { date: "d2", groups: [{ label: "A", amount: 5 }] },
+      ],
+    }, 20);
+    expect(chart?.legend).toBe("█ A  ▓ B  ▒ C  ░ other");
+    expect(chart?.bars).toEqual(["████████▓▓▓▓▓▓▒▒░░░░", "██████████"]);
+    expect(chart?.bars[0]).toHaveLength(20);
+  });
+  it("is not drawn when no day has more than one group", async () => {
+    const { stackedChart } = await import("../../src/ops/cost/render.js");
+    expect(stackedChart({ byService: [], byEnvironment: null, daily: [{ date: "d", amount: 1, estimated: false }], dailyByGroup: [{ date: "d", groups: [{ label: "A", amount: 1 }] }] })).toBeUndefined();
   });
 });

@@ -65,6 +65,49 @@ function groupRows(report: CostReport): { label: string; amount: number; estimat
   return (report.byEnvironment ?? []).map((g) => ({ label: g.label, amount: g.amount, estimated: g.estimated }));
 }
 
+/** Fill characters of a stacked bar, biggest group first; the last stands for every other group. */
+const STACK_FILLS = ["█", "▓", "▒", "░"];
+
+/**
+ * Pure: each day's bar stacked by group (the report's biggest groups first, the rest together),
+ * every segment its share of the bar scaled to the biggest day (a share under half a character
+ * does not show); undefined when no day has more than one group.
+ */
+export function stackedChart(report: Pick<CostReport, "daily" | "dailyByGroup" | "byService" | "byEnvironment">, width = BAR_WIDTH): { legend: string; bars: string[] } | undefined {
+  if (!report.dailyByGroup.some((d) => d.groups.length > 1)) return undefined;
+  const order = (report.byService ?? []).map((g) => g.service).concat((report.byEnvironment ?? []).map((g) => g.label));
+  const named = order.slice(0, STACK_FILLS.length - (order.length > STACK_FILLS.length ? 1 : 0));
+  const fillOf = (label: string) => STACK_FILLS[named.indexOf(label)] ?? (STACK_FILLS[STACK_FILLS.length - 1] as string);
+  const max = Math.max(...report.daily.map((d) => d.amount));
+  const bars = report.dailyByGroup.map((day) => {
+    if (!(max > 0)) return "";
+    const sorted = [...day.groups].filter((g) => g.amount > 0).sort((a, b) => {
+      const ia = named.indexOf(a.label);
+      const ib = named.indexOf(b.label);
+      return (ia < 0 ? named.length : ia) - (ib < 0 ? named.length : ib);
+    });
+    // Cumulative rounding: the segments add up to the day's own bar length.
+    let cumulative = 0;
+    let drawn = 0;
+    return sorted
+      .map((g) => {
+        cumulative += g.amount;
+        const end = Math.round((cumulative / max) * width);
+        const segment = fillOf(g.label).repeat(Math.max(0, end - drawn));
+        drawn = Math.max(drawn, end);
+        return segment;
+      })
+      .join("");
+  });
+  const others = order.length > named.length ? `  ${STACK_FILLS[STACK_FILLS.length - 1]} other` : "";
+  return { legend: named.map((label) => `${fillOf(label)} ${label}`).join("  ") + others, bars };
+}
+
+/** The label of a report over seeded sample data. */
+function sampleDataText(sample: { seededBy: string; seededAt: string }): string {
+  return `SAMPLE DATA: figures seeded into this emulator by ${sample.seededBy} (${sample.seededAt}), not real spend`;
+}
+
 /** "3 (about $0.03 at $0.01 each)" on AWS; on an emulator the requests are free. */
 function requestsText(report: CostReport): string {
   const { costExplorer, estimatedCostUsd, billed } = report.requests;
@@ -85,6 +128,7 @@ export function renderTable(report: CostReport, s: Style): string[] {
 
   lines.push(s.bold(`noveli cost report · ${report.period.from} → ${report.period.to}`) + s.dim(` (UTC, both days included, ${report.granularity})`));
   lines.push(s.dim(`${report.metric} in ${report.currency} · tags ${filterText(report)}`));
+  if (report.sampleData) lines.push(s.yellow(sampleDataText(report.sampleData)));
   lines.push("");
 
   // Spend per group, with a proportional bar.
@@ -110,14 +154,16 @@ export function renderTable(report: CostReport, s: Style): string[] {
   }
   lines.push("");
 
-  // The day (or month) chart.
+  // The day (or month) chart: one bar per day, stacked by group when there are several.
   if (report.daily.length > 0) {
-    lines.push(s.bold(report.granularity === "daily" ? "Daily" : "Monthly"));
+    const stack = stackedChart(report);
+    lines.push(s.bold(report.granularity === "daily" ? "Daily" : "Monthly") + (stack ? s.dim(`  ${stack.legend}`) : ""));
     const max = Math.max(...report.daily.map((d) => d.amount));
     const amounts = report.daily.map((d) => money(d.amount));
     const amountWidth = Math.max(...amounts.map((a) => a.length));
     report.daily.forEach((d, i) => {
-      lines.push(`  ${d.date}  ${amounts[i]!.padStart(amountWidth)}  ${s.cyan(bar(d.amount, max))}${d.estimated ? s.dim(" ~") : ""}`);
+      const drawn = stack ? (stack.bars[i] ?? "") : bar(d.amount, max);
+      lines.push(`  ${d.date}  ${amounts[i]!.padStart(amountWidth)}  ${s.cyan(drawn)}${d.estimated ? s.dim(" ~") : ""}`);
     });
     if (report.daily.some((d) => d.estimated)) lines.push(s.dim("  ~ estimated (open billing period, may still change)"));
     lines.push("");
@@ -227,6 +273,7 @@ export function renderCsv(report: CostReport): string {
 
   add("period", "from", report.period.from, null, null, null, `${report.granularity}; tags ${filterText(report)}; ${report.metric}`);
   add("period", "to", report.period.to, null, null, null, "inclusive");
+  if (report.sampleData) add("note", "sample-data", null, null, null, null, sampleDataText(report.sampleData));
   const spendGone = report.unavailable.find((u) => u.section === "spend");
   if (report.byService) for (const g of report.byService) add("service", g.service, null, g.amount, cur, g.estimated, null);
   if (report.byEnvironment) for (const g of report.byEnvironment) add("environment", g.label, null, g.amount, cur, g.estimated, g.untagged ? "no Environment tag" : null);
@@ -288,6 +335,7 @@ export function renderMarkdown(report: CostReport): string {
   out.push("");
   out.push(`${report.metric} in ${report.currency}, tags ${filterText(report)}, ${report.granularity}; both days included (UTC).`);
   out.push("");
+  if (report.sampleData) out.push(`> **${sampleDataText(report.sampleData)}**`, "");
   out.push(`**Total: ${money(report.total)}**${report.estimated ? " (estimated: includes an open billing period)" : ""}`);
   out.push("");
 

@@ -28,12 +28,16 @@ export interface CostReport {
   total: number | null;
   /** Part of the spend falls in an open billing period and may still change. */
   estimated: boolean;
+  /** The figures are sample data noveli seeded into this emulator, not spend; null otherwise. */
+  sampleData: { seededBy: string; seededAt: string } | null;
   /** With --group-by service (else null). Largest first. */
   byService: { service: string; amount: number; estimated: boolean }[] | null;
   /** With --group-by env (else null); spend without the Environment tag is its own line (environment null). */
   byEnvironment: { environment: string | null; label: string; amount: number; estimated: boolean; untagged: boolean }[] | null;
   /** One entry per period Cost Explorer returned (days, or months with --granularity monthly), labelled by its start date. */
   daily: { date: string; amount: number; estimated: boolean }[];
+  /** Each day's (or month's) spend per group, for the stacked chart. */
+  dailyByGroup: { date: string; groups: { label: string; amount: number }[] }[];
   forecast: ForecastSummary | null;
   budgets: BudgetLine[];
   /** Present when a budget is given (--budget, or the environment's configured budget). */
@@ -62,6 +66,8 @@ export interface ReportParts {
   unavailable: Unavailable[];
   /** The report ran against an emulator: its requests cost nothing. Default false. */
   emulator?: boolean;
+  /** The emulator holds sample data noveli seeded. Default: none. */
+  sampleData?: { seededBy: string; seededAt: string } | null;
 }
 
 /** Pure: the document from its sections. */
@@ -80,6 +86,7 @@ export function assembleReport(parts: ReportParts): CostReport {
     currency: spend?.currency ?? parts.forecast?.currency ?? "USD",
     total: spend ? spend.total : null,
     estimated: spend?.estimated ?? false,
+    sampleData: parts.sampleData ? { seededBy: parts.sampleData.seededBy, seededAt: parts.sampleData.seededAt } : null,
     byService:
       parts.groupBy === "service" ? (spend?.groups ?? []).map((g) => ({ service: g.label, amount: g.amount, estimated: g.estimated })) : null,
     byEnvironment:
@@ -87,6 +94,7 @@ export function assembleReport(parts: ReportParts): CostReport {
         ? (spend?.groups ?? []).map((g) => ({ environment: g.key, label: g.label, amount: g.amount, estimated: g.estimated, untagged: g.untagged }))
         : null,
     daily: (spend?.days ?? []).map((d) => ({ date: d.date, amount: d.amount, estimated: d.estimated })),
+    dailyByGroup: (spend?.days ?? []).map((d) => ({ date: d.date, groups: d.groups ?? [] })),
     forecast: parts.forecast,
     budgets: parts.budgets,
     budgetGate: parts.budgetGate,

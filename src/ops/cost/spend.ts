@@ -43,6 +43,8 @@ export interface SpendDay {
   date: string;
   amount: number;
   estimated: boolean;
+  /** The day's spend per group (service or environment), as returned; empty when only a total came back. */
+  groups?: { label: string; amount: number }[];
 }
 
 export interface SpendSummary {
@@ -134,6 +136,7 @@ export function summarizeSpend(results: CeResultByTime[], groupBy: GroupBy, metr
     const date = result.TimePeriod?.Start ?? "";
     const estimated = result.Estimated === true;
     let dayAmount = 0;
+    const dayGroups: { label: string; amount: number }[] = [];
     if ((result.Groups ?? []).length > 0) {
       for (const group of result.Groups ?? []) {
         const { amount, unit } = readAmount(group.Metrics?.[metric], metric);
@@ -144,6 +147,7 @@ export function summarizeSpend(results: CeResultByTime[], groupBy: GroupBy, metr
         seen.amount += amount;
         seen.estimated ||= estimated;
         groups.set(mapKey, seen);
+        dayGroups.push({ label: id.label, amount: roundMoney(amount) });
         dayAmount += amount;
       }
     } else if (result.Total?.[metric]) {
@@ -152,7 +156,7 @@ export function summarizeSpend(results: CeResultByTime[], groupBy: GroupBy, metr
       dayAmount = amount;
     }
     // A period returned with neither groups nor a total had no spend: Cost Explorer said so.
-    days.push({ date, amount: roundMoney(dayAmount), estimated });
+    days.push({ date, amount: roundMoney(dayAmount), estimated, groups: dayGroups });
     total += dayAmount;
   }
   if (units.size > 1) throw new MalformedSpendError(`Cost Explorer returned amounts in several units (${[...units].join(", ")})`);

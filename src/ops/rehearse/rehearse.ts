@@ -26,6 +26,8 @@ export interface RehearsalResult {
 type Doc = Record<string, unknown>;
 const SEED_STORIES = 200;
 const SEED_BEATS = 3;
+/** Days of sample costs a rehearsal on an emulator seeds (and its cost report covers). */
+const SAMPLE_COST_DAYS = 14;
 const num = (v: unknown) => (typeof v === "number" ? v : undefined);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
 
@@ -96,10 +98,25 @@ export async function runRehearsal(ctx: CommandContext, options: RehearseOptions
         return `${doc.passed === true ? "passed" : "failed"}: ${items?.matched ?? "?"}/${items?.source ?? "?"} items matched${leftOut > 0 ? ` (${leftOut} written after the restore point left out)` : ""}, RTO ${num(doc.rtoSeconds)?.toFixed(1) ?? "?"}s, RPO ${num(doc.rpoSeconds)?.toFixed(1) ?? "?"}s`;
       }),
     "cost-report": () =>
-      step("cost-report", async (sub) => (await import("../../commands/cost-report.js")).costReport({}, sub), (doc) => {
+      step("cost-report", async (sub) => {
+        // An emulator has no spend: seed two weeks of sample costs, so the report shows its
+        // tables, the daily chart, a budget and the AI providers, each labelled sample data.
+        const options: { from?: string } = {};
+        if (isEmulatorTarget(target)) {
+          const { seedSampleCosts } = await import("./seed-costs.js");
+          const { addDays, utcDate } = await import("../cost/period.js");
+          const { emulatorInstanceId } = await import("../../terraform/environment.js");
+          const today = utcDate(new Date());
+          options.from = addDays(today, -(SAMPLE_COST_DAYS - 1));
+          const seeded = await seedSampleCosts({ target, env, from: options.from, today, stateDir: sub.stateDir, instanceId: emulatorInstanceId(sub, target) ?? null, signal: sub.signal });
+          sub.reporter.info(`seeded sample cost data for ${seeded.from} → ${seeded.to}: spend, budget ${seeded.budget}, ${seeded.metrics} AI provider and story metric values`);
+        }
+        await (await import("../../commands/cost-report.js")).costReport(options, sub);
+      }, (doc) => {
         const total = num(doc.total);
         const unavailable = Array.isArray(doc.unavailable) ? doc.unavailable.length : 0;
-        return `${total === undefined ? "n/a" : `${total.toFixed(2)} ${str(doc.currency) ?? "USD"}`}${doc.estimated === true ? " (estimated)" : ""}${unavailable ? `, ${unavailable} section(s) unavailable` : ""}`;
+        const sample = doc.sampleData ? " of sample data" : "";
+        return `${total === undefined ? "n/a" : `${total.toFixed(2)} ${str(doc.currency) ?? "USD"}${sample}`}${doc.estimated === true ? " (estimated)" : ""}${unavailable ? `, ${unavailable} section(s) unavailable` : ""}`;
       }),
     teardown: () =>
       step("teardown", async (sub) => {
