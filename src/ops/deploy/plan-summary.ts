@@ -131,11 +131,6 @@ function countsText(counts: Omit<ServiceChanges, "service">): string {
   return parts.join(", ");
 }
 
-/** The total number of changes, as `terraform apply` will work through them. */
-export function changeCount(summary: PlanSummary): number {
-  return summary.changes.length;
-}
-
 /**
  * Pure: the summary as lines for a person: the totals, one line per service with its counts, then
  * every delete and replace by address (marked when it holds data or keys).
