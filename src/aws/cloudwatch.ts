@@ -128,9 +128,12 @@ export interface MetricDatum {
   Timestamp: Date;
 }
 
-/** PutMetricData in calls of at most 500 values. */
+/**
+ * PutMetricData in calls of at most 20 values: each body stays under the 10 KB above which the SDK
+ * gzips it, which moto cannot read (it answers HTTP 500).
+ */
 export async function putMetricData(client: CloudWatchClient, namespace: string, data: readonly MetricDatum[], signal?: AbortSignal): Promise<void> {
-  for (let i = 0; i < data.length; i += 500) {
-    await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + 500) }), signal ? { abortSignal: signal } : {});
+  for (let i = 0; i < data.length; i += 20) {
+    await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + 20) }), signal ? { abortSignal: signal } : {});
   }
 }
