@@ -1,4 +1,4 @@
-import { CreateBudgetCommand, UpdateBudgetCommand, type BudgetsClient } from "@aws-sdk/client-budgets";
+import { CreateBudgetCommand, DeleteBudgetCommand, type BudgetsClient } from "@aws-sdk/client-budgets";
 
 export interface CostBudget {
   name: string;
@@ -8,7 +8,10 @@ export interface CostBudget {
   forecastUsd: number;
 }
 
-/** Creates a monthly cost budget, or updates the one of that name. */
+/**
+ * Creates a monthly cost budget, replacing the one of that name (delete, then create: moto has no
+ * UpdateBudget, and this writes sample budgets into emulators only).
+ */
 export async function putMonthlyCostBudget(client: BudgetsClient, accountId: string, budget: CostBudget, signal?: AbortSignal): Promise<void> {
   const definition = {
     BudgetName: budget.name,
@@ -22,6 +25,7 @@ export async function putMonthlyCostBudget(client: BudgetsClient, accountId: str
     await client.send(new CreateBudgetCommand({ AccountId: accountId, Budget: definition }), options);
   } catch (error) {
     if ((error as { name?: string }).name !== "DuplicateRecordException") throw error;
-    await client.send(new UpdateBudgetCommand({ AccountId: accountId, NewBudget: definition }), options);
+    await client.send(new DeleteBudgetCommand({ AccountId: accountId, BudgetName: budget.name }), options);
+    await client.send(new CreateBudgetCommand({ AccountId: accountId, Budget: definition }), options);
   }
 }
