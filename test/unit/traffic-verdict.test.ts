@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { MetricSeries, MetricStatQuery } from "../../src/aws/cloudwatch.js";
-import { parseAnalysisSettings, parseRate } from "../../src/commands/switch-traffic.js";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { getMetricData } from "../../src/aws/cloudwatch.js";
+import { parseAnalysisSettings, parseRate, verdictTable } from "../../src/commands/switch-traffic.js";
+import { styleFor } from "../../src/output/style.js";
 import type { Clock } from "../../src/ops/health/run.js";
 import { analysisQueries, createCanaryAnalysis, decide, DEFAULT_POLICY, figuresFrom, windowStart, type AnalysisSettings } from "../../src/ops/traffic/analysis.js";
 import { DEFAULT_THRESHOLDS, judgeCanary, type ColorFigures } from "../../src/ops/traffic/verdict.js";
@@ -277,5 +280,47 @@ describe("the analysis flags", () => {
     expect(() => parseAnalysisSettings({ minRequests: "5" }, false)).toThrow("--min-requests only matter with --watch or --canary");
     expect(() => parseAnalysisSettings({ maxLatencyRatio: "0.5" }, true)).toThrow(/--max-latency-ratio must be a number of at least 1/);
     expect(() => parseAnalysisSettings({ failureLimit: "0" }, true)).toThrow(/--failure-limit must be a whole number from 1 to 100/);
+  });
+});
+
+describe("getMetricData (the one GetMetricData wrapper)", () => {
+  it("sends each query as a MetricStat, follows NextToken, keeps series oldest first and drops non-finite values", async () => {
+    const sent: Record<string, unknown>[] = [];
+    const pages = [
+      {
+        MetricDataResults: [{ Id: "green_invocations", Timestamps: [new Date("2026-11-25T10:02:00Z"), new Date("2026-11-25T10:01:00Z")], Values: [5, 7], StatusCode: "PartialData" }],
+        NextToken: "t1",
+      },
+      { MetricDataResults: [{ Id: "green_invocations", Timestamps: [new Date("2026-11-25T10:03:00Z"), new Date("2026-11-25T10:04:00Z")], Values: [Number.NaN, 2], StatusCode: "Complete" }, { Id: "unknown", Timestamps: [], Values: [] }] },
+    ];
+    const client = { send: async (command: { input: Record<string, unknown> }) => (sent.push(command.input), pages[sent.length - 1]) } as unknown as CloudWatchClient;
+    const query = { id: "green_invocations", namespace: "AWS/Lambda", metricName: "Invocations", dimensions: { FunctionName: "f", Resource: "f:green" }, stat: "Sum", periodSeconds: 60 };
+    const series = await getMetricData(client, [query], new Date("2026-11-25T10:01:00Z"), new Date("2026-11-25T10:05:00Z"));
+    expect(series.get("green_invocations")).toEqual({
+      id: "green_invocations",
+      timestamps: ["2026-11-25T10:01:00.000Z", "2026-11-25T10:02:00.000Z", "2026-11-25T10:04:00.000Z"],
+      values: [7, 5, 2],
+      status: "Complete",
+    });
+    expect(sent).toHaveLength(2);
+    expect(sent[1]?.NextToken).toBe("t1");
+    expect(sent[0]?.MetricDataQueries).toEqual([
+      { Id: "green_invocations", ReturnData: true, MetricStat: { Metric: { Namespace: "AWS/Lambda", MetricName: "Invocations", Dimensions: [{ Name: "FunctionName", Value: "f" }, { Name: "Resource", Value: "f:green" }] }, Period: 60, Stat: "Sum" } },
+    ]);
+  });
+});
+
+describe("the verdict table", () => {
+  it("shows metric, new, old, threshold and verdict, rates as percentages", () => {
+    const plain = styleFor(false);
+    const verdict = judgeCanary(figures("green", { errors: 10, p95DurationMs: 250 }), figures("blue", { p95DurationMs: 200 }), DEFAULT_THRESHOLDS);
+    expect(verdictTable(plain, verdict.checks, "green (new)", "blue (old)")).toEqual([
+      "metric               green (new)  blue (old)  threshold   verdict",
+      "requests             100          100         ≥ 20        pass",
+      "error-rate           10%          0%          ≤ 1%        fail",
+      "throttles            0%           0%          ≤ 1%        pass",
+      "p95-duration         250ms        200ms       ≤ 1.5× old  pass",
+      "generation-failures  -            -           ≤ 1%        inconclusive",
+    ]);
   });
 });
