@@ -113,6 +113,16 @@ describe("executeShift with the canary analysis", () => {
     expect(tripped).toMatchObject({ result: "rolled-back", evidence: { kind: "alarm", alarms: [{ name: "noveli-dev-green-error-rate" }] } });
   });
 
+  it("a watch with too few requests waits one more interval, then reports the switch as not judged", async () => {
+    const h = deps({ figures: { green: { invocations: 3, errors: 0 }, blue: { invocations: 0, errors: 0 } } });
+    const outcome = await executeShift(h.shiftDeps, request({ watchMs: 120_000 }));
+    expect(outcome).toMatchObject({ result: "switched", exit: "success" });
+    // 3 a minute over the 4 whole minutes of the watch and its extra interval.
+    expect(outcome.reason).toBe("live traffic moved from blue to green; watched 2m: no alarm, green healthy, canary analysis not judged (12 request(s) on green, 20 needed for a verdict)");
+    expect(outcome.steps.find((s) => s.name === "watch")?.analysis).toMatchObject({ result: "unjudged", extensions: 1 });
+    expect(h.messages).toContain("watch 2m: too few requests for a verdict: waiting another 2m");
+  });
+
   it("a zero baseline after an all-at-once switch: the new color is judged on the absolute threshold", async () => {
     const h = deps({ figures: { green: { invocations: 100, errors: 5 }, blue: { invocations: 0, errors: 0 } } });
     const outcome = await executeShift(h.shiftDeps, request({ watchMs: 120_000 }));

@@ -397,7 +397,8 @@ function describeAnalysis(steps: StepRecord[]): string {
   const last = [...steps].reverse().find((s) => s.analysis)?.analysis;
   if (!last) return "no canary analysis";
   const verdict = last.analyses.at(-1)?.verdict;
-  return last.result === "passed" ? `canary analysis passed (${verdict?.summary.replace(/^canary analysis passed: /, "") ?? ""})` : `canary analysis ${last.result}: ${verdict?.summary ?? "no figures"}`;
+  const figures = verdict?.summary.replace(/^canary analysis (passed|inconclusive): /, "") ?? "no figures";
+  return last.result === "passed" ? `canary analysis passed (${figures})` : `canary analysis not judged (${figures})`;
 }
 
 /** Pure: the dry run of a shift: the steps and their exact patch operations. */
