@@ -158,8 +158,9 @@ describe.sequential("terraform apply and destroy on the emulator", () => {
       expect(outputs.aliasVersions.green).toBe(outputs.aliasVersions.blue); // first deploy: both colors
       expect(outputs.stageInvokeUrls.live).toMatch(new RegExp(`${outputs.apiId}.*/live$`));
       expect(outputs.alarmNames).toEqual(
-        ["lambda-errors", "lambda-duration", "api-5xx", "dynamodb-throttles", "dlq-messages"].map((alarm) => `noveli-${env}-${alarm}`),
+        ["lambda-errors", "lambda-duration", "api-5xx", "dynamodb-throttles", "dlq-messages", "blue-error-rate", "blue-duration-p95", "green-error-rate", "green-duration-p95"].map((alarm) => `noveli-${env}-${alarm}`),
       );
+      expect(outputs.colorAlarmNames).toEqual({ blue: [`noveli-${env}-blue-error-rate`, `noveli-${env}-blue-duration-p95`], green: [`noveli-${env}-green-error-rate`, `noveli-${env}-green-duration-p95`] });
       expect(outputs.backupTableName).toBe(SETTINGS[env].backup ? `noveli-${env}-story-sessions-backup` : null);
       expect(outputs.backupRegion).toBe(SETTINGS[env].backup ? "us-west-2" : null);
 
