@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { EMULATOR_REGION, describeTarget, type Environment, type Target } from "./aws/target.js";
 import { ConfigError, UsageError } from "./errors.js";
 import type { GlobalOptions } from "./options.js";
@@ -29,6 +30,7 @@ export interface TargetOptions {
 
 export function createContext(globals: GlobalOptions, reporter: Reporter, signal: AbortSignal, env: NodeJS.ProcessEnv = process.env): CommandContext {
   const dir = stateDir(env);
+  assertStateDirUsable(dir, env);
   let resolved: Promise<Target> | undefined;
 
   const resolveTarget = async (options: TargetOptions): Promise<Target> => {
@@ -79,4 +81,20 @@ export function createContext(globals: GlobalOptions, reporter: Reporter, signal
       throw new UsageError("--env is required on real AWS: use --env dev, --env staging or --env production");
     },
   };
+}
+
+/** The state dir may not exist yet (it is created on first write), but it must not be a file. */
+function assertStateDirUsable(dir: string, env: NodeJS.ProcessEnv): void {
+  let isFile = false;
+  try {
+    isFile = !statSync(dir).isDirectory();
+  } catch {
+    return;
+  }
+  if (isFile) {
+    const origin = env.NOVELI_STATE_DIR && env.NOVELI_STATE_DIR.trim() !== "" ? `NOVELI_STATE_DIR (${dir})` : dir;
+    throw new ConfigError("state-dir", `${origin} is a file, not a folder: noveli keeps its local records in that folder`, {
+      hint: "point NOVELI_STATE_DIR at a folder (it is created when missing), or move the file away",
+    });
+  }
 }

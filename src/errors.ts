@@ -91,3 +91,28 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message.split("\n")[0] ?? error.name;
   return String(error).split("\n")[0] ?? "unknown error";
 }
+
+/**
+ * A file-system error (read-only state dir, a file where a folder should be, a full disk) as a
+ * one-line ConfigError naming the path and what to do, instead of "unexpected error: EROFS".
+ * Undefined for anything else.
+ */
+export function fileSystemError(error: unknown): ConfigError | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e !== "object" || typeof e.code !== "string" || typeof e.path !== "string") return undefined;
+  const what: Record<string, string> = {
+    EROFS: "the file system is read-only",
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    ENOTDIR: "a part of the path is a file, not a folder",
+    EISDIR: "it is a folder, not a file",
+    ENOSPC: "the disk is full",
+    EEXIST: "something else already exists there",
+  };
+  const reason = what[e.code];
+  if (!reason) return undefined;
+  return new ConfigError("state-dir", `cannot ${e.syscall ?? "use"} ${e.path}: ${reason} (${e.code})`, {
+    hint: "noveli keeps its local records in .noveli/ or NOVELI_STATE_DIR: point it at a writable folder",
+    cause: error,
+  });
+}

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { CommandContext } from "./context.js";
-import { AbortError, ExitCode, errorMessage, isNoveliError } from "./errors.js";
+import { AbortError, ExitCode, errorMessage, fileSystemError, isNoveliError } from "./errors.js";
 import { parseGlobalOptions, type GlobalOptions, type RawGlobalOptions } from "./options.js";
 import { applyConfig, attributeToConfig, type AppliedFlag } from "./config/apply.js";
 import { locateConfigFile, readConfigJson } from "./config/file.js";
@@ -47,8 +47,9 @@ export async function run(cmd: Command, invoke: Invoke): Promise<void> {
     const failure = controller.signal.aborted && !(isNoveliError(error) && error.exitCode === ExitCode.Interrupted)
       ? new AbortError(`interrupted (${errorMessage(error)})`)
       : error;
-    reporter.failure(isNoveliError(failure) ? failure : internalError(failure));
-    process.exitCode = isNoveliError(failure) ? failure.exitCode : ExitCode.Failed;
+    const known = isNoveliError(failure) ? failure : fileSystemError(failure);
+    reporter.failure(known ?? internalError(failure));
+    process.exitCode = known ? known.exitCode : ExitCode.Failed;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -6,8 +6,8 @@ export interface StageTraffic {
   canary?: { percentTraffic: number; deployment: string | undefined };
 }
 
-export async function getStageTraffic(client: APIGatewayClient, apiId: string, stageName: string): Promise<StageTraffic> {
-  const stage = await client.send(new GetStageCommand({ restApiId: apiId, stageName }));
+export async function getStageTraffic(client: APIGatewayClient, apiId: string, stageName: string, signal?: AbortSignal): Promise<StageTraffic> {
+  const stage = await client.send(new GetStageCommand({ restApiId: apiId, stageName }), signal ? { abortSignal: signal } : {});
   const canary = stage.canarySettings;
   return {
     deployment: stage.variables?.deployment,
@@ -17,6 +17,6 @@ export async function getStageTraffic(client: APIGatewayClient, apiId: string, s
   };
 }
 
-export async function updateStage(client: APIGatewayClient, apiId: string, stageName: string, patchOperations: PatchOperation[]): Promise<void> {
-  await client.send(new UpdateStageCommand({ restApiId: apiId, stageName, patchOperations }));
+export async function updateStage(client: APIGatewayClient, apiId: string, stageName: string, patchOperations: PatchOperation[], signal?: AbortSignal): Promise<void> {
+  await client.send(new UpdateStageCommand({ restApiId: apiId, stageName, patchOperations }), signal ? { abortSignal: signal } : {});
 }

@@ -1,3 +1,5 @@
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { ConfigError } from "../errors.js";
 import { packageVersion } from "../state/paths.js";
 import { EMULATOR_REGION, type Target } from "./target.js";
 
@@ -9,6 +11,39 @@ import { EMULATOR_REGION, type Target } from "./target.js";
 /** Credentials for emulator targets: moto accepts any; these are not secrets. */
 export const EMULATOR_CREDENTIALS = Object.freeze({ accessKeyId: "testing", secretAccessKey: "testing" });
 
+/**
+ * Every AWS call is bounded: a connection that does not open, or a request that gets no whole
+ * answer, fails after these limits (and is retried, at most `maxAttempts` times in all), so a
+ * frozen endpoint can never hold a command, or the lock it owns, forever.
+ */
+export interface AwsTimeouts {
+  /** TCP (and TLS) connection setup, ms. Default 5s; NOVELI_AWS_CONNECT_TIMEOUT. */
+  connectMs: number;
+  /** From sending the request to the end of the response, ms. Default 20s; NOVELI_AWS_REQUEST_TIMEOUT. */
+  requestMs: number;
+}
+
+export const DEFAULT_AWS_TIMEOUTS: AwsTimeouts = Object.freeze({ connectMs: 5_000, requestMs: 20_000 });
+/** The largest value either variable accepts: beyond it a frozen endpoint would look like a hang again. */
+export const MAX_AWS_TIMEOUT_MS = 10 * 60_000;
+/** Attempts per call, the first included: a timed-out call is retried, so the worst case is this times the timeout. */
+export const AWS_MAX_ATTEMPTS = 5;
+
+/** Pure: the timeouts from the environment, each a duration like 1500ms, 10s or 2m. */
+export function awsTimeouts(env: NodeJS.ProcessEnv = process.env): AwsTimeouts {
+  const read = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === "") return fallback;
+    const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(raw.trim());
+    const ms = match ? Math.round(Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2] as "ms" | "s" | "m"]) : Number.NaN;
+    if (!(ms >= 100 && ms <= MAX_AWS_TIMEOUT_MS)) {
+      throw new ConfigError("aws-timeout", `${name}=${JSON.stringify(raw)} is not a duration from 100ms to 10m (like 1500ms, 10s or 2m)`);
+    }
+    return ms;
+  };
+  return { connectMs: read("NOVELI_AWS_CONNECT_TIMEOUT", DEFAULT_AWS_TIMEOUTS.connectMs), requestMs: read("NOVELI_AWS_REQUEST_TIMEOUT", DEFAULT_AWS_TIMEOUTS.requestMs) };
+}
+
 export interface AwsClientConfig {
   region?: string;
   endpoint?: string;
@@ -17,11 +52,12 @@ export interface AwsClientConfig {
   retryMode: "adaptive";
   maxAttempts: number;
   customUserAgent: string;
+  timeouts: AwsTimeouts;
 }
 
 /** Pure: the SDK client configuration for a target. */
-export function awsClientConfig(target: Target, version: string, overrides: { region?: string } = {}): AwsClientConfig {
-  const base = { retryMode: "adaptive" as const, maxAttempts: 5, customUserAgent: `noveli/${version}` };
+export function awsClientConfig(target: Target, version: string, overrides: { region?: string } = {}, timeouts: AwsTimeouts = DEFAULT_AWS_TIMEOUTS): AwsClientConfig {
+  const base = { retryMode: "adaptive" as const, maxAttempts: AWS_MAX_ATTEMPTS, customUserAgent: `noveli/${version}`, timeouts };
   switch (target.kind) {
     case "aws":
       return { ...base, region: overrides.region ?? target.region, ...(target.profile ? { profile: target.profile } : {}) };
@@ -45,7 +81,22 @@ export function awsClientConfig(target: Target, version: string, overrides: { re
 type ClientClass<C> = new (config: any) => C;
 
 export function createClient<C>(Client: ClientClass<C>, target: Target, overrides: { region?: string } = {}): C {
-  return new Client(awsClientConfig(target, packageVersion(), overrides));
+  const { timeouts, ...config } = awsClientConfig(target, packageVersion(), overrides, awsTimeouts());
+  return new Client({ ...config, requestHandler: timedRequestHandler(timeouts) });
+}
+
+/**
+ * The HTTP handler of every client. `throwOnRequestTimeout` makes a request that outlives
+ * `requestTimeout` fail (without it the SDK only logs a warning and keeps waiting); the socket
+ * timeout also ends a connection that goes silent mid-response.
+ */
+export function timedRequestHandler(timeouts: AwsTimeouts): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: timeouts.connectMs,
+    requestTimeout: timeouts.requestMs,
+    throwOnRequestTimeout: true,
+    socketTimeout: timeouts.requestMs,
+  });
 }
 
 /**

@@ -51,6 +51,7 @@ export async function deploy(options: DeployCommandOptions, ctx: CommandContext)
       firstDeploy: result.firstDeploy,
       liveColor: result.liveColor ?? null,
       liveUrl: outputs?.stageInvokeUrls.live ?? null,
+      completedPartial: result.completedPartial === true,
       outputs,
       ...(result.summary ? { changes: result.summary.changes } : {}),
       ...(result.commands ? { commands: result.commands } : {}),
@@ -78,6 +79,7 @@ export async function deploy(options: DeployCommandOptions, ctx: CommandContext)
         s.green(`✓ deployed ${result.env}: new code on ${s.bold(result.color)} (Lambda version ${result.lambdaVersion ?? "?"}, code ${result.codeSha256})`) +
           ` ${s.dim(`${p.add} added, ${p.change} changed, ${p.replace} replaced, ${p.destroy} destroyed`)}`,
       );
+      if (result.completedPartial) lines.push(`  completed the deploy that had stopped before it finished`);
       if (outputs) lines.push(`  live API: ${s.bold(outputs.stageInvokeUrls.live)}`);
       const flags = `--env ${result.env}${targetFlags(ctx)}`;
       if (result.firstDeploy) {

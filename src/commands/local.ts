@@ -35,10 +35,14 @@ export async function localUp(options: LocalUpOptions, ctx: CommandContext): Pro
 
 export async function localDown(ctx: CommandContext): Promise<void> {
   rejectRemoteTargets(ctx);
-  const { stopped } = await stopEmulator(ctx.stateDir);
-  ctx.reporter.result({ command: "local down", state: "stopped", stopped: stopped ? { pid: stopped.pid, url: stopped.url } : null }, (lines) => {
-    lines.push(stopped ? `local AWS emulator stopped (pid ${stopped.pid}, ${stopped.url})` : "local AWS emulator was not running");
-  });
+  const { stopped, leftAlone } = await stopEmulator(ctx.stateDir);
+  if (leftAlone) ctx.reporter.warn(`left process ${leftAlone.pid} alone: ${leftAlone.reason}`);
+  ctx.reporter.result(
+    { command: "local down", state: "stopped", stopped: stopped ? { pid: stopped.pid, url: stopped.url } : null, ...(leftAlone ? { leftAlone } : {}) },
+    (lines) => {
+      lines.push(stopped ? `local AWS emulator stopped (pid ${stopped.pid}, ${stopped.url})` : "local AWS emulator was not running");
+    },
+  );
 }
 
 export async function localStatus(ctx: CommandContext): Promise<void> {

@@ -1,7 +1,7 @@
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import type { Style } from "../output/style.js";
-import { parseCount, parseDuration } from "../ops/health/duration.js";
+import { DURATION_LIMITS, parseCount, parseDuration } from "../ops/health/duration.js";
 import type { HealthCheckSettings } from "../ops/health/run.js";
 import { parseColor, parseHealthSettings } from "../ops/health/settings.js";
 import { parseCanarySteps, renderPatch } from "../ops/traffic/planner.js";
@@ -109,10 +109,10 @@ export async function switchTraffic(options: SwitchTrafficOptions, ctx: CommandC
   const to = parseColor(options.color, "the color to switch to");
   const canary = options.canary !== undefined ? parseCanarySteps(options.canary) : undefined;
   if (options.interval !== undefined && !canary) throw new UsageError("--interval is the time at each canary step: use it with --canary");
-  const stepIntervalMs = options.interval !== undefined ? parseDuration(options.interval, "--interval") : DEFAULT_STEP_INTERVAL_MS;
-  const watchMs = options.watch !== undefined ? parseDuration(options.watch, "--watch") : 0;
+  const stepIntervalMs = options.interval !== undefined ? parseDuration(options.interval, "--interval", DURATION_LIMITS.canaryInterval) : DEFAULT_STEP_INTERVAL_MS;
+  const watchMs = options.watch !== undefined ? parseDuration(options.watch, "--watch", DURATION_LIMITS.watch) : 0;
   if (options.watch !== undefined && watchMs <= 0) throw new UsageError("--watch must be longer than 0s");
-  const pollMs = options.pollInterval !== undefined ? parseDuration(options.pollInterval, "--poll-interval") : DEFAULT_POLL_MS;
+  const pollMs = options.pollInterval !== undefined ? parseDuration(options.pollInterval, "--poll-interval", DURATION_LIMITS.pollInterval) : DEFAULT_POLL_MS;
   if (pollMs <= 0) throw new UsageError("--poll-interval must be longer than 0s");
   if (options.rollback === false && watchMs === 0 && !canary) throw new UsageError("--no-rollback only matters with --watch or --canary");
   const gateSettings = parseGateSettings(options);
@@ -202,6 +202,8 @@ function headline(s: Style, result: TrafficChangeResult): string {
     case "rolled-back":
       return s.yellow(`↩ ${env} rolled back: ${outcome.reason}`);
     case "refused":
+      return s.red(`✗ ${env}: ${outcome.reason}`);
+    case "superseded":
       return s.red(`✗ ${env}: ${outcome.reason}`);
   }
 }

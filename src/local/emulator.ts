@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
 import { ConfigError, OperationError } from "../errors.js";
 import { acquireLock } from "../state/lock.js";
-import { processAlive, processCommandLine, sleep } from "../system/process.js";
+import { listPids, processAlive, processCommandLine, processEnvironment, processStartTicks, sleep } from "../system/process.js";
 import { which } from "../system/which.js";
 
 /** The embedded local AWS: a moto server bound to loopback only. */
@@ -21,7 +21,20 @@ export interface EmulatorRecord {
   startedAt: string;
   logFile: string;
   executable: string;
+  /**
+   * A random token of this launch, also in the server's environment (NOVELI_EMULATOR_TOKEN): with
+   * the pid's start time and the port on its command line, proof that a running process is the
+   * one noveli started, not a reused pid or someone else's moto.
+   */
+  token: string;
+  /** The pid's start time in clock ticks since boot (Linux), or null where the OS does not say. */
+  startTicks: string | null;
 }
+
+/** Variables noveli puts into the emulator's environment, to know it again. */
+const TOKEN_VARIABLE = "NOVELI_EMULATOR_TOKEN";
+const HOME_VARIABLE = "NOVELI_EMULATOR_HOME";
+const INSTANCE_VARIABLE = "NOVELI_EMULATOR_INSTANCE";
 
 export type EmulatorStatus =
   | { state: "running"; record: EmulatorRecord }
@@ -116,6 +129,8 @@ export interface LaunchOptions {
   /** Detached servers outlive this process (noveli local up); attached ones die with it (tests). */
   detached: boolean;
   readyTimeoutMs?: number;
+  /** Extra environment for the server (the identity noveli knows it by again). */
+  env?: Record<string, string>;
 }
 
 /** Starts moto_server on 127.0.0.1:port and waits until it answers. */
@@ -125,7 +140,7 @@ export async function launchMoto(options: LaunchOptions): Promise<LaunchedMoto> 
   const child = spawn(options.executable, ["-H", LOOPBACK, "-p", String(options.port)], {
     detached: true, // own process group, so stop() reaches the python child behind any shim
     stdio: ["ignore", log, log],
-    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true" },
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true", ...options.env },
   });
   closeSync(log);
   if (options.detached) child.unref();
@@ -187,27 +202,124 @@ export async function stopProcessGroup(pid: number, graceMs = 5_000): Promise<vo
   }
 }
 
+/** The record, when it is whole and well-formed; a garbled or partial one reads as none. */
 export function readEmulatorRecord(stateDir: string): EmulatorRecord | undefined {
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(recordPath(stateDir), "utf8")) as EmulatorRecord;
+    parsed = JSON.parse(readFileSync(recordPath(stateDir), "utf8"));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed === "object" && parsed !== null) {
+    // A record written before tokens existed: well-formed, but nothing running can prove it is ours.
+    const legacy = parsed as Record<string, unknown>;
+    legacy.token ??= "";
+    legacy.startTicks ??= null;
+  }
+  return isEmulatorRecord(parsed) ? parsed : undefined;
+}
+
+/** Pure: whether a parsed value has every field of a record, each of the right kind. */
+export function isEmulatorRecord(value: unknown): value is EmulatorRecord {
+  if (typeof value !== "object" || value === null) return false;
+  const r = value as Record<string, unknown>;
+  const text = (k: string) => typeof r[k] === "string" && r[k] !== "";
+  return (
+    Number.isInteger(r.pid) && (r.pid as number) > 1 &&
+    Number.isInteger(r.port) && (r.port as number) > 0 && (r.port as number) < 65536 &&
+    text("url") && r.url === `http://${LOOPBACK}:${r.port}` &&
+    text("instanceId") && typeof r.startedAt === "string" && typeof r.logFile === "string" && typeof r.executable === "string" && typeof r.token === "string" &&
+    (r.startTicks === null || text("startTicks"))
+  );
+}
+
+/**
+ * Whether the recorded process is provably the one noveli started for this state dir: alive, the
+ * same start time (a reused pid has another), our token in its environment, and our port on its
+ * command line. Where the OS shows none of these (no /proc), only the command line is checked.
+ */
+export function proveOurs(record: EmulatorRecord): { ours: true } | { ours: false; reason: string } {
+  if (!processAlive(record.pid)) return { ours: false, reason: `process ${record.pid} is gone` };
+  const ticks = processStartTicks(record.pid);
+  if (record.startTicks !== null && ticks !== undefined && ticks !== record.startTicks) {
+    return { ours: false, reason: `pid ${record.pid} now belongs to another process (started at another time)` };
+  }
+  const environment = processEnvironment(record.pid);
+  if (record.token === "" || (environment !== undefined && environment[TOKEN_VARIABLE] !== record.token)) {
+    return { ours: false, reason: `process ${record.pid} is not the emulator noveli started (its token differs)` };
+  }
+  const commandLine = processCommandLine(record.pid);
+  if (commandLine !== undefined && !new RegExp(`(^|\\s)-p ${record.port}(\\s|$)`).test(commandLine)) {
+    return { ours: false, reason: `process ${record.pid} does not serve port ${record.port}` };
+  }
+  if (ticks === undefined && environment === undefined && commandLine === undefined) return { ours: false, reason: `process ${record.pid} cannot be inspected` };
+  return { ours: true };
+}
+
+/**
+ * Our running emulator, found by the state dir in its environment: a garbled record (or none)
+ * must not orphan it. Its identity comes back from its environment and command line.
+ */
+export function findOurEmulator(stateDir: string): EmulatorRecord | undefined {
+  const home = path.resolve(stateDir);
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
+    const environment = processEnvironment(pid);
+    if (environment?.[HOME_VARIABLE] !== home || !environment[TOKEN_VARIABLE] || !environment[INSTANCE_VARIABLE]) continue;
+    const commandLine = processCommandLine(pid) ?? "";
+    const port = Number(/(?:^|\s)-p (\d+)(?:\s|$)/.exec(commandLine)?.[1]);
+    if (!Number.isInteger(port) || port <= 0) continue;
+    // The group leader is the process noveli spawned; a shim's children carry the same environment.
+    if (processGroupOf(pid) !== pid) continue;
+    const dir = emulatorDir(stateDir);
+    return {
+      pid,
+      port,
+      url: `http://${LOOPBACK}:${port}`,
+      instanceId: environment[INSTANCE_VARIABLE],
+      startedAt: new Date().toISOString(),
+      logFile: path.join(dir, "moto.log"),
+      executable: commandLine.split(" ")[0] ?? "moto_server",
+      token: environment[TOKEN_VARIABLE],
+      startTicks: processStartTicks(pid) ?? null,
+    };
+  }
+  return undefined;
+}
+
+function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
   } catch {
     return undefined;
   }
 }
 
-/** A recorded pid is ours only while it is alive and still runs moto (pids get reused). */
-function isOurProcess(record: EmulatorRecord): boolean {
-  if (!processAlive(record.pid)) return false;
-  const commandLine = processCommandLine(record.pid);
-  return commandLine === undefined || /moto/.test(commandLine);
+function writeRecord(stateDir: string, record: EmulatorRecord): void {
+  mkdirSync(emulatorDir(stateDir), { recursive: true });
+  const file = recordPath(stateDir);
+  // Written aside and renamed: a crash mid-write never leaves a torn record.
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
+  renameSync(temp, file);
 }
 
 export async function emulatorStatus(stateDir: string): Promise<EmulatorStatus> {
   const record = readEmulatorRecord(stateDir);
-  if (!record) return { state: "stopped" };
-  if (!isOurProcess(record)) return { state: "stale", record, reason: `process ${record.pid} is gone` };
-  if (!(await motoAnswers(record.url))) return { state: "stale", record, reason: `no answer on ${record.url}` };
-  return { state: "running", record };
+  let staleReason: string | undefined;
+  if (record) {
+    const proof = proveOurs(record);
+    if (proof.ours && (await motoAnswers(record.url))) return { state: "running", record };
+    staleReason = proof.ours ? `no answer on ${record.url}` : proof.reason;
+  }
+  // A garbled record, none, or one naming another process: our own emulator may still run.
+  const found = findOurEmulator(stateDir);
+  if (found && found.pid !== record?.pid && (await motoAnswers(found.url))) {
+    writeRecord(stateDir, found); // the record, rebuilt from the process itself
+    return { state: "running", record: found };
+  }
+  return record && staleReason ? { state: "stale", record, reason: staleReason } : { state: "stopped" };
 }
 
 export interface StartEmulatorOptions {
@@ -243,18 +355,27 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<{ re
       port = await freePort();
     }
     const logFile = path.join(dir, "moto.log");
-    const launched = await launchMoto({ executable, port, logFile, detached: true });
+    const token = randomUUID();
+    const instanceId = randomUUID();
+    const launched = await launchMoto({
+      executable,
+      port,
+      logFile,
+      detached: true,
+      env: { [TOKEN_VARIABLE]: token, [HOME_VARIABLE]: path.resolve(options.stateDir), [INSTANCE_VARIABLE]: instanceId },
+    });
     const record: EmulatorRecord = {
       pid: launched.pid,
       port,
       url: launched.url,
-      instanceId: randomUUID(),
+      instanceId,
       startedAt: new Date().toISOString(),
       logFile,
       executable,
+      token,
+      startTicks: processStartTicks(launched.pid) ?? null,
     };
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(recordPath(options.stateDir), `${JSON.stringify(record, null, 2)}\n`);
+    writeRecord(options.stateDir, record);
     return { record, reused: false };
   } finally {
     lock.release();
@@ -262,17 +383,34 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<{ re
 }
 
 async function discardStale(stateDir: string, record: EmulatorRecord): Promise<void> {
-  // A process that is ours but no longer answers is stopped; anything else is not touched.
-  if (isOurProcess(record)) await stopProcessGroup(record.pid);
+  // A process that is provably ours but no longer answers is stopped; anything else is not touched.
+  if (proveOurs(record).ours) await stopProcessGroup(record.pid);
   rmSync(recordPath(stateDir), { force: true });
 }
 
-/** Stops only the emulator noveli started and recorded. */
-export async function stopEmulator(stateDir: string): Promise<{ stopped: EmulatorRecord | undefined }> {
+export interface StopResult {
+  /** The emulator noveli stopped: the recorded one, or ours found again despite a bad record. */
+  stopped: EmulatorRecord | undefined;
+  /** A recorded process left alone because it is not provably ours, and why. */
+  leftAlone?: { pid: number; reason: string };
+}
+
+/** Stops only an emulator noveli can prove it started; never any other process. */
+export async function stopEmulator(stateDir: string): Promise<StopResult> {
   const record = readEmulatorRecord(stateDir);
-  if (!record) return { stopped: undefined };
-  const ours = isOurProcess(record);
-  if (ours) await stopProcessGroup(record.pid);
+  let leftAlone: StopResult["leftAlone"];
+  if (record) {
+    const proof = proveOurs(record);
+    if (proof.ours) {
+      await stopProcessGroup(record.pid);
+      rmSync(recordPath(stateDir), { force: true });
+      return { stopped: record };
+    }
+    if (processAlive(record.pid)) leftAlone = { pid: record.pid, reason: proof.reason };
+  }
+  // A garbled record, or one naming another process: our own emulator may still run.
+  const found = findOurEmulator(stateDir);
+  if (found) await stopProcessGroup(found.pid);
   rmSync(recordPath(stateDir), { force: true });
-  return { stopped: ours ? record : undefined };
+  return { stopped: found, ...(leftAlone ? { leftAlone } : {}) };
 }

@@ -50,7 +50,9 @@ export function readHistory(stateDir: string, target: Target, env: Environment, 
   for (const line of text.split("\n")) {
     if (line.trim() === "") continue;
     try {
-      const record = JSON.parse(line) as HistoryRecord;
+      const record = JSON.parse(line) as HistoryRecord | null;
+      // A line that is not a record (`null`, a number, a stray string) is skipped like a torn one.
+      if (typeof record !== "object" || record === null || Array.isArray(record) || typeof record.type !== "string" || typeof record.at !== "string") continue;
       if (!options.types || options.types.includes(record.type)) records.push(record);
     } catch {
       /* a line torn by a crash mid-write */

@@ -27,12 +27,18 @@ function currentUser(): string {
   }
 }
 
+/** The holder, when the lock file holds one; `null`, `"hello"` or a torn write read as unreadable. */
 export function readLockHolder(lockPath: string): LockHolder | undefined {
+  let parsed: unknown;
   try {
-    return JSON.parse(readFileSync(lockPath, "utf8")) as LockHolder;
+    parsed = JSON.parse(readFileSync(lockPath, "utf8"));
   } catch {
     return undefined;
   }
+  const h = parsed as Partial<LockHolder> | null;
+  const valid =
+    typeof h === "object" && h !== null && Number.isInteger(h.pid) && typeof h.host === "string" && typeof h.user === "string" && typeof h.operation === "string" && typeof h.since === "string";
+  return valid ? (h as LockHolder) : undefined;
 }
 
 /**

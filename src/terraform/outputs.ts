@@ -69,6 +69,34 @@ const isEnvironment = (v: unknown): v is Environment => v === "dev" || v === "st
 
 /** Pure: the typed outputs from the document `terraform output -json` prints. */
 export function parseOutputs(raw: RawOutputs): EnvironmentOutputs {
+  return readOutputs(raw, need);
+}
+
+/**
+ * What a state's outputs say about the environment: complete, or `partial` when an apply stopped
+ * before it finished (terraform records outputs as it goes: a first deploy interrupted mid-apply
+ * leaves some of them). A partial environment is "deployed in part": `noveli deploy` completes it.
+ */
+export type OutputsInspection =
+  | { kind: "complete"; outputs: EnvironmentOutputs }
+  | { kind: "partial"; missing: string[]; present: number; required: number; raw: RawOutputs };
+
+export function inspectOutputs(raw: RawOutputs): OutputsInspection {
+  const missing: string[] = [];
+  let required = 0;
+  const collect = <T>(r: RawOutputs, name: string, check: (v: unknown) => v is T): T => {
+    required += 1;
+    const entry = r[name];
+    if (!entry || !check(entry.value)) missing.push(name);
+    return entry?.value as T;
+  };
+  const outputs = readOutputs(raw, collect);
+  return missing.length === 0 ? { kind: "complete", outputs } : { kind: "partial", missing, present: required - missing.length, required, raw };
+}
+
+type Need = <T>(raw: RawOutputs, name: string, check: (v: unknown) => v is T) => T;
+
+function readOutputs(raw: RawOutputs, need: Need): EnvironmentOutputs {
   const optionalString = (name: string) => (raw[name] === undefined ? null : need(raw, name, isNullableString));
   const optionalNumber = (name: string) => (raw[name] === undefined ? null : need(raw, name, isNullableNumber));
   return {

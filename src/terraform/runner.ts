@@ -1,8 +1,11 @@
-import type { ResultPromise } from "execa";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
+import { constants as osConstants } from "node:os";
+import path from "node:path";
 import { AbortError, OperationError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
 import { redact } from "../output/redact.js";
-import { applyOutcome, errorDiagnostics, parseUiMessages, plannedChanges, type ApplyOutcome, type PlannedAction, type TerraformUiMessage } from "./json-stream.js";
+import { applyOutcome, parseUiMessages, plannedChanges, type ApplyOutcome, type PlannedAction, type TerraformUiMessage } from "./json-stream.js";
+import { watchProcessGroup } from "./watchdog.js";
 
 /**
  * One small named function per terraform command. Each runs terraform in its own process group,
@@ -18,6 +21,8 @@ export interface TerraformCall {
   env: Record<string, string>;
   reporter: Reporter;
   signal?: AbortSignal;
+  /** How long the watchdog waits after its SIGINT before SIGTERM (and twice that before SIGKILL). */
+  watchdogGraceMs?: number;
 }
 
 export interface TerraformResult {
@@ -44,18 +49,24 @@ async function terraform(
   const { reporter, signal } = call;
   if (signal?.aborted) throw new AbortError("interrupted before terraform started");
   reporter.debug(`$ ${renderCommand(call, args)}`);
-  // execa (and child_process under it) loads when terraform first runs: status, the traffic
-  // commands and health checks import this module for its types and never run terraform.
-  const { execa } = await import("execa");
-  const child: ResultPromise = execa(call.binary, [`-chdir=${call.dir}`, ...args, "-no-color"], {
-    env: { ...call.env, TF_IN_AUTOMATION: "1" },
-    extendEnv: true,
-    reject: false,
+  // Terraform writes to files, not pipes: a pipe whose reader died (noveli killed) would kill
+  // terraform with SIGPIPE at its next progress line, possibly halfway through writing its state.
+  const output = terraformOutputFiles(call.dir);
+  // child_process loads when terraform first runs: status, the traffic commands and health checks
+  // import this module for its types and never run terraform.
+  const { spawn } = await import("node:child_process");
+  const child = spawn(call.binary, [`-chdir=${call.dir}`, ...args, "-no-color"], {
+    env: { ...process.env, ...call.env, TF_IN_AUTOMATION: "1" },
     detached: true,
-    stdin: "ignore",
-    stripFinalNewline: false,
-    maxBuffer: 256 * 1024 * 1024,
+    stdio: ["ignore", output.stdoutFd, output.stderrFd],
   });
+  output.closeParentCopies();
+  const exited = new Promise<number>((resolve, reject) => {
+    child.once("error", (error) => reject(new OperationError("terraform-start", `could not run ${call.binary}: ${error.message}`)));
+    child.once("exit", (code, killedBy) => resolve(code ?? (killedBy ? 128 + (osConstants.signals[killedBy] ?? 0) : -1)));
+  });
+  // Terraform's group outlives noveli unless something ends it: the watchdog does, even after kill -9.
+  const watchdog = child.pid !== undefined ? watchProcessGroup(spawn, child.pid, call.watchdogGraceMs) : undefined;
   const forward = () => {
     try {
       child.kill("SIGINT");
@@ -64,50 +75,151 @@ async function terraform(
     }
   };
   signal?.addEventListener("abort", forward, { once: true });
-  if (reporter.verbose || (options.json && options.onMessage)) {
-    let partial = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      if (!options.json) return reporter.debug(chunk.toString().trimEnd());
-      const lines = (partial + chunk.toString()).split("\n");
-      partial = lines.pop() ?? "";
-      for (const message of parseUiMessages(lines.join("\n"))) {
-        if (reporter.verbose && message["@message"]) reporter.debug(message["@message"]);
-        options.onMessage?.(message);
-      }
-    });
-    if (reporter.verbose) child.stderr?.on("data", (chunk: Buffer) => reporter.debug(chunk.toString().trimEnd()));
-  }
+  // --verbose: terraform's lines as they come; with -json, the text of each message, and each
+  // message to onMessage (deploy's progress). Read from the output files as terraform writes them.
+  const tail =
+    reporter.verbose || (options.json && options.onMessage)
+      ? output.follow((text, stream) => {
+          if (!options.json || stream === "stderr") return reporter.verbose ? reporter.debug(text) : undefined;
+          for (const message of parseUiMessages(text)) {
+            if (reporter.verbose && message["@message"]) reporter.debug(message["@message"]);
+            options.onMessage?.(message);
+          }
+        })
+      : undefined;
   try {
-    const result = await child;
-    const outcome = { exitCode: result.exitCode ?? -1, stdout: String(result.stdout ?? ""), stderr: String(result.stderr ?? "") };
+    const exitCode = await exited;
+    tail?.flush();
+    const outcome = { exitCode, stdout: output.read("stdout"), stderr: output.read("stderr") };
     if (signal?.aborted) throw new AbortError(`terraform ${args[0]} interrupted; terraform stopped gracefully`);
     if (!okCodes.includes(outcome.exitCode)) {
-      const diagnostics = options.json ? errorDiagnostics(parseUiMessages(outcome.stdout)) : undefined;
-      const text = diagnostics !== undefined ? redact(diagnostics).slice(0, 2_000) : terraformErrorText(outcome.stderr || outcome.stdout);
+      const diagnostics = options.json ? wholeDiagnostics(parseUiMessages(outcome.stdout)) : undefined;
+      const text = diagnostics ?? terraformErrorText(outcome.stderr || outcome.stdout);
       throw new OperationError(`terraform-${args[0]}`, `terraform ${args[0]} failed: ${text}`, {
+        hint: terraformHint(args[0] ?? "", text),
         details: { exitCode: outcome.exitCode, stderr: redact(outcome.stderr).slice(-8_000) },
       });
     }
     return outcome;
   } finally {
+    tail?.stop();
+    watchdog?.release();
     signal?.removeEventListener("abort", forward);
+    output.remove();
   }
 }
 
-/** Pure: terraform's own error text, condensed to what a person needs (the `Error:` summaries). */
+let outputSequence = 0;
+
+/** Two files beside the staged root module that one terraform run writes its stdout and stderr to. */
+function terraformOutputFiles(rootDir: string) {
+  const dir = path.join(rootDir, ".noveli-output");
+  mkdirSync(dir, { recursive: true });
+  const base = path.join(dir, `${process.pid}-${++outputSequence}`);
+  const files = { stdout: `${base}.out`, stderr: `${base}.err` };
+  const stdoutFd = openSync(files.stdout, "w");
+  const stderrFd = openSync(files.stderr, "w");
+  return {
+    stdoutFd,
+    stderrFd,
+    closeParentCopies() {
+      closeSync(stdoutFd);
+      closeSync(stderrFd);
+    },
+    read(which: "stdout" | "stderr"): string {
+      try {
+        return readFileSync(files[which], "utf8");
+      } catch {
+        return "";
+      }
+    },
+    /** --verbose: terraform's lines as they come (polled; terraform prints progress every 10s). */
+    follow(emit: (text: string, stream: "stdout" | "stderr") => void) {
+      const offsets = { stdout: 0, stderr: 0 };
+      const poll = () => {
+        for (const which of ["stdout", "stderr"] as const) {
+          const text = this.read(which);
+          if (text.length > offsets[which]) {
+            const fresh = text.slice(offsets[which]);
+            const complete = fresh.lastIndexOf("\n") + 1;
+            if (complete > 0) {
+              emit(fresh.slice(0, complete).trimEnd(), which);
+              offsets[which] += complete;
+            }
+          }
+        }
+      };
+      const timer = setInterval(poll, 250);
+      return {
+        flush: () => {
+          poll();
+          for (const which of ["stdout", "stderr"] as const) {
+            const rest = this.read(which).slice(offsets[which]);
+            if (rest.trim() !== "") emit(rest.trimEnd(), which);
+            offsets[which] += rest.length;
+          }
+        },
+        stop: () => clearInterval(timer),
+      };
+    },
+    remove() {
+      rmSync(files.stdout, { force: true });
+      rmSync(files.stderr, { force: true });
+    },
+  };
+}
+
+/**
+ * Pure: terraform's own errors, whole: each `Error:` summary with every line of its detail (terraform
+ * wraps them at 80 columns; they are joined back into sentences), on one line so the reporter's
+ * one-line error keeps all of it. Source locations (`on main.tf line 3`, `with ...`) and the
+ * quoted source lines are left out; --verbose shows terraform's output as it printed it.
+ */
 export function terraformErrorText(output: string): string {
   const lines = output.split("\n").map((l) => l.replace(/^[│╷╵]\s?/, "").trimEnd());
   const errors: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
-    if (line.startsWith("Error: ")) {
-      // The summary line, plus the first detail line when the summary alone is vague.
-      const detail = lines.slice(i + 1, i + 6).find((l) => l.trim() !== "" && !l.startsWith("  with ") && !l.startsWith("  on "));
-      errors.push(detail ? `${line.slice(7)} (${detail.trim()})` : line.slice(7));
+    if (!line.startsWith("Error: ")) continue;
+    const detail: string[] = [];
+    let j = i + 1;
+    for (; j < lines.length; j++) {
+      const next = lines[j] ?? "";
+      if (next.startsWith("Error: ") || next.startsWith("Warning: ")) break;
+      if (/^\s*(on .+ line \d+|with .+:|\d+:\s)/.test(next) || /^\s*[│├└].*/.test(next)) continue;
+      if (next.trim() !== "") detail.push(next.trim());
     }
+    i = j - 1;
+    const summary = line.slice(7).trim();
+    errors.push(detail.length > 0 ? `${summary}: ${detail.join(" ")}` : summary);
   }
   const text = errors.length > 0 ? errors.join("; ") : (lines.filter((l) => l.trim() !== "").slice(-3).join(" ") || "no output");
-  return redact(text).slice(0, 2_000);
+  const limit = 16_000;
+  return redact(text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters: run with --verbose)` : text);
+}
+
+/** Pure: the error diagnostics of terraform's JSON UI, whole (every line of each detail), on one line; undefined when there are none. */
+export function wholeDiagnostics(messages: TerraformUiMessage[]): string | undefined {
+  const errors = messages
+    .filter((m) => m.type === "diagnostic" && m.diagnostic?.severity === "error")
+    .map((m) => {
+      const summary = m.diagnostic?.summary ?? "error";
+      const detail = (m.diagnostic?.detail ?? "").split("\n").map((line) => line.trim()).filter((line) => line !== "").join(" ");
+      return detail ? `${summary}: ${detail}` : summary;
+    });
+  if (errors.length === 0) return undefined;
+  const text = errors.join("; ");
+  const limit = 16_000;
+  return redact(text.length > limit ? `${text.slice(0, limit)}… (${text.length - limit} more characters: run with --verbose)` : text);
+}
+
+/** Pure: noveli's hint for the terraform errors it knows, printed after terraform's own text. */
+export function terraformHint(command: string, errorText: string): string {
+  if (/Error acquiring the state lock/i.test(errorText)) return "another terraform run holds the state lock: wait for it to finish; if it died, noveli deploy --force-unlock breaks noveli's lock";
+  if (/Backend configuration changed|Backend initialization required/i.test(errorText)) return "the workspace was initialised for another backend: run the command again (noveli re-initialises it), or remove the workspace's data/ folder under the state dir";
+  if (/provider|registry\.terraform\.io/i.test(errorText) && /install|query|download|checksum/i.test(errorText)) return "terraform could not get the hashicorp/aws provider: noveli points it at a local filesystem mirror when one exists; see the README (Terraform)";
+  if (/No valid credential sources|InvalidClientTokenId|ExpiredToken|security token/i.test(errorText)) return "terraform found no valid AWS credentials: check --profile, AWS_PROFILE or your SSO login";
+  return `run with --verbose to see terraform ${command}'s whole output`;
 }
 
 export function initArgs(options: { reconfigure?: boolean } = {}): string[] {

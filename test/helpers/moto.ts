@@ -6,6 +6,8 @@ import { findMotoServer, freePort, launchMoto, type LaunchedMoto } from "../../s
 export interface PrivateMoto {
   url: string;
   port: number;
+  /** The server's pid, leader of its own process group (fault tests SIGSTOP it). */
+  pid: number;
   /** Environment for SDK clients and child processes pointed at this server. */
   env: Record<string, string>;
   stop(): Promise<void>;
@@ -33,6 +35,7 @@ export async function startPrivateMoto(): Promise<PrivateMoto> {
   return {
     url: server.url,
     port: server.port,
+    pid: server.pid,
     env: {
       AWS_ENDPOINT_URL: server.url,
       AWS_REGION: "us-east-1",

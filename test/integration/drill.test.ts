@@ -322,6 +322,28 @@ describe("dr-drill against moto", () => {
     }
   });
 
+  it("a cleanup that cannot delete a sentinel fails its step (✗, never ✓) and says what it left", async () => {
+    const failing = dynamo();
+    failing.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "DeleteItemCommand") throw Object.assign(new Error("AccessDeniedException: not allowed to dynamodb:DeleteItem"), { name: "AccessDeniedException" });
+        return next(args);
+      },
+      { step: "initialize", name: "denyDeleteItem" },
+    );
+    try {
+      const reporter = new MemoryReporter();
+      const { report } = await runDrill(smallInput(), deps({ client: failing, reporter }));
+      expect(report.cleanup.sentinelsLeft).toBe(2);
+      expect(report.cleanup.errors).toHaveLength(2); // once each, not repeated as a step error
+      expect(report.phases.find((p) => p.name === "cleanup")?.status).toBe("failed");
+      expect(report.cleanup.recordCleared).toBe(false);
+    } finally {
+      failing.destroy();
+      await collectGarbage({ env: "staging", stateDir, targetKey: "endpoint-test", source: { tableName: SMALL_TABLE, tableArn: smallTableArn }, minAgeMs: 0 }, { client, signal: new AbortController().signal });
+    }
+  });
+
   it("leaves no scratch table when interrupted right after the restore call", async () => {
     const controller = new AbortController();
     const { report, interrupted } = await runDrill(smallInput(), deps({ signal: controller.signal, hooks: { onStep: (name) => name === "sentinel-after" && controller.abort(new AbortError("interrupted by SIGTERM")) } }));
@@ -433,6 +455,28 @@ describe("dr-drill gc against moto", () => {
     expect(second.deleted.map((d) => d.table)).toEqual([unrecorded]);
     expect(await drillTables()).toEqual([notARestore]);
     await client.send(new DeleteTableCommand({ TableName: notARestore }));
+  });
+
+  it("finds sentinels nobody recorded by their key prefix (a drill killed on another machine)", async () => {
+    const sentinel = (drillId: string, writtenAt: number) => ({
+      session_id: { S: `noveli-drill-sentinel#${drillId}#before` },
+      timestamp: { N: String(writtenAt) },
+      written_at: { N: String(writtenAt) },
+      noveli_drill: { S: drillId },
+    });
+    await client.send(new PutItemCommand({ TableName: SMALL_TABLE, Item: sentinel("20250101T000000Z-0000aaaa", Date.parse("2025-01-01T00:00:00Z")) }));
+    await client.send(new PutItemCommand({ TableName: SMALL_TABLE, Item: sentinel("20261201T000000Z-0000bbbb", Date.now()) }));
+    expect(readDrillRecords(stateDir, "staging")).toEqual([]); // nothing on this machine names them
+    const scope = { env: "staging", stateDir, targetKey: "endpoint-test", source: { tableName: SMALL_TABLE, tableArn: smallTableArn } };
+
+    const first = await collectGarbage({ ...scope, minAgeMs: 60 * 60_000 }, { client, signal: new AbortController().signal });
+    expect(first.sentinelsDeleted).toBe(1);
+    expect(first.skipped).toContainEqual({ table: `${SMALL_TABLE} sentinel noveli-drill-sentinel#20261201T000000Z-0000bbbb#before`, reason: expect.stringContaining("may belong to a drill running elsewhere") });
+    expect(await sentinelsInSource(SMALL_TABLE)).toBe(1);
+
+    const second = await collectGarbage({ ...scope, minAgeMs: 0 }, { client, signal: new AbortController().signal });
+    expect(second.sentinelsDeleted).toBe(1);
+    expect(await sentinelsInSource(SMALL_TABLE)).toBe(0);
   });
 });
 

@@ -18,6 +18,7 @@ import {
   terraformInit,
   terraformOutputJson,
   terraformPlan,
+  terraformShowJson,
   type TerraformCall,
 } from "../../src/terraform/runner.js";
 import { prepareWorkspace, terraformCall } from "../../src/terraform/workspace.js";
@@ -185,8 +186,8 @@ describe.sequential("terraform apply and destroy on the emulator", () => {
         expect(alias.FunctionVersion).toBe(outputs.aliasVersions[color]);
       }
 
-      // Events go to the color that is live once this deploy's target color is idle again.
-      expect(await eventTargetArn(outputs.eventRuleName)).toMatch(/:green$/);
+      // Events go to the live color from the first deploy on: the stage starts on blue.
+      expect(await eventTargetArn(outputs.eventRuleName)).toMatch(/:blue$/);
 
       // The live stage starts on blue; each color stage is pinned to its color.
       const api = new APIGatewayClient(aws());
@@ -218,8 +219,14 @@ describe.sequential("terraform apply and destroy on the emulator", () => {
 
         await api.send(new UpdateStageCommand({ restApiId: second.apiId, stageName: second.liveStageName, patchOperations: [{ op: "replace", path: "/variables/deployment", value: "green" }] }));
         const steadyVars = varFile("dev-v2-steady", { lambda_package_path: zip2.path, target_color: "green", alias_versions: second.aliasVersions, app_version: "1.1.0" });
-        const steady = await timed("dev no-op plan", () => terraformPlan(call, path.join(workspace.planDir, "steady.tfplan"), steadyVars));
-        expect(steady.changes).toBe(false);
+        const steadyPlan = path.join(workspace.planDir, "steady.tfplan");
+        const steady = await timed("dev steady plan", () => terraformPlan(call, steadyPlan, steadyVars));
+        // The switch stands; the only change is the event target following the stage as read back
+        // (switch-traffic repoints it itself; this switch was made behind noveli's back).
+        expect(steady.changes).toBe(true);
+        const changes = ((await terraformShowJson(call, steadyPlan)) as { resource_changes: { address: string; change: { actions: string[]; after: { arn?: string } } }[] }).resource_changes.filter((c) => !c.change.actions.includes("no-op"));
+        expect(changes.map((c) => [c.address, c.change.actions])).toEqual([["module.noveli.aws_cloudwatch_event_target.story_generator", ["update"]]]);
+        expect(changes[0]?.change.after.arn).toMatch(/:green$/);
         expect((await stage(second.liveStageName)).variables).toEqual({ deployment: "green" });
       }
 

@@ -12,7 +12,7 @@ import { appendHistory } from "../../state/history.js";
 import { acquireLock } from "../../state/lock.js";
 import { packageVersion, projectRoot } from "../../state/paths.js";
 import { emulatorInstanceId, readRawOutputs } from "../../terraform/environment.js";
-import { COLORS, parseOutputs, type Color, type EnvironmentOutputs } from "../../terraform/outputs.js";
+import { COLORS, inspectOutputs, parseOutputs, type Color, type EnvironmentOutputs, type OutputsInspection } from "../../terraform/outputs.js";
 import {
   applyArgs,
   initArgs,
@@ -69,15 +69,19 @@ export interface DeployResult {
   outputs: EnvironmentOutputs | null;
   /** --dry-run: the commands that would run. */
   commands?: string[];
+  /** This deploy completed one that had stopped before it finished (the environment was deployed in part). */
+  completedPartial?: boolean;
 }
 
-async function readLiveState(ctx: CommandContext, target: Target): Promise<{ live: LiveState; outputs: EnvironmentOutputs | null }> {
+async function readLiveState(ctx: CommandContext, target: Target): Promise<{ live: LiveState; outputs: EnvironmentOutputs | null; partial?: Extract<OutputsInspection, { kind: "partial" }> }> {
   const raw = await readRawOutputs(ctx);
   if (!raw) return { live: {}, outputs: null };
-  const outputs = parseOutputs(raw);
+  const inspected = inspectOutputs(raw);
+  if (inspected.kind === "partial") return { live: await partialLiveState(inspected, target), outputs: null, partial: inspected };
+  const outputs = inspected.outputs;
   // The live stage is the truth: switch-traffic changes it outside Terraform.
   const client = createClient(APIGatewayClient, target, { region: outputs.region });
-  const traffic = await getStageTraffic(client, outputs.apiId, outputs.liveStageName);
+  const traffic = await getStageTraffic(client, outputs.apiId, outputs.liveStageName).finally(() => client.destroy());
   const liveColor = COLORS.find((c) => c === traffic.deployment);
   if (!liveColor) {
     throw new OperationError("live-color-unknown", `the live stage's deployment variable is ${JSON.stringify(traffic.deployment)}, not blue or green`, {
@@ -88,6 +92,31 @@ async function readLiveState(ctx: CommandContext, target: Target): Promise<{ liv
     throw new OperationError("canary-in-progress", `a canary sends ${traffic.canary.percentTraffic}% of live traffic to ${traffic.canary.deployment}: finish or roll back the switch first`);
   }
   return { live: { liveColor, aliasVersions: outputs.aliasVersions }, outputs };
+}
+
+/**
+ * An apply that stopped before it finished (Ctrl-C, kill -9, a crash) leaves some outputs. When
+ * they still name a live stage that reads blue or green and both alias versions, that is the live
+ * state; otherwise it was the first deploy, and completing it sets up both colors as a first deploy
+ * does. Nobody can have switched traffic meanwhile: switch-traffic needs the whole set of outputs.
+ */
+async function partialLiveState(partial: Extract<OutputsInspection, { kind: "partial" }>, target: Target): Promise<LiveState> {
+  const value = (name: string) => partial.raw[name]?.value;
+  const apiId = value("api_id");
+  const stageName = value("live_stage_name");
+  const versions = value("alias_versions") as Partial<Record<Color, unknown>> | undefined;
+  const region = typeof value("region") === "string" ? (value("region") as string) : target.region;
+  if (typeof apiId !== "string" || typeof stageName !== "string" || !versions || !COLORS.every((c) => typeof versions[c] === "string")) return {};
+  const client = createClient(APIGatewayClient, target, region ? { region } : {});
+  try {
+    const traffic = await getStageTraffic(client, apiId, stageName);
+    const liveColor = COLORS.find((c) => c === traffic.deployment && !(traffic.canary && traffic.canary.percentTraffic > 0));
+    return liveColor ? { liveColor, aliasVersions: versions as Record<Color, string> } : {};
+  } catch {
+    return {}; // the stage was never created: a first deploy that stopped early
+  } finally {
+    client.destroy();
+  }
 }
 
 export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}): Promise<DeployResult> {
@@ -104,6 +133,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
   let color: Color | undefined;
   let codeSha256 = "";
   let summary: PlanSummary | null = null;
+  let completing = false;
   try {
     const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter, emulatorInstanceId: emulatorInstanceId(ctx, target) });
     const call = terraformCall(workspace, reporter, signal);
@@ -129,7 +159,11 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     const artifact = await reporter.phase("Packaging the story-generator Lambda", () => packageStoryGenerator({ stateDir: ctx.stateDir, projectRoot: projectRoot() }));
     codeSha256 = artifact.zipSha256Base64;
     await reporter.phase(`terraform init (${env}, ${workspace.backend} state)`, () => terraformInit(call));
-    const { live } = await readLiveState(ctx, target);
+    const { live, partial } = await readLiveState(ctx, target);
+    if (partial) {
+      reporter.warn(`${env} is deployed in part (${partial.present} of ${partial.required} outputs): an earlier deploy stopped before it finished; this deploy completes it`);
+    }
+    completing = partial !== undefined;
     const choice = chooseTargetColor(live, options.color);
     color = choice.color;
     reporter.info(`target color: ${choice.reason}`);
@@ -141,7 +175,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     const { changes, planned } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile));
     summary = summarizePlannedChanges(planned);
     const plan = { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy };
-    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, liveColor: live.liveColor ?? null, version: release, codeSha256, plan, summary };
+    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, liveColor: live.liveColor ?? null, version: release, codeSha256, plan, summary, completedPartial: completing };
 
     if (options.planOnly || !changes) {
       const outputs = live.liveColor ? parseOutputs(await terraformOutputJson(call)) : null;
@@ -150,7 +184,12 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
       return { ...base, lambdaVersion: outputs?.aliasVersions[color] ?? null, applied: false, outcome, outputs };
     }
 
-    const decision = decideApply({ env, summary, allowDestroy: options.allowDestroy === true, yes: options.yes === true || ctx.globals.yes, interactive: canPrompt(), emulator });
+    const completingFirstDeploy = completing && choice.firstDeploy;
+    const halfCreated = summary.destructive.filter((c) => c.tainted);
+    if (completingFirstDeploy && halfCreated.length > 0) {
+      reporter.warn(`replacing what the interrupted first deploy left half-created (tainted, never live): ${halfCreated.map((c) => c.address).join(", ")}`);
+    }
+    const decision = decideApply({ env, summary, allowDestroy: options.allowDestroy === true, yes: options.yes === true || ctx.globals.yes, interactive: canPrompt(), emulator, completingFirstDeploy });
     printSummary(ctx, summary);
     if (decision.kind === "refuse") throw new OperationError("deploy-refused", `deploy refused: ${decision.reason}`, { hint: decision.hint, details: { plan } });
     if (decision.kind === "confirm") {
@@ -176,6 +215,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     const lambdaVersion = outputs.aliasVersions[color] ?? null;
     appendHistory(ctx.stateDir, target, env, {
       type: "deploy", outcome: "applied", color, version: release, lambdaVersion, codeSha256, plan, durationMs: Date.now() - started,
+      ...(completing ? { completedPartial: true } : {}),
       ...(choice.firstDeploy ? { liveColor: "blue" } : {}),
     });
     return { ...base, lambdaVersion, applied: true, outcome: "applied", outputs };

@@ -9,6 +9,8 @@ export interface PlannedChange {
   address: string;
   type: string;
   action: PlanAction;
+  /** A replace because terraform marked it tainted: its creation never finished (an interrupted apply). */
+  tainted?: true;
 }
 
 export interface PlanSummary {
@@ -26,7 +28,7 @@ export interface PlanSummary {
 export const PROTECTED_TYPES = new Set(["aws_dynamodb_table", "aws_kms_key"]);
 
 interface ShowJson {
-  resource_changes?: { address: string; type: string; mode?: string; change: { actions: string[] } }[];
+  resource_changes?: { address: string; type: string; mode?: string; action_reason?: string; change: { actions: string[] } }[];
 }
 
 export function classifyActions(actions: string[]): PlanAction | undefined {
@@ -43,7 +45,7 @@ export function summarizePlan(show: unknown): PlanSummary {
   for (const rc of (show as ShowJson).resource_changes ?? []) {
     if (rc.mode === "data") continue;
     const action = classifyActions(rc.change.actions);
-    if (action) changes.push({ address: rc.address, type: rc.type, action });
+    if (action) changes.push({ address: rc.address, type: rc.type, action, ...(action === "replace" && rc.action_reason === "replace_because_tainted" ? { tainted: true as const } : {}) });
   }
   return summarizePlannedChanges(changes);
 }

@@ -82,6 +82,12 @@ export interface GuardInput {
   /** stdin and stderr are terminals: a person can answer. */
   interactive: boolean;
   emulator: boolean;
+  /**
+   * This deploy completes a FIRST deploy that stopped mid-apply: nothing was ever live, so a
+   * protected resource terraform tainted (its creation never finished) holds no data yet and may
+   * be replaced. Default false.
+   */
+  completingFirstDeploy?: boolean;
 }
 
 /**
@@ -91,8 +97,9 @@ export interface GuardInput {
  * terminal, or --yes outside one.
  */
 export function decideApply(input: GuardInput): ApplyDecision {
-  if (input.summary.destructive.length > 0 && !input.allowDestroy) {
-    const what = input.summary.destructive.map((c) => `${c.action} ${c.address}`).join(", ");
+  const destructive = input.completingFirstDeploy ? input.summary.destructive.filter((c) => !c.tainted) : input.summary.destructive;
+  if (destructive.length > 0 && !input.allowDestroy) {
+    const what = destructive.map((c) => `${c.action} ${c.address}`).join(", ");
     return {
       kind: "refuse",
       reason: `the plan would ${what}: stored data or its key would be lost`,

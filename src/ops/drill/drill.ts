@@ -408,7 +408,10 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
       milestone: true,
       title: input.keep ? "Cleaning up (keeping the scratch table)" : `Cleaning up: deleting ${identity.scratchTable} and the sentinels`,
       async run(s, signal) {
+        const before = s.cleanup.errors.length;
         await cleanUp(s, { client, source, input, signal, reporter, timeoutMs: options.cleanupTimeoutMs, pollMs: options.pollMs, now });
+        // A cleanup that left something behind must not print as done (✓): the step fails, naming it.
+        if (s.cleanup.errors.length > before) throw new CleanupIncomplete(s.cleanup.errors.slice(before).join("; "));
       },
     };
 
@@ -422,7 +425,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
       },
     }));
     const run = await runSteps(instrumented, state, { signal: deps.signal, reporter, cleanup, now, title: `DR drill of ${source} (${input.method})` });
-    if (run.cleanupError !== undefined) state.cleanup.errors.push(`cleanup: ${errorMessage(run.cleanupError)}`);
+    if (run.cleanupError !== undefined && !(run.cleanupError instanceof CleanupIncomplete)) state.cleanup.errors.push(`cleanup: ${errorMessage(run.cleanupError)}`);
 
     const failedStep = run.records.find((r) => r.status === "failed" && r.name !== "cleanup");
     const failure = run.interrupted ? null : run.error !== undefined ? `${failedStep?.title ?? "the drill"} failed: ${errorMessage(run.error)}` : null;
@@ -481,6 +484,9 @@ interface CleanupContext {
 }
 
 /** Deletes what the drill created. Collects errors instead of stopping at the first one. */
+/** The cleanup ran to its end but could not remove everything; its errors are already in the report. */
+class CleanupIncomplete extends Error {}
+
 async function cleanUp(s: DrillState, c: CleanupContext): Promise<void> {
   const scratch = s.identity.scratchTable;
   const report = s.cleanup;

@@ -2,15 +2,17 @@ import type { DynamoDBClient, TableDescription } from "@aws-sdk/client-dynamodb"
 import { errorMessage } from "../../errors.js";
 import { acquireLock } from "../../state/lock.js";
 import { deleteSentinel, deleteTable, describeTable, isNotFound, listTables, type Item } from "./dynamo.js";
-import { isScratchTable, scratchPrefixFor } from "./names.js";
+import { scanItemsWithKeyPrefix } from "../../aws/dynamodb.js";
+import { SENTINEL_PREFIX, isScratchTable, scratchPrefixFor } from "./names.js";
+import { keyShape } from "./plan.js";
 import { drillLockPath, readDrillRecords, removeDrillEntry, saveDrillEntry, type DrillRecordEntry } from "./record.js";
 
 /**
  * `noveli dr-drill gc`: deletes what drills left behind. Candidates are the tables whose name
  * starts with `noveli-drill-`; one is deleted when this machine's drill record names it, or when
  * DynamoDB says it is a restore (RestoreSummary) of this environment's table and it is older than
- * `minAgeMs` (a younger one may belong to a drill running elsewhere). Sentinels recorded by
- * killed drills are deleted from the source. Holds the environment's drill lock, so it never
+ * `minAgeMs` (a younger one may belong to a drill running elsewhere). Sentinels are found in the
+ * source table by their key prefix (recorded ones at once, others once older than `minAgeMs`). Holds the environment's drill lock, so it never
  * races a drill on this machine.
  */
 
@@ -106,6 +108,9 @@ export async function collectGarbage(input: GcInput, deps: { client: DynamoDBCli
       }
     }
 
+    const recordedSentinels = new Set(records.flatMap((r) => r.sentinelKeys.map((k) => JSON.stringify(k))));
+    if (input.source) await deleteUnrecordedSentinels(deps.client, input.source.tableName, recordedSentinels, { minAgeMs: input.minAgeMs, now: now() }, report, deps.signal);
+
     for (const record of records) {
       const left = await deleteRecordedSentinels(deps.client, record, report, deps.signal);
       if (outcome.get(record.scratchTable) === "gone" && left.length === 0) {
@@ -118,6 +123,52 @@ export async function collectGarbage(input: GcInput, deps: { client: DynamoDBCli
     return report;
   } finally {
     lock.release();
+  }
+}
+
+/** Pure: whether gc deletes a sentinel nobody on this machine recorded: only once it is older than min-age. */
+export function sentinelVerdict(writtenAtMs: number | null, scope: { minAgeMs: number; now: number }): GcVerdict {
+  if (writtenAtMs !== null && scope.now - writtenAtMs < scope.minAgeMs) {
+    return { action: "skip", reason: `written ${Math.round((scope.now - writtenAtMs) / 60_000)} min ago: it may belong to a drill running elsewhere` };
+  }
+  return { action: "delete", reason: "a drill sentinel nobody recorded (left by a drill on another machine or a killed one)" };
+}
+
+/**
+ * Sentinels are found by their key prefix in the source table, not only from this machine's
+ * records: a drill killed on another machine leaves items here that no record names.
+ */
+async function deleteUnrecordedSentinels(
+  client: DynamoDBClient,
+  sourceTable: string,
+  recorded: Set<string>,
+  scope: { minAgeMs: number; now: number },
+  report: GcReport,
+  signal: AbortSignal,
+): Promise<void> {
+  const table = await describeTable(client, sourceTable, signal);
+  if (!table) return;
+  const shape = keyShape(table);
+  if ("error" in shape) return; // no drill could have written sentinels into it
+  const found = await scanItemsWithKeyPrefix(client, { tableName: sourceTable, hashKey: shape.hash.name, rangeKey: shape.range?.name ?? null, prefix: SENTINEL_PREFIX, attributes: ["written_at"], signal });
+  for (const item of found) {
+    const key: Item = { [shape.hash.name]: item[shape.hash.name] as Item[string] };
+    if (shape.range) key[shape.range.name] = item[shape.range.name] as Item[string];
+    if (recorded.has(JSON.stringify(key))) continue; // the records loop deletes it
+    const writtenAt = item.written_at?.N !== undefined ? Number(item.written_at.N) : null;
+    const verdict = sentinelVerdict(Number.isFinite(writtenAt) ? writtenAt : null, scope);
+    const label = `${sourceTable} sentinel ${item[shape.hash.name]?.S ?? "?"}`;
+    if (verdict.action === "skip") {
+      report.skipped.push({ table: label, reason: verdict.reason });
+      continue;
+    }
+    try {
+      await deleteSentinel(client, sourceTable, key, signal);
+      report.sentinelsDeleted += 1;
+    } catch (error) {
+      if (signal.aborted) throw error;
+      report.failed.push({ table: label, error: errorMessage(error) });
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { UsageError } from "../../errors.js";
 import { COLORS, type Color } from "../../terraform/outputs.js";
-import { parseCount, parseDuration } from "./duration.js";
+import { DURATION_LIMITS, parseCount, parseDuration } from "./duration.js";
 import { DEFAULT_HEALTH_SETTINGS, type HealthCheckSettings } from "./run.js";
 
 /** Health-check flags as commander hands them over (strings), shared by health-check and switch-traffic. */
@@ -22,12 +22,12 @@ export interface RawHealthFlags {
 /** Pure: validated settings, every flag checked before anything touches the network. */
 export function parseHealthSettings(raw: RawHealthFlags, flagPrefix = ""): HealthCheckSettings {
   const flag = (name: string) => `--${flagPrefix}${name}`;
-  const timeoutMs = raw.timeout !== undefined ? parseDuration(raw.timeout, flag("timeout")) : DEFAULT_HEALTH_SETTINGS.timeoutMs;
+  const timeoutMs = raw.timeout !== undefined ? parseDuration(raw.timeout, flag("timeout"), DURATION_LIMITS.healthTimeout) : DEFAULT_HEALTH_SETTINGS.timeoutMs;
   if (timeoutMs < 100) throw new UsageError(`${flag("timeout")} must be at least 100ms`);
   const maxP95Ms = raw.maxP95 !== undefined ? parseMilliseconds(raw.maxP95, "--max-p95") : DEFAULT_HEALTH_SETTINGS.maxP95Ms;
   return {
     attempts: raw.attempts !== undefined ? parseCount(raw.attempts, flag("attempts"), 1, 100) : DEFAULT_HEALTH_SETTINGS.attempts,
-    intervalMs: raw.interval !== undefined ? parseDuration(raw.interval, flag("interval")) : DEFAULT_HEALTH_SETTINGS.intervalMs,
+    intervalMs: raw.interval !== undefined ? parseDuration(raw.interval, flag("interval"), DURATION_LIMITS.healthInterval) : DEFAULT_HEALTH_SETTINGS.intervalMs,
     timeoutMs,
     maxP95Ms,
     synthetic: raw.synthetic === true,
@@ -37,8 +37,12 @@ export function parseHealthSettings(raw: RawHealthFlags, flagPrefix = ""): Healt
 
 /** `--max-p95 800` (milliseconds) or a duration (`800ms`, `1.5s`). */
 function parseMilliseconds(raw: string, flag: string): number {
-  if (/^\d+$/.test(raw.trim())) return Number(raw.trim());
-  return parseDuration(raw, flag);
+  if (/^\d+$/.test(raw.trim())) {
+    const ms = Number(raw.trim());
+    if (ms > DURATION_LIMITS.maxP95) throw new UsageError(`${flag} ${raw.trim()} is longer than its maximum of ${DURATION_LIMITS.maxP95}ms`);
+    return ms;
+  }
+  return parseDuration(raw, flag, DURATION_LIMITS.maxP95);
 }
 
 export function parseColor(raw: string | undefined, what: string): Color {

@@ -48,7 +48,7 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
   const subjects = new Map<Color, Promise<ColorSubject>>();
   let warnedMissing = false;
 
-  const readStage = () => getStageTraffic(apiGateway, outputs.apiId, outputs.liveStageName);
+  const readStage = (signal?: AbortSignal) => getStageTraffic(apiGateway, outputs.apiId, outputs.liveStageName, signal);
   const deployHistory = () => readHistory(ctx.stateDir, target, env, { types: ["deploy"] });
 
   const subject = (color: Color): Promise<ColorSubject> => {
@@ -68,8 +68,8 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
     outputs,
     lambda,
     // Stage calls carry no abort signal: the restore after SIGINT must still reach the stage.
-    stage: { read: readStage, update: (ops) => updateStage(apiGateway, outputs.apiId, outputs.liveStageName, ops) },
-    readStage,
+    stage: { read: readStage, update: (ops, signal) => updateStage(apiGateway, outputs.apiId, outputs.liveStageName, ops, signal) },
+    readStage: () => readStage(),
     async readAlarms() {
       const { alarms, missing } = await describeAlarmStates(cloudWatch, outputs.alarmNames, ctx.signal);
       if (missing.length > 0 && !warnedMissing) {

@@ -216,6 +216,8 @@ export function throwForOutcome(outcome: ShiftOutcome, what: string): void {
     case "interrupted":
       throw new AbortError(`${what} interrupted: ${outcome.reason}`);
     case "failed":
+      if (outcome.result === "superseded") throw new OperationError("traffic-moved", `${what} stopped: ${outcome.reason}`);
+      if (outcome.restoreFailed) throw new OperationError("restore-failed", `${what} failed: ${outcome.reason}`);
       throw new OperationError(outcome.result === "refused" ? "refused" : "switch-failed", `${what} ${outcome.result === "refused" ? "refused" : "failed"}: ${outcome.reason}`);
   }
 }

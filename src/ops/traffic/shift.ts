@@ -18,10 +18,23 @@ import type { PropagationResult } from "./propagation.js";
  * so unit tests drive it with in-memory fakes and an instant clock.
  */
 
-/** The live stage: read its traffic, apply patch operations. */
+/** The live stage: read its traffic, apply patch operations; `signal` bounds one call (the restore's deadline). */
 export interface LiveStage {
-  read(): Promise<StageTraffic>;
-  update(patchOperations: StagePatch[]): Promise<void>;
+  read(signal?: AbortSignal): Promise<StageTraffic>;
+  update(patchOperations: StagePatch[], signal?: AbortSignal): Promise<void>;
+}
+
+/**
+ * How long the restore may take in all (read, update, read back). Past it noveli stops trying and
+ * says which state it left: an operator must act, and a silent hang would hold the lock.
+ */
+export const RESTORE_DEADLINE_MS = 60_000;
+
+/** The live stage no longer reads as this shift last wrote it: someone else moved traffic. */
+class TrafficMovedError extends Error {
+  constructor(readonly actual: StageTraffic, readonly problem: string) {
+    super(problem);
+  }
 }
 
 export interface ShiftDeps {
@@ -40,6 +53,8 @@ export interface ShiftDeps {
   /** Aborted on SIGINT/SIGTERM: the shift stops and restores the previous color. */
   signal: AbortSignal;
   progress(message: string): void;
+  /** The restore's deadline in ms. Default RESTORE_DEADLINE_MS. */
+  restoreDeadlineMs?: number;
 }
 
 export interface ShiftRequest {
@@ -97,9 +112,11 @@ export type ShiftEvidence =
   | { kind: "read-back"; step: string; expected: StageTraffic; actual: StageTraffic; summary: string }
   | { kind: "propagation"; result: PropagationResult; summary: string }
   | { kind: "error"; summary: string }
-  | { kind: "interrupted"; summary: string };
+  | { kind: "interrupted"; summary: string }
+  | { kind: "moved-by-other"; expected: StageTraffic; actual: StageTraffic; summary: string };
 
-export type ShiftResult = "switched" | "rolled-back" | "refused" | "unchanged";
+/** `superseded`: someone else moved live traffic during the watch; noveli left their change alone. */
+export type ShiftResult = "switched" | "rolled-back" | "refused" | "unchanged" | "superseded";
 
 export interface ShiftOutcome {
   from: string | null;
@@ -112,6 +129,8 @@ export interface ShiftOutcome {
   evidence?: ShiftEvidence;
   /** The live stage as last read (after any restore). */
   liveAfter: StageTraffic | null;
+  /** A restore ran and could not put traffic back (failed, timed out, or skipped over someone else's change). */
+  restoreFailed?: true;
 }
 
 export function summarizeHealth(report: HealthReport): HealthSummary {
@@ -149,6 +168,10 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
   let changed = false;
   let restoreResult: { ok: boolean; detail: string } | undefined;
   let liveAfter: StageTraffic | null = null;
+  /** What the stage must read as while this shift watches: the last step it wrote and read back. */
+  let written: StageTraffic | undefined;
+  /** The stage as this shift first read it. */
+  let found: StageTraffic | undefined;
   /** Set while a watch runs: an error then means the shift cannot be observed (not that it failed to apply). */
   let watching: { kind: "canary"; percent: number } | { kind: "final" } | undefined;
 
@@ -167,6 +190,7 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     steps,
     ...(evidence ? { evidence } : {}),
     liveAfter,
+    ...(restoreResult && !restoreResult.ok ? { restoreFailed: true as const } : {}),
   });
 
   /** The one restore path: back to the color that was live before, canary removed, read back. Runs once. */
@@ -175,26 +199,36 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     const at = new Date(clock.now()).toISOString();
     const started = clock.now();
     deps.progress(`restoring live traffic to ${from ?? "the previous color"} (${why})`);
+    const deadlineMs = deps.restoreDeadlineMs ?? RESTORE_DEADLINE_MS;
+    const deadline = AbortSignal.timeout(deadlineMs);
     try {
-      const current = await stage.read();
+      const current = await stage.read(deadline);
+      liveAfter = current;
       const previous = from ?? current.deployment ?? "";
+      if (written && found && !verifyReadBack(written, current).ok && !verifyReadBack(found, current).ok) {
+        // Neither what this shift wrote nor what it found: someone else moved traffic; theirs stands.
+        restoreResult = { ok: false, detail: `RESTORE SKIPPED: someone else moved live traffic meanwhile (it reads ${describeTraffic(current)}); noveli did not write over it` };
+        steps.push({ name: "restore", status: "failed", at, durationMs: clock.now() - started, detail: restoreResult.detail, readBack: current });
+        return restoreResult;
+      }
       const plan = planRestore(previous, from === undefined ? { ...current, deployment: previous } : current);
       if (!plan) {
         liveAfter = current;
         restoreResult = { ok: true, detail: `live traffic is on ${previous}: the change had not taken` };
       } else {
-        await stage.update(plan.patchOperations);
-        const back = await stage.read();
+        await stage.update(plan.patchOperations, deadline);
+        const back = await stage.read(deadline);
         liveAfter = back;
         const verdict = verifyReadBack(plan.expect, back);
         restoreResult = verdict.ok
           ? { ok: true, detail: `live traffic is back on ${previous} (read back: ${describeTraffic(back)})` }
-          : { ok: false, detail: `RESTORE FAILED: ${verdict.problem}` };
+          : { ok: false, detail: `RESTORE FAILED: ${verdict.problem}; ${leftState(back)}` };
         steps.push({ name: "restore", status: verdict.ok ? "ok" : "failed", at, durationMs: clock.now() - started, detail: restoreResult.detail, patchOperations: plan.patchOperations, readBack: back });
         return restoreResult;
       }
     } catch (error) {
-      restoreResult = { ok: false, detail: `RESTORE FAILED: ${errorMessage(error)}; the live stage may still send traffic to ${to ?? "the new color"}` };
+      const cause = deadline.aborted ? `no answer within ${formatDuration(deadlineMs)}` : errorMessage(error);
+      restoreResult = { ok: false, detail: `RESTORE FAILED: ${cause}; ${leftState(liveAfter)}, and may still send traffic to ${to ?? "the new color"}` };
     }
     steps.push({ name: "restore", status: restoreResult.ok ? "ok" : "failed", at, durationMs: clock.now() - started, detail: restoreResult.detail });
     return restoreResult;
@@ -202,9 +236,19 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
 
   /** `idle`: the color traffic has left, whose own alarms no longer say anything about the shift. */
   const pollTarget = async (target: Color, idle?: Color): Promise<PollVerdict> => {
+    await checkNotMoved();
     const alarms = (await deps.readAlarms()).filter((a) => idle === undefined || a.color !== idle);
     const health = await deps.pollHealth(target);
     return judgePoll({ alarms, health, at: new Date(clock.now()).toISOString() });
+  };
+
+  /** Each poll reads the stage first: traffic someone else moved is theirs, never rolled back over. */
+  const checkNotMoved = async (): Promise<void> => {
+    if (!written) return;
+    const now = await stage.read(signal);
+    liveAfter = now;
+    const verdict = verifyReadBack(written, now);
+    if (!verdict.ok) throw new TrafficMovedError(now, `live traffic was moved by someone else during the watch: the stage now reads ${describeTraffic(now)}, not ${describeTraffic(written)} as this switch left it`);
   };
 
   const watch = async (target: Color, durationMs: number, label: string, allTraffic = false) => {
@@ -224,7 +268,7 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     const { value: ran, durationMs: took } = await timed(async () =>
       analysed ? analysed.watch({ ...window, newColor: target, oldColor: from as Color, label }) : { watch: await watchWindow(window), analysis: undefined },
     ).catch((error: unknown) => {
-      if (!signal.aborted) steps.push({ name: "watch", status: "failed", at, durationMs: clock.now() - started, detail: `${label}: could not watch: ${errorMessage(error)}` });
+      if (!signal.aborted && !(error instanceof TrafficMovedError)) steps.push({ name: "watch", status: "failed", at, durationMs: clock.now() - started, detail: `${label}: could not watch: ${errorMessage(error)}` });
       throw error;
     });
     const value = ran.watch;
@@ -250,6 +294,7 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     });
     liveAfter = back;
     const verdict = verifyReadBack(step.expect, back);
+    if (verdict.ok) written = step.expect;
     const name: StepName = step.kind === "restore" ? "restore" : step.kind;
     steps.push({
       name,
@@ -279,6 +324,7 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
   try {
     const { value: current, at, durationMs } = await timed(() => stage.read());
     liveAfter = current;
+    found = current;
     from = current.deployment;
     steps.push({ name: "read-stage", status: "ok", at, durationMs, detail: `live stage: ${describeTraffic(current)}`, readBack: current });
 
@@ -368,11 +414,17 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
     }
     return outcome("switched", "success", `live traffic moved from ${from} to ${to}${through}${landed}`);
   } catch (error) {
+    if (error instanceof TrafficMovedError && !signal.aborted) {
+      const expected = written ?? { deployment: undefined };
+      steps.push({ name: "watch", status: "failed", at: new Date(clock.now()).toISOString(), durationMs: 0, detail: error.problem, readBack: error.actual });
+      return outcome("superseded", "failed", `${error.problem}; not rolled back over their change`, { kind: "moved-by-other", expected, actual: error.actual, summary: error.problem });
+    }
     if (signal.aborted) {
       const why = errorMessage(signal.reason ?? error);
       if (!changed) return outcome("unchanged", "interrupted", `${why}: nothing had changed`, { kind: "interrupted", summary: why });
       const restored = await restore(why);
-      return outcome(restored.ok ? "rolled-back" : "refused", "interrupted", `${why}; ${restored.detail}`, { kind: "interrupted", summary: why });
+      // A restore that did not finish is a failure, whatever interrupted the shift.
+      return outcome(restored.ok ? "rolled-back" : "refused", restored.ok ? "interrupted" : "failed", `${why}; ${restored.detail}`, { kind: "interrupted", summary: why });
     }
     const summary = errorMessage(error);
     if (!changed) return outcome("refused", "failed", summary, { kind: "error", summary });
@@ -399,6 +451,11 @@ function describeAnalysis(steps: StepRecord[]): string {
   const verdict = last.analyses.at(-1)?.verdict;
   const figures = verdict?.summary.replace(/^canary analysis (passed|inconclusive): /, "") ?? "no figures";
   return last.result === "passed" ? `canary analysis passed (${figures})` : `canary analysis not judged (${figures})`;
+}
+
+/** Pure: the state a failed restore leaves, as last read. */
+function leftState(last: StageTraffic | null): string {
+  return last ? `the live stage last read ${describeTraffic(last)}` : "the live stage could not be read";
 }
 
 /** Pure: the dry run of a shift: the steps and their exact patch operations. */

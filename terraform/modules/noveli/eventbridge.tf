@@ -14,13 +14,14 @@ resource "aws_cloudwatch_event_rule" "story_events" {
   })
 }
 
-# Events go to the live color. A deploy publishes to the idle color, so the live one is the other
-# color than target_color; on the first deploy both aliases hold the same version. Between a
-# `noveli switch-traffic` and the next deploy events reach the previous color unless the switch
-# also repoints this target (PutTargets on event_rule_name / event_target_id); the next deploy
-# then sets the same value, so the two never fight.
+# Events go to the color the live stage serves, as terraform reads the stage back: its
+# `deployment` variable is ignored for changes (noveli switch-traffic owns it), so on every plan it
+# holds what the refresh read from API Gateway, and on the first deploy the value it is created
+# with (blue), the same as live. Never derived from target_color: a deploy's target is not what is
+# live. A switch repoints this target at once (PutTargets on event_rule_name / event_target_id) and
+# the next deploy reads the same color back, so the two never fight.
 locals {
-  event_color = var.target_color == "blue" ? "green" : "blue"
+  event_color = aws_api_gateway_stage.live.variables["deployment"]
 }
 
 resource "aws_cloudwatch_event_target" "story_generator" {
