@@ -117,7 +117,7 @@ export async function switchTraffic(options: SwitchTrafficOptions, ctx: CommandC
   if (options.rollback === false && watchMs === 0 && !canary) throw new UsageError("--no-rollback only matters with --watch or --canary");
   const gateSettings = parseGateSettings(options);
   const analysis = parseAnalysisSettings(options, watchMs > 0 || canary !== undefined);
-  const propagationTimeoutMs = options.propagationTimeout !== undefined ? parseDuration(options.propagationTimeout, "--propagation-timeout") : undefined;
+  const propagationTimeoutMs = options.propagationTimeout !== undefined ? parseDuration(options.propagationTimeout, "--propagation-timeout", DURATION_LIMITS.propagationTimeout) : undefined;
   if (propagationTimeoutMs !== undefined && propagationTimeoutMs <= 0) throw new UsageError("--propagation-timeout must be longer than 0s");
 
   const result = await runTrafficChange(ctx, {

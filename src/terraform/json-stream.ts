@@ -11,7 +11,7 @@ export interface TerraformUiMessage {
   "@level"?: string;
   "@message"?: string;
   "@timestamp"?: string;
-  change?: { resource?: { addr?: string; resource_type?: string }; action?: string };
+  change?: { resource?: { addr?: string; resource_type?: string }; action?: string; reason?: string };
   hook?: { resource?: { addr?: string; resource_type?: string }; action?: string; elapsed_seconds?: number };
   outputs?: Record<string, { sensitive?: boolean; value?: unknown }>;
   diagnostic?: { severity?: string; summary?: string; detail?: string };
@@ -34,14 +34,16 @@ export function parseUiMessages(stdout: string): TerraformUiMessage[] {
 export type PlannedAction = "create" | "update" | "replace" | "delete";
 
 /** Each resource instance the plan changes (no-ops, reads, moves and forgets left out), in plan order. */
-export function plannedChanges(messages: TerraformUiMessage[]): { address: string; type: string; action: PlannedAction }[] {
-  const changes: { address: string; type: string; action: PlannedAction }[] = [];
+export function plannedChanges(messages: TerraformUiMessage[]): { address: string; type: string; action: PlannedAction; tainted?: true }[] {
+  const changes: { address: string; type: string; action: PlannedAction; tainted?: true }[] = [];
   for (const message of messages) {
     if (message.type !== "planned_change") continue;
     const action = message.change?.action;
     const address = message.change?.resource?.addr;
     if (address === undefined || (action !== "create" && action !== "update" && action !== "replace" && action !== "delete")) continue;
-    changes.push({ address, type: message.change?.resource?.resource_type ?? "", action });
+    // A replace because the object is tainted: its creation never finished (an interrupted apply).
+    const tainted = action === "replace" && message.change?.reason === "tainted";
+    changes.push({ address, type: message.change?.resource?.resource_type ?? "", action, ...(tainted ? { tainted: true as const } : {}) });
   }
   return changes;
 }

@@ -238,7 +238,7 @@ export interface PlanOutcome {
   /** Whether the plan would change anything (terraform's detailed exit code). */
   changes: boolean;
   /** What it changes, from the plan's own machine-readable messages (the same list `show -json` gives). */
-  planned: { address: string; type: string; action: PlannedAction }[];
+  planned: { address: string; type: string; action: PlannedAction; tainted?: true }[];
 }
 
 /** Saves a plan and says what it changes. */

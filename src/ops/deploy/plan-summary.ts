@@ -52,7 +52,7 @@ export function summarizePlan(show: unknown): PlanSummary {
 
 /** The summary of the changes `terraform plan -json` announced (see src/terraform/json-stream.ts). */
 export function summarizePlannedChanges(planned: PlannedChange[]): PlanSummary {
-  const changes = planned.map(({ address, type, action }) => ({ address, type, action }));
+  const changes = planned.map(({ address, type, action, tainted }) => ({ address, type, action, ...(tainted ? { tainted } : {}) }));
   const count = (action: PlanAction) => changes.filter((c) => c.action === action).length;
   return {
     add: count("create"),

@@ -27,6 +27,8 @@ export const DURATION_LIMITS = {
   healthTimeout: 5 * 60_000,
   /** --max-p95 */
   maxP95: 5 * 60_000,
+  /** switch-traffic --propagation-timeout */
+  propagationTimeout: 3_600_000,
 } as const;
 
 /** Whatever a caller forgets, no duration flag goes past a day. */
