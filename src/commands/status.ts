@@ -21,6 +21,10 @@ export async function status(_options: StatusOptions, ctx: CommandContext): Prom
       const h = report.operationInProgress;
       lines.push(s.yellow(`  in progress: ${h.operation} by ${h.user}@${h.host} (pid ${h.pid}) since ${ago(h.since)}`));
     }
+    if (report.deadHolder) {
+      const h = report.deadHolder;
+      lines.push(s.red(`  NOT finished: ${h.operation} by ${h.user}@${h.host} (pid ${h.pid}, gone) since ${h.since}: it died holding the lock; what it changed went unwatched`));
+    }
     lines.push(`  live API  ${s.bold(report.urls.live)}`);
     for (const color of COLORS) {
       const c = report.colors[color];

@@ -16,6 +16,8 @@ export interface LockHolder {
 export interface HeldLock {
   readonly path: string;
   readonly holder: LockHolder;
+  /** The holder of a stale or broken lock this one replaced: its operation never finished. */
+  readonly tookOverFrom?: LockHolder;
   release(): void;
 }
 
@@ -54,6 +56,7 @@ export function acquireLock(lockPath: string, operation: string, options: { forc
     operation,
     since: new Date().toISOString(),
   };
+  let tookOverFrom: LockHolder | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, "wx");
@@ -63,6 +66,7 @@ export function acquireLock(lockPath: string, operation: string, options: { forc
       return {
         path: lockPath,
         holder,
+        ...(tookOverFrom ? { tookOverFrom } : {}),
         release() {
           if (released) return;
           released = true;
@@ -78,6 +82,7 @@ export function acquireLock(lockPath: string, operation: string, options: { forc
           ? ageMs(lockPath) > 5_000 // unreadable and old: a holder that died mid-write
           : existing.host === hostname() && !processAlive(existing.pid);
       if (options.force || stale) {
+        tookOverFrom = existing;
         rmSync(lockPath, { force: true });
         continue;
       }
@@ -97,4 +102,11 @@ function ageMs(file: string): number {
   } catch {
     return Number.POSITIVE_INFINITY;
   }
+}
+
+/** The warning a takeover owes the operator: the last change ran with nobody watching it to the end. */
+export function warnTakeover(reporter: { warn(message: string): void }, previous: LockHolder): void {
+  reporter.warn(
+    `took over the lock of ${previous.operation} by ${previous.user}@${previous.host} (pid ${previous.pid}, since ${previous.since}): it never finished, so what it changed went unwatched; check noveli status`,
+  );
 }

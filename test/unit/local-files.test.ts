@@ -183,3 +183,35 @@ describe("the state dir", () => {
     expect(fileSystemError(new Error("x"))).toBeUndefined();
   });
 });
+
+describe("a dead holder", () => {
+  const holder = { pid: 4242, host: "runner-1", user: "ci", operation: "switch-traffic dev → green", since: "2026-12-01T10:00:00Z" };
+
+  it("is not shown as in progress: status says the operation did not finish", async () => {
+    const { classifyHolder } = await import("../../src/ops/traffic/status.js");
+    expect(classifyHolder(holder, "runner-1", () => false)).toEqual({ operationInProgress: null, deadHolder: holder });
+    expect(classifyHolder(holder, "runner-1", () => true)).toEqual({ operationInProgress: holder, deadHolder: null });
+    // On another host noveli cannot tell: it is shown as in progress.
+    expect(classifyHolder(holder, "laptop", () => false)).toEqual({ operationInProgress: holder, deadHolder: null });
+    expect(classifyHolder(undefined, "runner-1", () => false)).toEqual({ operationInProgress: null, deadHolder: null });
+  });
+
+  it("a takeover names what it replaced, and warns that the last change went unwatched", async () => {
+    const { hostname } = await import("node:os");
+    const { warnTakeover } = await import("../../src/state/lock.js");
+    const dir = mkdtempSync(path.join(tmpdir(), "noveli-local-files-"));
+    dirs.push(dir);
+    const lockPath = path.join(dir, "operation.lock");
+    const dead = { ...holder, host: hostname(), pid: 2 ** 22 + 11 };
+    writeFileSync(lockPath, JSON.stringify(dead));
+    const lock = acquireLock(lockPath, "deploy dev");
+    expect(lock.tookOverFrom).toEqual(dead);
+    const reporter = new MemoryReporter();
+    warnTakeover(reporter, dead);
+    expect(reporter.messages).toEqual([
+      { level: "warn", message: `took over the lock of switch-traffic dev → green by ci@${hostname()} (pid ${dead.pid}, since 2026-12-01T10:00:00Z): it never finished, so what it changed went unwatched; check noveli status` },
+    ]);
+    lock.release();
+    expect(acquireLock(lockPath, "deploy dev").tookOverFrom).toBeUndefined();
+  });
+});

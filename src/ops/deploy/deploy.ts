@@ -9,7 +9,7 @@ import { AbortError, OperationError, UsageError, errorMessage, isNoveliError } f
 import { ask, canPrompt } from "../../output/prompt.js";
 import { packageStoryGenerator } from "../../package/lambda.js";
 import { appendHistory } from "../../state/history.js";
-import { acquireLock } from "../../state/lock.js";
+import { acquireLock, warnTakeover } from "../../state/lock.js";
 import { packageVersion, projectRoot } from "../../state/paths.js";
 import { emulatorInstanceId, readRawOutputs } from "../../terraform/environment.js";
 import { COLORS, inspectOutputs, parseOutputs, type Color, type EnvironmentOutputs, type OutputsInspection } from "../../terraform/outputs.js";
@@ -128,6 +128,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
   if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");
 
   const lock = options.dryRun ? undefined : acquireLock(environmentLockPath(ctx.stateDir, target, env), `deploy ${env}`, { force: options.forceUnlock });
+  if (lock?.tookOverFrom) warnTakeover(reporter, lock.tookOverFrom);
   const started = Date.now();
   const release = options.release ?? packageVersion();
   let color: Color | undefined;

@@ -5,7 +5,7 @@ import { createClient } from "../../aws/clients.js";
 import { AbortError, OperationError, RolledBackError, errorMessage } from "../../errors.js";
 import { ask, canPrompt } from "../../output/prompt.js";
 import { appendHistory } from "../../state/history.js";
-import { acquireLock } from "../../state/lock.js";
+import { acquireLock, warnTakeover } from "../../state/lock.js";
 import type { Color } from "../../terraform/outputs.js";
 import { environmentLockPath } from "../deploy/paths.js";
 import { systemClock, type Clock, type HealthCheckSettings } from "../health/run.js";
@@ -70,6 +70,7 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
     }
 
     const lock = acquireLock(environmentLockPath(ctx.stateDir, environment.target, env), options.operation === "rollback" ? `rollback ${env}` : `switch-traffic ${env} → ${options.to}`, { force: options.forceUnlock });
+    if (lock.tookOverFrom) warnTakeover(ctx.reporter, lock.tookOverFrom);
     const started = Date.now();
     try {
       const pollSettings: HealthCheckSettings = { ...options.gateSettings, attempts: 1, intervalMs: 0, deep: false, synthetic: false };

@@ -7,7 +7,9 @@ import type { Environment, Target } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
 import { errorMessage } from "../../errors.js";
 import { readHistory, type HistoryRecord } from "../../state/history.js";
+import { hostname } from "node:os";
 import { readLockHolder, type LockHolder } from "../../state/lock.js";
+import { processAlive } from "../../system/process.js";
 import { COLORS, type Color, type EnvironmentOutputs } from "../../terraform/outputs.js";
 import { environmentLockPath } from "../deploy/paths.js";
 import { expectationFromHistory } from "../health/judge.js";
@@ -24,8 +26,13 @@ export interface EnvironmentStatus {
   urls: { live: string } & Record<Color, string>;
   /** Where story events go: the EventBridge rule's target; null when the environment has no rule. */
   events: StoryEventsDestination | null;
-  /** An operation holding the environment lock right now. */
+  /** An operation holding the environment lock right now (its process alive, or on another host). */
   operationInProgress: LockHolder | null;
+  /**
+   * A lock whose holder died on this host (kill -9, a crash): that operation did not finish, and
+   * whatever it changed went unwatched. The next command takes the lock over.
+   */
+  deadHolder: LockHolder | null;
   history: { deploys: HistoryEntry[]; switches: HistoryEntry[] };
 }
 
@@ -70,6 +77,13 @@ export function eventDestination(
   const alias = parts.length === 8 && parts[2] === "lambda" ? (parts[7] ?? null) : null;
   const color = COLORS.find((c) => input.aliasNames[c] === alias) ?? null;
   return { rule: input.rule, targetId: input.targetId, targetArn: input.targetArn ?? null, alias, color, followsLive: color !== null && color === input.liveColor };
+}
+
+/** Pure: whether a lock's holder is still at work, or died on this host without finishing. */
+export function classifyHolder(holder: LockHolder | undefined, host: string, alive: (pid: number) => boolean): { operationInProgress: LockHolder | null; deadHolder: LockHolder | null } {
+  if (!holder) return { operationInProgress: null, deadHolder: null };
+  const dead = holder.host === host && !alive(holder.pid);
+  return dead ? { operationInProgress: null, deadHolder: holder } : { operationInProgress: holder, deadHolder: null };
 }
 
 /** A history record reduced to what a status line needs. */
@@ -162,7 +176,7 @@ export async function readEnvironmentStatus(ctx: CommandContext): Promise<Enviro
       alarms,
       urls: outputs.stageInvokeUrls,
       events,
-      operationInProgress: readLockHolder(environmentLockPath(ctx.stateDir, target, env)) ?? null,
+      ...classifyHolder(readLockHolder(environmentLockPath(ctx.stateDir, target, env)), hostname(), processAlive),
       history: { deploys: recentEntries(history, ["deploy"]), switches: recentEntries(history, ["switch", "rollback"]) },
     };
   } finally {
