@@ -64,7 +64,7 @@ const sections = Object.keys(stored)
 const doc = [
   "# Benchmarks",
   "",
-  "Written by `npm run bench` (bench/run.ts; `npm run bench -- <name>` reruns one). Every comparison is a ratio measured side by side in the same run on the same machine; figures are medians of repeated runs. Targets come from the issues; a target that is not met says **no**.",
+  "Written by `npm run bench` (bench/run.ts; `npm run bench -- <name>` reruns one). Every comparison is a ratio measured side by side in the same run on the same machine; figures are medians of repeated runs. Targets come from the issues; a target that is not met says **no**. The machine is shared with other work: sections that measure whole processes give the load average they ran under, and on a loaded machine only the ratios against anchors measured in the same run compare, not the absolute figures.",
   "",
   ...sections.flatMap((section) => [section, ""]),
 ].join("\n");
