@@ -86,7 +86,7 @@ async function storedBeats(sessionId: string): Promise<Array<{ step: number; cho
 }
 
 async function start(handler: StoryHandler): Promise<string> {
-  const started = await handler(apiEvent("POST", "/stories", { body: { prompt: "The night ferry", userId: "racer" } }), lambdaContext());
+  const started = await handler(apiEvent("POST", "/stories", { body: { prompt: "The night ferry" } }), lambdaContext());
   expect(started).toMatchObject({ statusCode: 201 });
   return json(started).sessionId;
 }
@@ -175,7 +175,7 @@ describe("parallel choices on one story", () => {
     const containers = handlers(3, scriptedGenerator({ delayMs: 2 }));
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        containers[i % 3]!(apiEvent("POST", "/stories", { body: { prompt: `Story ${i}`, userId: `user-${i % 5}` } }), lambdaContext()) as Promise<{ statusCode: number; body: string }>,
+        containers[i % 3]!(apiEvent("POST", "/stories", { body: { prompt: `Story ${i}` }, user: `user-${i % 5}` }), lambdaContext()) as Promise<{ statusCode: number; body: string }>,
       ),
     );
     expect(results.every((r) => r.statusCode === 201)).toBe(true);

@@ -12,7 +12,9 @@ import { startOpenAiServer, type ProviderServer } from "../helpers/provider-serv
  * Fuzz: thousands of random and malformed API Gateway requests and EventBridge events against the
  * real handler (DynamoDB on moto, the real provider manager talking to the OpenAI test server).
  * Every API answer must be a 2xx or a 4xx with a JSON body, every event must be answered without
- * throwing. Seeded, so a failure names the seed and the request that reproduce it.
+ * throwing. Requests come from a few signed-in users (claims as the Cognito authorizer passes
+ * them), with no claims, or with broken ones, under a daily beat quota, so refusals of every
+ * kind (401, 404 for another user's story, 429) are fuzzed too. Seeded, so a failure names the seed and the request that reproduce it.
  */
 
 const SEED = Number(process.env.NOVELI_FUZZ_SEED ?? 20261125);
@@ -29,7 +31,7 @@ beforeAll(async () => {
   moto = await startPrivateMoto();
   openai = await startOpenAiServer();
   await createStoryTable(moto.env, TABLE);
-  const env = { ...moto.env, DYNAMODB_TABLE: TABLE, NOVELI_ENV: "dev", NOVELI_PROVIDERS: "openai", OPENAI_API_KEY: "sk-fuzz-key-0123456789", OPENAI_BASE_URL: openai.url };
+  const env = { ...moto.env, DYNAMODB_TABLE: TABLE, NOVELI_ENV: "dev", NOVELI_DAILY_BEAT_QUOTA: "40", NOVELI_PROVIDERS: "openai", OPENAI_API_KEY: "sk-fuzz-key-0123456789", OPENAI_BASE_URL: openai.url };
   handler = createHandler({
     sessions: createDynamoSessionStore({ tableName: TABLE, env }),
     generator: providerManagerFactory(createSecretSource({ env }), createLogger({ write: () => undefined })),
@@ -91,10 +93,11 @@ function randomJson(random: Random, depth = 0): unknown {
   }
 }
 
-function storyBody(random: Random): unknown {
+/** A story request: events carry their userId; an API body has none, bar the odd impostor. */
+function storyBody(random: Random, from: "api" | "event" = "event"): unknown {
   const body: Record<string, unknown> = {};
   if (random() < 0.9) body.prompt = random() < 0.6 ? pick(random, STRINGS.slice(3, 8)) : randomJson(random);
-  if (random() < 0.9) body.userId = random() < 0.7 ? `user-${int(random, 20)}` : randomJson(random);
+  if (random() < (from === "event" ? 0.9 : 0.04)) body.userId = random() < 0.7 ? `user-${int(random, 20)}` : randomJson(random);
   if (random() < 0.4) body.genre = random() < 0.6 ? pick(random, ["mystery", "horror", "romance"]) : randomJson(random);
   if (random() < 0.05) body[pick(random, ["admin", "user_id", "Prompt"])] = true;
   // Over the limits now and then: a prompt past the cap, a body past the cap.
@@ -162,18 +165,28 @@ function randomPath(random: Random, sessions: string[]): string {
 /** Known sessions and the latest step each is known to have reached. */
 type Known = Map<string, number>;
 
+const READERS = ["reader-a", "reader-b", "reader-c"] as const;
+
+/** Who sends a request: mostly a signed-in reader, sometimes nobody, sometimes broken claims. */
+function identity(random: Random): { user?: string | null; claims?: Record<string, unknown> } {
+  const roll = random();
+  if (roll < 0.82) return { user: pick(random, READERS) };
+  if (roll < 0.9) return { user: null };
+  return { claims: pick(random, [{}, { sub: "" }, { sub: 5 }, { sub: "a b" }, { sub: "x".repeat(300) }, { sub: randomJson(random) }, { "cognito:username": "reader-a" }]) };
+}
+
 /** A request aimed at a real route, with a body that is often valid and often subtly not. */
 function aimedApiEvent(random: Random, known: Known) {
   const ids = [...known.keys()];
   const id = ids.length > 0 ? pick(random, ids) : "0b6a3b0e-8f0c-4c39-9a55-7c1b3f1d2a10";
   const route = random();
-  if (route < 0.3 || ids.length === 0) return apiEvent("POST", "/stories", { body: storyBody(random) });
+  if (route < 0.3 || ids.length === 0) return apiEvent("POST", "/stories", { body: storyBody(random, "api"), ...identity(random) });
   if (route < 0.75) {
     const body = choiceBody(random) as Record<string, unknown>;
     if (random() < 0.5) body.step = known.get(id) ?? 0;
-    return apiEvent("POST", `/stories/${id}/choices`, { body, base64: random() < 0.1 });
+    return apiEvent("POST", `/stories/${id}/choices`, { body, base64: random() < 0.1, ...identity(random) });
   }
-  if (route < 0.9) return apiEvent("GET", `/stories/${id}`);
+  if (route < 0.9) return apiEvent("GET", `/stories/${id}`, identity(random));
   return apiEvent("GET", "/health", random() < 0.5 ? { query: { deep: "1" } } : {});
 }
 
@@ -185,13 +198,15 @@ function randomApiEvent(random: Random, known: Known) {
   const shaped = random();
   const options =
     shaped < 0.35
-      ? { body: path.endsWith("/choices") ? choiceBody(random) : storyBody(random) }
+      ? { body: path.endsWith("/choices") ? choiceBody(random) : storyBody(random, "api") }
       : shaped < 0.55
         ? { rawBody: rawBody(random) }
         : shaped < 0.65
           ? { body: randomJson(random), base64: random() < 0.5 }
           : {};
-  const event = apiEvent(method, path, { ...options, ...(random() < 0.1 ? { query: { deep: pick(random, ["1", "true", "no", ""]) } } : {}) }) as unknown as Record<string, unknown>;
+  const event = apiEvent(method, path, { ...options, ...identity(random), ...(random() < 0.1 ? { query: { deep: pick(random, ["1", "true", "no", ""]) } } : {}) }) as unknown as Record<string, unknown>;
+  // An authorizer block API Gateway would never send: not an object, claims not an object.
+  if (random() < 0.03) event.requestContext = pick(random, [null, "ctx", { authorizer: "x" }, { authorizer: { claims: ["sub"] } }, { authorizer: { claims: null } }]);
   // Now and then, fields of the wrong type where API Gateway would never put them.
   if (random() < 0.05) event.headers = pick(random, [null, "text", 5, []]);
   if (random() < 0.05) event.queryStringParameters = pick(random, ["deep", 1, ["deep"], { deep: 5 }]);
@@ -240,7 +255,19 @@ describe(`fuzz (seed ${SEED})`, () => {
     expect(statuses.get(201) ?? 0).toBeGreaterThan(20);
     expect(statuses.get(200) ?? 0).toBeGreaterThan(50);
     expect(codes.size).toBeGreaterThanOrEqual(12);
-    for (const code of ["invalid-json", "invalid-field", "route-not-found", "method-not-allowed", "session-not-found", "choice-out-of-range", "body-too-large", "prompt-too-long"]) {
+    for (const code of [
+      "invalid-json",
+      "invalid-field",
+      "route-not-found",
+      "method-not-allowed",
+      "session-not-found",
+      "choice-out-of-range",
+      "body-too-large",
+      "prompt-too-long",
+      "unauthenticated",
+      "user-id-not-allowed",
+      "daily-quota-exceeded",
+    ]) {
       expect(codes, `error code ${code} was never produced`).toContain(code);
     }
   });

@@ -166,6 +166,8 @@ process.stdout.write("ANSWERS " + JSON.stringify(answers) + "\\n");
   }
 
   const health = { httpMethod: "GET", path: "/health", headers: {}, queryStringParameters: null, body: null, isBase64Encoded: false };
+  // What the Cognito authorizer adds to a story request of a signed-in user.
+  const signedIn = { requestContext: { authorizer: { claims: { sub: "pkg-reader", token_use: "id" } } } };
 
   it("answers GET /health with the alias color and the code hash of its own zip, loading no AWS SDK", async () => {
     // No node_modules anywhere above this directory: /health must not need the SDK.
@@ -189,9 +191,9 @@ process.stdout.write("ANSWERS " + JSON.stringify(answers) + "\\n");
     const answers = await invoke(
       [
         { ...health, queryStringParameters: { deep: "1" } },
-        { ...health, httpMethod: "POST", path: "/stories", body: JSON.stringify({ prompt: "A package that works", userId: "pkg" }) },
-        { ...health, httpMethod: "POST", path: "/stories/{id}/choices", body: JSON.stringify({ choice: 1 }) },
-        { ...health, path: "/stories/{id}" },
+        { ...health, ...signedIn, httpMethod: "POST", path: "/stories", body: JSON.stringify({ prompt: "A package that works" }) },
+        { ...health, ...signedIn, httpMethod: "POST", path: "/stories/{id}/choices", body: JSON.stringify({ choice: 1 }) },
+        { ...health, ...signedIn, path: "/stories/{id}" },
       ],
       env,
       "blue",

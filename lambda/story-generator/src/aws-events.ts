@@ -23,7 +23,13 @@ export interface ApiGatewayProxyEvent {
   pathParameters?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
-  requestContext?: { requestId?: string; stage?: string; path?: string } | null;
+  requestContext?: {
+    requestId?: string;
+    stage?: string;
+    path?: string;
+    /** Set by API Gateway's authorizer: a COGNITO_USER_POOLS authorizer puts the verified token's claims here. */
+    authorizer?: { claims?: Record<string, unknown> | null; [key: string]: unknown } | null;
+  } | null;
 }
 
 export interface ApiGatewayProxyResult {

@@ -2,15 +2,17 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import { createSocket, type Socket } from "node:dgram";
 import { isApiGatewayEvent, isEventBridgeEvent, isRecord, type ApiGatewayProxyResult, type LambdaContext } from "./aws-events.js";
+import { verifiedCaller } from "./caller.js";
 import { handleEvent, type EventOutcome } from "./events.js";
 import { providerManagerFactory, type GeneratorFactory } from "./generator.js";
 import { ApiError, errorResponse, isApiError } from "./http.js";
 import { deploymentIdentity } from "./identity.js";
 import { createLogger, errorFields, logLevelFromEnv, type LineWriter, type Logger } from "./logger.js";
 import { createMetrics, enterInvocationColor } from "./metrics.js";
+import { createBeatQuota, isQuotaLedger, quotaSetting, type QuotaLedger } from "./quota.js";
 import { handleApiRequest } from "./routes.js";
 import { SecretError, createSecretSource } from "./secrets.js";
-import { StorageError, createDynamoSessionStore, type SessionStore } from "./sessions.js";
+import { StorageError, createDynamoSessionStore, type SessionStore, type StoryTable } from "./sessions.js";
 import { createStoryService } from "./stories.js";
 import { createTracer, daemonAddress, parseTraceHeader, type DatagramSender, type Tracer } from "./tracing.js";
 import { DEFAULT_LIMITS, type Limits } from "./validate.js";
@@ -28,6 +30,11 @@ import { DEFAULT_LIMITS, type Limits } from "./validate.js";
 
 export interface HandlerDependencies {
   sessions: SessionStore;
+  /**
+   * Where the daily beat quota (NOVELI_DAILY_BEAT_QUOTA) is counted. Default `sessions` when it is
+   * a ledger too (the DynamoDB story table is). With a limit set and no ledger, stories are refused.
+   */
+  quota?: QuotaLedger;
   generator: GeneratorFactory;
   /** The function's environment (identity, environment name, trace header). Default process.env. */
   env?: Record<string, string | undefined>;
@@ -83,6 +90,7 @@ export function createHandler(deps: HandlerDependencies): StoryHandler {
     newSessionId: deps.newSessionId ?? randomUUID,
     limits,
     sessionTtlSeconds,
+    quota: createBeatQuota({ setting: quotaSetting(env), ledger: deps.quota ?? (isQuotaLedger(deps.sessions) ? deps.sessions : undefined), now }),
   });
 
   return async (event, context) => {
@@ -112,8 +120,10 @@ export function createHandler(deps: HandlerDependencies): StoryHandler {
         } catch (error) {
           response = errorResponse(toApiError(error, logger), requestId);
         }
+        const caller = verifiedCaller(event);
         logger.info("request", {
           http: { method: event.httpMethod.slice(0, 16), path: event.path.slice(0, 200), status: response.statusCode },
+          ...(caller ? { userSub: caller.sub } : {}),
           latencyMs: now() - started,
         });
         return response;
@@ -188,9 +198,9 @@ export function xrayDaemonSender(value: string | undefined): DatagramSender | un
 }
 
 /** The table named by DYNAMODB_TABLE, resolved on first use so a misconfiguration is a clear 503, not a crash at import. */
-function tableFromEnv(env: Record<string, string | undefined>): SessionStore {
-  let store: SessionStore | undefined;
-  const resolve = (): SessionStore => {
+function tableFromEnv(env: Record<string, string | undefined>): StoryTable {
+  let store: StoryTable | undefined;
+  const resolve = (): StoryTable => {
     if (store) return store;
     const tableName = env.DYNAMODB_TABLE?.trim();
     if (!tableName) throw new ApiError(503, "not-configured", "DYNAMODB_TABLE is not set for this function");
@@ -200,6 +210,8 @@ function tableFromEnv(env: Record<string, string | undefined>): SessionStore {
     load: (sessionId) => resolve().load(sessionId),
     write: (session, beat) => resolve().write(session, beat),
     ping: (signal) => resolve().ping(signal),
+    consume: (userId, day, limit) => resolve().consume(userId, day, limit),
+    release: (userId, day) => resolve().release(userId, day),
   };
 }
 

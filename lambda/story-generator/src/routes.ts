@@ -1,18 +1,23 @@
 import { normalizeApiEvent, type ApiGatewayProxyEvent, type ApiGatewayProxyResult } from "./aws-events.js";
+import { requireCaller } from "./caller.js";
 import type { BeatGenerator } from "./generator.js";
 import { ApiError, jsonResponse, notFound } from "./http.js";
 import type { DeploymentIdentity } from "./identity.js";
 import { errorFields } from "./logger.js";
 import type { SessionStore } from "./sessions.js";
 import type { InvocationScope, StoryService } from "./stories.js";
-import { isSessionId, parseJsonBody, validateChoice, validateStartStory, type Limits } from "./validate.js";
+import { isSessionId, parseJsonBody, validateChoice, validateStoryRequest, type Limits } from "./validate.js";
 
 /**
  * The REST API (API Gateway proxy integration):
- *   GET  /health[?deep=1]          who answers (color, version, code hash); deep also probes DynamoDB
- *   POST /stories                  { prompt, genre?, userId } → 201 { sessionId, step: 0, beat }
+ *   GET  /health[?deep=1]          open: who answers (color, version, code hash, environment); deep also probes DynamoDB
+ *   POST /stories                  { prompt, genre? } → 201 { sessionId, step: 0, beat }
  *   GET  /stories/{id}             the story so far
  *   POST /stories/{id}/choices     { choice, step? } → 200 { sessionId, step, beat }
+ *
+ * Every story route belongs to the verified caller (`requestContext.authorizer.claims.sub`, see
+ * caller.ts): without claims 401, a story of another user is the same 404 as an unknown one, and
+ * each beat counts against the caller's daily quota (429 with Retry-After, no model call).
  */
 
 export type Route =
@@ -66,18 +71,21 @@ export async function handleApiRequest(raw: ApiGatewayProxyEvent, scope: Invocat
     case "health":
       return health(event, scope, deps);
     case "start-story": {
-      const input = validateStartStory(parseJsonBody(event.body, event.isBase64Encoded, deps.limits), deps.limits);
-      const started = await deps.service.start(input, scope);
+      const caller = requireCaller(event);
+      const premise = validateStoryRequest(parseJsonBody(event.body, event.isBase64Encoded, deps.limits), deps.limits);
+      const started = await deps.service.start({ ...premise, userId: caller.sub }, scope);
       return jsonResponse(201, started, scope.requestId, { location: `/stories/${started.sessionId}` });
     }
     case "get-story": {
+      const caller = requireCaller(event);
       const sessionId = knownSessionId(route.sessionId);
-      return jsonResponse(200, deps.service.view(await deps.service.session(sessionId)), scope.requestId);
+      return jsonResponse(200, deps.service.view(await deps.service.session(sessionId, { owner: caller.sub })), scope.requestId);
     }
     case "make-choice": {
+      const caller = requireCaller(event);
       const sessionId = knownSessionId(route.sessionId);
       const input = validateChoice(parseJsonBody(event.body, event.isBase64Encoded, deps.limits));
-      return jsonResponse(200, await deps.service.choose(sessionId, input, scope), scope.requestId);
+      return jsonResponse(200, await deps.service.choose(sessionId, input, scope, { owner: caller.sub }), scope.requestId);
     }
   }
 }
@@ -93,11 +101,11 @@ const truthy = (value: unknown): boolean => typeof value === "string" && ["1", "
 
 async function health(event: ApiGatewayProxyEvent, scope: InvocationScope, deps: RouteDeps): Promise<ApiGatewayProxyResult> {
   const { identity } = deps;
+  // The route is open to the internet: it says what a health check compares and nothing more.
   const base = {
     color: identity.color,
     version: identity.version,
     codeSha256: identity.codeSha256,
-    functionVersion: identity.functionVersion,
     environment: identity.environment,
   };
   if (!truthy(event.queryStringParameters?.deep ?? undefined)) {
@@ -109,15 +117,27 @@ async function health(event: ApiGatewayProxyEvent, scope: InvocationScope, deps:
     .ping(AbortSignal.timeout(timeoutMs))
     .then(() => ({ ok: true as const, latencyMs: deps.now() - started }))
     .catch((error: unknown) => {
+      // The cause (table name, SDK message) goes to the function's log, not to the open route.
       scope.logger.warn("deep health check: DynamoDB does not answer", errorFields(error));
-      return { ok: false as const, latencyMs: deps.now() - started, error: error instanceof Error ? error.message.slice(0, 300) : "unreachable" };
+      return { ok: false as const, latencyMs: deps.now() - started, error: errorKind(error) };
     });
   // Providers are reported, not judged: a color without provider keys is still a healthy
-  // deployment of the code, and `noveli health-check` decides what it requires.
+  // deployment of the code, and `noveli health-check` decides what it requires. Only how many
+  // are configured is told; which providers and models stay in the logs.
   const providers = await deps
     .generator()
-    .then((generator) => ({ ok: true as const, status: generator.status?.() ?? [] }))
-    .catch((error: unknown) => ({ ok: false as const, error: error instanceof Error ? error.message.slice(0, 300) : "unavailable" }));
+    .then((generator) => ({ ok: true as const, configured: (generator.status?.() ?? []).filter((p) => p.configured).length }))
+    .catch((error: unknown) => {
+      scope.logger.warn("deep health check: the provider manager is unavailable", errorFields(error));
+      return { ok: false as const, error: "unavailable" };
+    });
   const ok = dynamodb.ok;
   return jsonResponse(ok ? 200 : 503, { status: ok ? "ok" : "unhealthy", ...base, checks: { dynamodb, providers } }, scope.requestId);
+}
+
+/** What an open route may say about a failure: its error name (e.g. ResourceNotFoundException), never its message. */
+function errorKind(error: unknown): string {
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  const name = cause instanceof Error ? cause.name : "";
+  return /^[A-Za-z]{1,64}$/.test(name) && name !== "Error" ? name : "unreachable";
 }

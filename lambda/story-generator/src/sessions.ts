@@ -1,6 +1,7 @@
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { TokenUsage } from "../../../src/providers/types.js";
 import { awsClientConfig } from "./aws-clients.js";
+import { quotaExpiresAt, quotaKey, type ConsumeResult, type QuotaLedger } from "./quota.js";
 import type { Tracer } from "./tracing.js";
 
 /**
@@ -18,6 +19,10 @@ import type { Tracer } from "./tracing.js";
  * Only beat 0 carries `user_id`, so `UserStoryIndex` is a sparse index of each user's stories
  * (newest first by start time), not of every beat. All beats of a session share one `expires_at`,
  * so TTL removes a story as a whole rather than its beginning first.
+ *
+ * The daily beat quota counts in the same table, one item per user and UTC day:
+ * `session_id = "quota#<sub>"`, `timestamp = <days since the epoch>`, `beats` N, `expires_at`.
+ * It names the user in `user_sub`, never `user_id`, so it stays out of `UserStoryIndex`.
  */
 
 export const ITEM_SCHEMA_VERSION = 1;
@@ -61,8 +66,8 @@ export type WriteResult = { kind: "written" } | { kind: "conflict"; existing?: B
 export type LoadResult =
   | { kind: "found"; session: StorySession }
   | { kind: "missing" }
-  /** Items exist but do not form a whole story (TTL removed some, or someone edited the table). */
-  | { kind: "incomplete"; reason: string };
+  /** Items exist but do not form a whole story (TTL removed some, or someone edited the table). userId when beat 0 still names it. */
+  | { kind: "incomplete"; reason: string; userId?: string };
 
 export interface SessionStore {
   /** Every beat of a session, strongly consistent. */
@@ -185,15 +190,16 @@ export function sessionFromItems(sessionId: string, items: Item[]): LoadResult {
   beats.sort((a, b) => a.step - b.step);
   const first = items.find((item) => num(item, "step") === 0);
   if (!first) return { kind: "incomplete", reason: "the first beat is gone" };
-  for (let i = 0; i < beats.length; i++) {
-    if ((beats[i] as BeatRecord).step !== i) return { kind: "incomplete", reason: `beat ${i} is missing` };
-  }
   const userId = str(first, "user_id");
+  const owner = userId !== undefined ? { userId } : {};
+  for (let i = 0; i < beats.length; i++) {
+    if ((beats[i] as BeatRecord).step !== i) return { kind: "incomplete", reason: `beat ${i} is missing`, ...owner };
+  }
   const prompt = str(first, "prompt");
   const startedAt = num(first, "timestamp");
   const expiresAt = num(first, "expires_at");
   if (userId === undefined || prompt === undefined || startedAt === undefined || expiresAt === undefined) {
-    return { kind: "incomplete", reason: "the first beat lacks the session's fields" };
+    return { kind: "incomplete", reason: "the first beat lacks the session's fields", ...owner };
   }
   const genre = str(first, "genre");
   return { kind: "found", session: { sessionId, userId, prompt, ...(genre !== undefined ? { genre } : {}), startedAt, expiresAt, beats } };
@@ -219,7 +225,10 @@ export function dynamoClientConfig(env: Record<string, string | undefined>): Rec
 
 type DynamoSdk = typeof import("@aws-sdk/client-dynamodb");
 
-export function createDynamoSessionStore(options: DynamoStoreOptions): SessionStore {
+/** The story table as the handler uses it: the sessions, and the daily beat quota's counters beside them. */
+export type StoryTable = SessionStore & QuotaLedger;
+
+export function createDynamoSessionStore(options: DynamoStoreOptions): StoryTable {
   const { tableName } = options;
   // Loaded on first use, so a cold start that only answers /health never loads the SDK.
   let loaded: Promise<{ sdk: DynamoSdk; client: DynamoDBClient }> | undefined;
@@ -305,6 +314,51 @@ export function createDynamoSessionStore(options: DynamoStoreOptions): SessionSt
         );
       } catch (error) {
         throw new StorageError(`the table ${tableName} does not answer: ${describe(error)}`, { cause: error });
+      }
+    },
+
+    async consume(userId, day, limit): Promise<ConsumeResult> {
+      const { sdk, client } = await dynamo();
+      const key = quotaKey(userId, day);
+      try {
+        // One atomic conditional update: concurrent requests of one user cannot both take the last beat.
+        const updated = await span("DynamoDB.UpdateItem", () =>
+          client.send(
+            new sdk.UpdateItemCommand({
+              TableName: tableName,
+              Key: { session_id: S(key.sessionId), timestamp: N(key.timestamp) },
+              UpdateExpression: "SET expires_at = :expires, user_sub = :user ADD beats :one",
+              ConditionExpression: "attribute_not_exists(beats) OR beats < :limit",
+              ExpressionAttributeValues: { ":one": N(1), ":limit": N(limit), ":expires": N(quotaExpiresAt(day)), ":user": S(userId) },
+              ReturnValues: "UPDATED_NEW",
+            }),
+          ),
+        );
+        return { kind: "granted", used: num(updated.Attributes ?? {}, "beats") ?? 1 };
+      } catch (error) {
+        if (error instanceof sdk.ConditionalCheckFailedException || (error as { name?: string })?.name === "ConditionalCheckFailedException") return { kind: "exhausted" };
+        throw new StorageError(`counting the daily beat quota failed: ${describe(error)}`, { cause: error });
+      }
+    },
+
+    async release(userId, day) {
+      const { sdk, client } = await dynamo();
+      const key = quotaKey(userId, day);
+      try {
+        await span("DynamoDB.UpdateItem", () =>
+          client.send(
+            new sdk.UpdateItemCommand({
+              TableName: tableName,
+              Key: { session_id: S(key.sessionId), timestamp: N(key.timestamp) },
+              UpdateExpression: "ADD beats :minusOne",
+              ConditionExpression: "beats > :zero",
+              ExpressionAttributeValues: { ":minusOne": N(-1), ":zero": N(0) },
+            }),
+          ),
+        );
+      } catch (error) {
+        if (error instanceof sdk.ConditionalCheckFailedException || (error as { name?: string })?.name === "ConditionalCheckFailedException") return;
+        throw new StorageError(`giving back a beat of the daily quota failed: ${describe(error)}`, { cause: error });
       }
     },
   };

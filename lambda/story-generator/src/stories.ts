@@ -3,6 +3,7 @@ import { generationError, type GeneratorFactory, attemptsOf, failureClass } from
 import { ApiError, badRequest, conflict, notFound } from "./http.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import type { BeatQuota } from "./quota.js";
 import type { BeatRecord, SessionStore, StorySession } from "./sessions.js";
 import type { Tracer } from "./tracing.js";
 import type { ChoiceInput, Limits, StartStoryInput } from "./validate.js";
@@ -30,6 +31,8 @@ export interface StoryServiceDeps {
   limits: Limits;
   /** How long a story is kept after it starts (the TTL attribute). */
   sessionTtlSeconds: number;
+  /** Each beat is counted against its story owner's daily quota before the model is called. */
+  quota: BeatQuota;
 }
 
 export interface GenerationSummary {
@@ -74,11 +77,17 @@ export interface StartOptions {
   startedAt?: number;
 }
 
+/** Whose request it is. API requests name the verified caller; trusted events name nobody. */
+export interface Access {
+  /** Only this user's stories exist for the request: any other story is answered as unknown (404). */
+  owner?: string;
+}
+
 export interface StoryService {
   start(input: StartStoryInput, scope: InvocationScope, options?: StartOptions): Promise<StartedStory>;
-  choose(sessionId: string, input: ChoiceInput, scope: InvocationScope): Promise<AdvancedStory>;
-  /** The session, or an ApiError (404 unknown, 410 expired or incomplete). */
-  session(sessionId: string): Promise<StorySession>;
+  choose(sessionId: string, input: ChoiceInput, scope: InvocationScope, access?: Access): Promise<AdvancedStory>;
+  /** The session, or an ApiError (404 unknown or not the owner's, 410 expired or incomplete). */
+  session(sessionId: string, access?: Access): Promise<StorySession>;
   view(session: StorySession): StoryView;
 }
 
@@ -139,9 +148,26 @@ export function createStoryService(deps: StoryServiceDeps): StoryService {
     }
   }
 
-  async function session(sessionId: string): Promise<StorySession> {
+  /**
+   * Spends one beat of the owner's daily quota around a generation: counted before the model is
+   * called, given back when the generation fails (nothing was told, whatever it cost).
+   */
+  async function generateCounted(owner: string, ...args: Parameters<typeof generate>) {
+    const refund = await deps.quota.take(owner, args[1].logger);
+    try {
+      return await generate(...args);
+    } catch (error) {
+      await refund();
+      throw error;
+    }
+  }
+
+  async function session(sessionId: string, access: Access = {}): Promise<StorySession> {
     const loaded = await sessions.load(sessionId);
-    if (loaded.kind === "missing") throw notFound("session-not-found", `no story session ${sessionId}`);
+    // Someone else's story is answered exactly as one that does not exist: nothing tells them apart.
+    const unknown = () => notFound("session-not-found", `no story session ${sessionId}`);
+    if (loaded.kind === "missing") throw unknown();
+    if (access.owner !== undefined && (loaded.kind === "found" ? loaded.session.userId : loaded.userId) !== access.owner) throw unknown();
     if (loaded.kind === "incomplete") throw new ApiError(410, "session-unavailable", `story session ${sessionId} is no longer complete (${loaded.reason})`);
     if (loaded.session.expiresAt * 1000 <= now()) throw new ApiError(410, "session-expired", `story session ${sessionId} has expired`);
     return loaded.session;
@@ -153,7 +179,7 @@ export function createStoryService(deps: StoryServiceDeps): StoryService {
     async start(input, scope, options = {}) {
       const sessionId = options.sessionId ?? deps.newSessionId();
       const properties = { sessionId, step: 0 };
-      const result = await generate({ prompt: input.prompt, ...(input.genre !== undefined ? { genre: input.genre } : {}), history: [] }, scope, properties);
+      const result = await generateCounted(input.userId, { prompt: input.prompt, ...(input.genre !== undefined ? { genre: input.genre } : {}), history: [] }, scope, properties);
       const writtenAt = now();
       const head = {
         sessionId,
@@ -173,8 +199,8 @@ export function createStoryService(deps: StoryServiceDeps): StoryService {
       return { sessionId, step: 0, beat: { text: result.beat.text, choices: [...result.beat.choices] }, generation: summary(result) };
     },
 
-    async choose(sessionId, input, scope) {
-      const story = await session(sessionId);
+    async choose(sessionId, input, scope, access = {}) {
+      const story = await session(sessionId, access);
       const last = story.beats[story.beats.length - 1] as BeatRecord;
       if (input.step !== undefined && input.step !== last.step) {
         throw conflict("stale-step", `step ${input.step} is not the latest beat of the story (the latest is ${last.step})`, { currentStep: last.step });
@@ -195,7 +221,7 @@ export function createStoryService(deps: StoryServiceDeps): StoryService {
         ...(story.genre !== undefined ? { genre: story.genre } : {}),
         history: storyHistory(story.beats, input.choice),
       };
-      const result = await generate(request, scope, properties);
+      const result = await generateCounted(story.userId, request, scope, properties);
       const choiceText = last.choices[input.choice] as string;
       const written = await sessions.write(story, { ...beatRecord(step, result, now(), scope.requestId), choice: input.choice, choiceText });
       if (written.kind === "conflict" && !isOwnWrite(written.existing, scope)) {

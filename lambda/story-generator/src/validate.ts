@@ -109,17 +109,37 @@ function text(value: unknown, field: string, maxChars: number, options: { multil
   return trimmed;
 }
 
-/** `POST /stories` and the `Story Generation Requested` event: `{ prompt, genre?, userId }`. */
+/** What a story starts from: the premise and an optional genre. */
+export type StoryPremise = Omit<StartStoryInput, "userId">;
+
+function premise(body: Record<string, unknown>, limits: Limits): StoryPremise {
+  if (body.prompt === undefined) throw badRequest("missing-field", "prompt is required", { field: "prompt" });
+  const input: StoryPremise = { prompt: text(body.prompt, "prompt", limits.maxPromptChars, { multiline: true }) };
+  if (body.genre !== undefined && body.genre !== null) input.genre = text(body.genre, "genre", limits.maxGenreChars, { multiline: false });
+  return input;
+}
+
+/**
+ * `POST /stories`: `{ prompt, genre? }`. The story belongs to the verified caller; a `userId` in
+ * the body is refused outright, so no request chooses whose story it writes.
+ */
+export function validateStoryRequest(body: Record<string, unknown>, limits: Limits): StoryPremise {
+  if (Object.hasOwn(body, "userId")) {
+    throw badRequest("user-id-not-allowed", "userId is not accepted: a story belongs to the signed-in user", { field: "userId" });
+  }
+  rejectUnknownFields(body, ["prompt", "genre"]);
+  return premise(body, limits);
+}
+
+/** The `Story Generation Requested` event from a trusted producer: `{ prompt, genre?, userId }`. */
 export function validateStartStory(body: Record<string, unknown>, limits: Limits, extraFields: readonly string[] = []): StartStoryInput {
   rejectUnknownFields(body, ["prompt", "genre", "userId", ...extraFields]);
   if (body.prompt === undefined) throw badRequest("missing-field", "prompt is required", { field: "prompt" });
   if (body.userId === undefined) throw badRequest("missing-field", "userId is required", { field: "userId" });
-  const prompt = text(body.prompt, "prompt", limits.maxPromptChars, { multiline: true });
+  const { prompt, genre } = premise(body, limits);
   const userId = text(body.userId, "userId", limits.maxUserIdChars, { multiline: false });
   if (!USER_ID.test(userId)) throw badRequest("invalid-field", "userId must not contain whitespace", { field: "userId" });
-  const input: StartStoryInput = { prompt, userId };
-  if (body.genre !== undefined && body.genre !== null) input.genre = text(body.genre, "genre", limits.maxGenreChars, { multiline: false });
-  return input;
+  return { prompt, userId, ...(genre !== undefined ? { genre } : {}) };
 }
 
 function nonNegativeInteger(value: unknown, field: string): number {

@@ -89,6 +89,27 @@ export interface ApiEventOptions {
   query?: Record<string, string>;
   headers?: Record<string, string>;
   base64?: boolean;
+  /**
+   * The signed-in user: the `sub` claim a Cognito authorizer would put in the event. Default
+   * "user-1"; null sends no claims at all (an invocation that bypassed the authorizer).
+   */
+  user?: string | null;
+  /** Exactly these authorizer claims (overrides `user`). */
+  claims?: Record<string, unknown>;
+}
+
+/** The claims API Gateway's COGNITO_USER_POOLS authorizer passes for a user's ID token (all strings). */
+export function cognitoClaims(sub: string): Record<string, string> {
+  return {
+    sub,
+    "cognito:username": sub,
+    iss: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TESTPOOL",
+    aud: "testclient",
+    token_use: "id",
+    auth_time: "1764547200",
+    exp: "Mon Dec 01 21:00:00 UTC 2026",
+    iat: "Mon Dec 01 20:00:00 UTC 2026",
+  };
 }
 
 /** An API Gateway REST proxy event as the `live` stage delivers it. */
@@ -102,7 +123,12 @@ export function apiEvent(method: string, path: string, options: ApiEventOptions 
     headers: { "content-type": "application/json", ...options.headers },
     queryStringParameters: options.query ?? null,
     pathParameters: { proxy: path.replace(/^\//, "") },
-    requestContext: { requestId: `apigw-${++requestCounter}`, stage: "live", path: `/live${path}` },
+    requestContext: {
+      requestId: `apigw-${++requestCounter}`,
+      stage: "live",
+      path: `/live${path}`,
+      ...(options.claims ? { authorizer: { claims: options.claims } } : options.user === null ? {} : { authorizer: { claims: cognitoClaims(options.user ?? "user-1") } }),
+    },
     body,
     isBase64Encoded: options.base64 === true,
   };
