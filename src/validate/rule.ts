@@ -50,6 +50,14 @@ export function atResource(resource: ResolvedResource, instance: Instance, sever
 }
 
 /**
+ * A finding about one attribute of a resource, located at that attribute's line (`name = ...`,
+ * nested blocks included), or at the resource's block when the attribute is not written there.
+ */
+export function atAttribute(resource: ResolvedResource, instance: Instance, severity: Severity, message: string, attribute: string): RawFinding {
+  return { ...atResource(resource, instance, severity, message), line: attributeLine(resource.file, resource.line, attribute) };
+}
+
+/**
  * A finding about how an environment configures a resource: located at the environment's module
  * call (on the named input when it is set there), or at the resource itself for root resources.
  */

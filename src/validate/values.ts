@@ -113,3 +113,23 @@ export function valuesEqual(a: Value, b: Value): boolean | undefined {
   }
   return all;
 }
+
+/** A value as a list: a list as it is, one value as a list of one, nothing as none. */
+export function asList(value: Value | undefined): Value[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** A policy attribute as a document: jsonencode(...) or a JSON string; undefined when it is neither. */
+export function policyDocument(policy: Value | undefined): ValueObject | undefined {
+  let document: Value | undefined = policy;
+  if (policy instanceof Encoded) document = policy.value;
+  else if (typeof policy === "string") {
+    try {
+      document = JSON.parse(policy) as Value;
+    } catch {
+      return undefined;
+    }
+  }
+  return isObject(document) ? document : undefined;
+}

@@ -17,7 +17,7 @@ describe("noveli validate", () => {
     const run = await runCli(["validate"]);
     expect(run.stderr).toBe("");
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/^noveli validate terraform \(environments dev, production, staging; 16 rules\)/);
+    expect(run.stdout).toMatch(/^noveli validate terraform \(environments dev, production, staging; 20 rules\)/);
     expect(run.stdout).not.toMatch(/\berror\b/);
   });
 
@@ -36,8 +36,8 @@ describe("noveli validate", () => {
     const document = JSON.parse(run.stdout) as { schemaVersion: number; summary: { errors: number }; findings: { ruleId: string }[]; rules: { id: string }[] };
     expect(document.schemaVersion).toBe(1);
     expect(document.summary.errors).toBeGreaterThan(0);
-    expect(new Set(document.findings.map((f) => f.ruleId)).size).toBe(16);
-    expect(document.rules).toHaveLength(16);
+    expect(new Set(document.findings.map((f) => f.ruleId)).size).toBe(20);
+    expect(document.rules).toHaveLength(20);
   });
 
   it("prints the same document with --format json", async () => {
@@ -51,7 +51,7 @@ describe("noveli validate", () => {
     expect(run.exitCode).toBe(1);
     const sarif = JSON.parse(run.stdout) as { version: string; runs: { tool: { driver: { rules: unknown[] } }; results: { ruleId: string; level: string }[] }[] };
     expect(sarif.version).toBe("2.1.0");
-    expect(sarif.runs[0]?.tool.driver.rules).toHaveLength(16);
+    expect(sarif.runs[0]?.tool.driver.rules).toHaveLength(20);
     expect(sarif.runs[0]?.results.some((r) => r.ruleId === "NOV008" && r.level === "error")).toBe(true);
   });
 

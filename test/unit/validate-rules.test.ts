@@ -91,6 +91,13 @@ describe("the deliberately broken tree", () => {
     { ruleId: "NOV015", severity: "error", file: env("staging", "backend.tf"), line: 3, resource: "terraform.backend.s3", environments: ["staging"], message: /not encrypted/ },
     { ruleId: "NOV016", severity: "warning", file: env("dev"), line: 6, resource: "provider.aws", environments: ["dev"], message: /no default_tags/ },
     { ruleId: "NOV016", severity: "warning", file: env("production"), line: 9, resource: "provider.aws", environments: ["production"], message: /Project is "someone-else"/ },
+    // The API rules point at the offending attribute's line, not at the start of the block.
+    { ruleId: "NOV017", severity: "error", file: `${app}/api.tf`, line: 66, resource: "aws_api_gateway_method.items", environments: all, message: /anyone can invoke the function through "POST": its authorization is NONE/ },
+    { ruleId: "NOV018", severity: "error", file: `${app}/api.tf`, line: 132, resource: "aws_lambda_permission.anyone", environments: all, message: /principal = "\*", no source_arn/ },
+    { ruleId: "NOV018", severity: "error", file: `${app}/api.tf`, line: 146, resource: "aws_api_gateway_rest_api_policy.api", environments: all, message: /1 Allow statement\(s\) granting principal "\*"/ },
+    { ruleId: "NOV018", severity: "error", file: `${app}/api.tf`, line: 165, resource: "data.aws_iam_policy_document.queue", environments: all, message: /1 Allow statement\(s\) grant principal "\*"/ },
+    { ruleId: "NOV019", severity: "error", file: `${app}/api.tf`, line: 6, resource: "aws_api_gateway_stage.live", environments: all, message: /no access_log_settings/ },
+    { ruleId: "NOV020", severity: "error", file: env("production"), line: 18, resource: "module.app.aws_wafv2_web_acl.api", environments: ["production"], message: /logs nothing in production/ },
   ];
 
   it.each(expected)("$ruleId fires on $resource ($message)", (want) => {
@@ -122,6 +129,10 @@ describe("the deliberately broken tree", () => {
     expect(report.findings.filter((f) => (f.ruleId === "NOV008" || f.ruleId === "NOV009") && f.environments.includes("production"))).toEqual([]);
     expect(report.findings.filter((f) => f.ruleId === "NOV016" && f.environments.includes("staging"))).toEqual([]);
     expect(report.findings.filter((f) => f.ruleId === "NOV015" && f.environments.includes("production"))).toEqual([]);
+    // the open health route, an authorized method and a mock stay quiet; so do a bound permission and a logged stage
+    for (const method of ["health", "items_read", "items_options"]) quiet("NOV017", `aws_api_gateway_method.${method}`);
+    quiet("NOV018", "aws_lambda_permission.api");
+    quiet("NOV019", "aws_api_gateway_stage.logged");
     // the jsonencode policy's logs statement names its actions: one finding, for dynamodb:*
     expect(find(report, "NOV007", "aws_iam_role_policy.worker")).toHaveLength(1);
   });

@@ -1,6 +1,6 @@
 import type { Instance, ResolvedResource } from "../instances.js";
 import { atResource, resourcesOfType, type RawFinding, type Rule } from "../rule.js";
-import { Encoded, Reference, blocks, isObject, type Value } from "../values.js";
+import { Reference, asList, blocks, isObject, policyDocument, type Value } from "../values.js";
 
 /**
  * No wildcard actions on data: an identity policy (no principal) must name each action it allows
@@ -56,10 +56,7 @@ interface Statement {
   hasPrincipal: boolean;
 }
 
-function list(value: Value | undefined): Value[] {
-  if (value === undefined || value === null) return [];
-  return Array.isArray(value) ? value : [value];
-}
+const list = asList;
 
 /** Statements of an aws_iam_policy_document data source. */
 function documentStatements(document: ResolvedResource): Statement[] {
@@ -73,16 +70,8 @@ function documentStatements(document: ResolvedResource): Statement[] {
 
 /** Statements of a JSON policy (jsonencode(...) or a JSON string). */
 function jsonStatements(policy: Value | undefined): Statement[] | undefined {
-  let document: Value | undefined = policy;
-  if (policy instanceof Encoded) document = policy.value;
-  else if (typeof policy === "string") {
-    try {
-      document = JSON.parse(policy) as Value;
-    } catch {
-      return undefined;
-    }
-  }
-  if (!isObject(document)) return undefined;
+  const document = policyDocument(policy);
+  if (!document) return undefined;
   return list(document.Statement).flatMap((statement) =>
     isObject(statement)
       ? [

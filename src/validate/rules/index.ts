@@ -1,4 +1,5 @@
 import type { Rule } from "../rule.js";
+import { apiMethodAuthorization, openPrincipal, stageAccessLogs, wafLogging } from "./api.js";
 import { dynamodbCustomerKey, dynamodbPitr, kmsRotation } from "./data.js";
 import { iamDataWildcards } from "./iam.js";
 import { lambdaDeadLetterQueue, lambdaLogGroup, lambdaRuntime, lambdaTracing, productionConcurrency } from "./lambda.js";
@@ -24,4 +25,8 @@ export const RULES: readonly Rule[] = [
   productionConcurrency,
   stateBackend,
   defaultTags,
+  apiMethodAuthorization,
+  openPrincipal,
+  stageAccessLogs,
+  wafLogging,
 ];
