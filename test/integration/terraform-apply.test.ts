@@ -1,8 +1,18 @@
-import { APIGatewayClient, GetStageCommand, UpdateStageCommand } from "@aws-sdk/client-api-gateway";
+import {
+  APIGatewayClient,
+  GetAccountCommand,
+  GetAuthorizersCommand,
+  GetMethodCommand,
+  GetResourcesCommand,
+  GetStageCommand,
+  GetStagesCommand,
+  UpdateStageCommand,
+} from "@aws-sdk/client-api-gateway";
+import { AdminInitiateAuthCommand, CognitoIdentityProviderClient, DescribeUserPoolCommand, ListUserPoolClientsCommand } from "@aws-sdk/client-cognito-identity-provider";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from "@aws-sdk/client-lambda";
-import { DescribeSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -121,6 +131,95 @@ async function expectTable(outputs: EnvironmentOutputs, region: string, tableNam
   expect(ttl.TimeToLiveDescription).toMatchObject({ AttributeName: "expires_at", TimeToLiveStatus: "ENABLED" });
 }
 
+/** The AWS JSON API of a service without an SDK client here (moto routes by the credential scope; it checks no signature). */
+async function awsJson(service: string, target: string, body: unknown): Promise<any> {
+  const response = await fetch(moto.url, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-amz-json-1.1",
+      "X-Amz-Target": target,
+      Authorization: `AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? {} : JSON.parse(text) };
+}
+
+/**
+ * The story API as deployed, read back with independent clients: the user pool and its synthetic
+ * user, every story method behind the user pool authorizer and only GET /health open, access logs
+ * and ERROR execution logging on every stage, the quota in the function's environment, WAF on the
+ * stages (logged where the environment asks for it).
+ */
+async function expectStoryApiSecured(env: Environment, outputs: EnvironmentOutputs, functionVersion: string): Promise<void> {
+  const cognito = new CognitoIdentityProviderClient(aws());
+  const { UserPool } = await cognito.send(new DescribeUserPoolCommand({ UserPoolId: outputs.userPoolId as string }));
+  expect(UserPool?.Name).toBe(`noveli-${env}-users`);
+  const clients = await cognito.send(new ListUserPoolClientsCommand({ UserPoolId: outputs.userPoolId as string, MaxResults: 10 }));
+  expect(clients.UserPoolClients?.map((c) => c.ClientName).sort()).toEqual([`noveli-${env}-synthetic-check`, `noveli-${env}-web`]);
+  const secret = await new SecretsManagerClient(aws()).send(new GetSecretValueCommand({ SecretId: outputs.syntheticUserSecretName as string }));
+  const signIn = JSON.parse(secret.SecretString as string) as { username: string; password: string };
+  expect(signIn.username).toBe("noveli-synthetic-check");
+  expect(signIn.password.length).toBeGreaterThanOrEqual(32);
+  const auth = await cognito.send(
+    new AdminInitiateAuthCommand({
+      UserPoolId: outputs.userPoolId as string,
+      ClientId: outputs.syntheticClientId as string,
+      AuthFlow: "ADMIN_USER_PASSWORD_AUTH",
+      AuthParameters: { USERNAME: signIn.username, PASSWORD: signIn.password },
+    }),
+  );
+  expect(auth.AuthenticationResult?.IdToken).toMatch(/^ey/);
+
+  const api = new APIGatewayClient(aws());
+  const { items: authorizers = [] } = await api.send(new GetAuthorizersCommand({ restApiId: outputs.apiId }));
+  expect(authorizers.map((a) => [a.type, a.providerARNs, a.identitySource])).toEqual([["COGNITO_USER_POOLS", [UserPool?.Arn], "method.request.header.Authorization"]]);
+  const { items: resources = [] } = await api.send(new GetResourcesCommand({ restApiId: outputs.apiId }));
+  const methods: Array<[string, string, string | undefined, string | undefined]> = [];
+  for (const resource of resources) {
+    for (const httpMethod of Object.keys(resource.resourceMethods ?? {})) {
+      const method = await api.send(new GetMethodCommand({ restApiId: outputs.apiId, resourceId: resource.id as string, httpMethod }));
+      methods.push([resource.path as string, httpMethod, method.authorizationType, method.authorizerId]);
+    }
+  }
+  expect(methods.sort()).toEqual(
+    [
+      ["/", "ANY", "COGNITO_USER_POOLS", authorizers[0]?.id],
+      ["/health", "GET", "NONE", undefined],
+      ["/{proxy+}", "ANY", "COGNITO_USER_POOLS", authorizers[0]?.id],
+    ].sort(),
+  );
+
+  const { item: stages = [] } = await api.send(new GetStagesCommand({ restApiId: outputs.apiId }));
+  expect(stages.map((s) => s.stageName).sort()).toEqual(["blue", "green", "live"]);
+  for (const stage of stages) {
+    const where = `stage ${stage.stageName}`;
+    expect(stage.accessLogSettings?.destinationArn, where).toMatch(new RegExp(`:log-group:/aws/apigateway/noveli-${env}-api/access$`));
+    const format = JSON.parse(stage.accessLogSettings?.format as string) as Record<string, string>;
+    expect(format, where).toMatchObject({ requestId: "$context.requestId", userSub: "$context.authorizer.claims.sub", status: "$context.status", latencyMs: "$context.responseLatency", stage: "$context.stage", deployment: "$stageVariables.deployment" });
+    expect(stage.methodSettings?.["*/*"], where).toMatchObject({ loggingLevel: "ERROR", metricsEnabled: true, dataTraceEnabled: false });
+  }
+  const account = await api.send(new GetAccountCommand({}));
+  expect(account.cloudwatchRoleArn).toMatch(new RegExp(`:role/noveli-${env}-apigateway-logs$`));
+
+  const config = await new LambdaClient(aws()).send(new GetFunctionConfigurationCommand({ FunctionName: outputs.functionName, Qualifier: functionVersion }));
+  expect(config.Environment?.Variables?.NOVELI_DAILY_BEAT_QUOTA).toBe(env === "dev" ? "100" : "200");
+
+  // WAF on every stage, dev included; its logs (Authorization redacted) in staging and production.
+  for (const stage of stages) {
+    const acl = await awsJson("wafv2", "AWSWAF_20190729.GetWebACLForResource", { ResourceArn: `arn:aws:apigateway:us-east-1::/restapis/${outputs.apiId}/stages/${stage.stageName}` });
+    expect(acl.body.WebACL?.Name, `WAF on ${stage.stageName}`).toBe(`noveli-${env}-api`);
+  }
+  const acl = await awsJson("wafv2", "AWSWAF_20190729.GetWebACLForResource", { ResourceArn: `arn:aws:apigateway:us-east-1::/restapis/${outputs.apiId}/stages/live` });
+  const logging = await awsJson("wafv2", "AWSWAF_20190729.GetLoggingConfiguration", { ResourceArn: acl.body.WebACL.ARN });
+  if (env === "dev") expect(logging.status).toBe(400);
+  else {
+    expect(logging.body.LoggingConfiguration?.LogDestinationConfigs?.[0]).toMatch(new RegExp(`:log-group:aws-waf-logs-noveli-${env}-api$`));
+    expect(JSON.stringify(logging.body.LoggingConfiguration?.RedactedFields)).toMatch(/authorization/i);
+  }
+}
+
 const SETTINGS: Record<Environment, { memory: number; vpc: boolean; backup: boolean }> = {
   dev: { memory: 512, vpc: false, backup: false },
   staging: { memory: 1024, vpc: true, backup: false },
@@ -184,6 +283,9 @@ describe.sequential("terraform apply and destroy on the emulator", () => {
         const alias = await lambda.send(new GetAliasCommand({ FunctionName: outputs.functionName, Name: outputs.aliasNames[color] }));
         expect(alias.FunctionVersion).toBe(outputs.aliasVersions[color]);
       }
+
+      // Only signed-in users reach the story routes; every stage logs.
+      await expectStoryApiSecured(env, outputs, outputs.aliasVersions.blue);
 
       // Events go to the live color from the first deploy on: the stage starts on blue.
       expect(await eventTargetArn(outputs.eventRuleName)).toMatch(/:blue$/);

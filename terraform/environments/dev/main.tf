@@ -59,9 +59,11 @@ module "noveli" {
   lambda_reserved_concurrency = 100
   api_throttle_rate_limit     = 50
   api_throttle_burst_limit    = 100
-  enable_waf                  = false
+  # The per-IP rate limit protects the paid model calls in dev too.
+  enable_waf                  = true
   enable_vpc                  = false
   log_retention_days          = 7
+  daily_beat_quota            = 100
   secret_recovery_window_days = 0
   monthly_budget_usd          = 50
 }

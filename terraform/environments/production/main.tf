@@ -61,13 +61,16 @@ module "noveli" {
   api_throttle_rate_limit     = 2000
   api_throttle_burst_limit    = 5000
   enable_waf                  = true
+  enable_waf_logging          = true
   enable_vpc                  = true
   nat_gateway_per_az          = true
   log_retention_days          = 365
+  daily_beat_quota            = 200
   secret_recovery_window_days = 30
   # Tests destroy production on the emulator; on real AWS the table refuses deletion.
-  table_deletion_protection   = !var.emulator
-  backup_region               = var.backup_region
-  monthly_budget_usd          = 2000
-  enable_cost_anomaly_monitor = true
+  table_deletion_protection     = !var.emulator
+  user_pool_deletion_protection = !var.emulator
+  backup_region                 = var.backup_region
+  monthly_budget_usd            = 2000
+  enable_cost_anomaly_monitor   = true
 }

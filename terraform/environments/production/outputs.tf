@@ -149,3 +149,33 @@ output "emulator_disabled_features" {
   description = "Features configured for this environment but switched off because the target is an emulator."
   value       = module.noveli.emulator_disabled_features
 }
+
+output "user_pool_id" {
+  description = "Cognito user pool of the platform's users (the API's story routes accept its ID tokens)."
+  value       = module.noveli.user_pool_id
+}
+
+output "user_pool_client_id" {
+  description = "App client of the platform's front end (SRP sign-in, no secret)."
+  value       = module.noveli.user_pool_client_id
+}
+
+output "synthetic_client_id" {
+  description = "App client the synthetic health check signs in through (admin flow, IAM credentials needed)."
+  value       = module.noveli.synthetic_client_id
+}
+
+output "synthetic_user_secret_name" {
+  description = "Secrets Manager secret with the synthetic user's sign-in (JSON: username, password)."
+  value       = module.noveli.synthetic_user_secret_name
+}
+
+output "api_access_log_group_name" {
+  description = "Log group of the API's JSON access logs (every stage)."
+  value       = module.noveli.api_access_log_group_name
+}
+
+output "daily_beat_quota" {
+  description = "Story beats per user per UTC day, null when unlimited."
+  value       = module.noveli.daily_beat_quota
+}

@@ -60,9 +60,11 @@ module "noveli" {
   api_throttle_rate_limit     = 500
   api_throttle_burst_limit    = 1000
   enable_waf                  = true
+  enable_waf_logging          = true
   enable_vpc                  = true
   nat_gateway_per_az          = false
   log_retention_days          = 30
+  daily_beat_quota            = 200
   secret_recovery_window_days = 7
   monthly_budget_usd          = 200
 }

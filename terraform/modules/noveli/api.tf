@@ -1,6 +1,8 @@
 # REST API whose one Lambda integration picks the alias per stage through
 # ${stageVariables.deployment}. The live stage carries traffic (noveli switch-traffic owns its
 # variables after creation); the blue and green stages are pinned to their color for health checks.
+# Every story route needs a token of the environment's user pool (cognito.tf); only GET /health
+# is open, and it answers what a health check compares (color, version, code hash, environment).
 
 resource "aws_api_gateway_rest_api" "story" {
   name        = "${local.name}-api"
@@ -17,17 +19,43 @@ resource "aws_api_gateway_resource" "proxy" {
   path_part   = "{proxy+}"
 }
 
+resource "aws_api_gateway_resource" "health" {
+  rest_api_id = aws_api_gateway_rest_api.story.id
+  parent_id   = aws_api_gateway_rest_api.story.root_resource_id
+  path_part   = "health"
+}
+
+# API Gateway verifies the ID token (signature, expiry, audience) before the function runs and
+# hands it the claims; the function still refuses a request without them (defense in depth).
+resource "aws_api_gateway_authorizer" "users" {
+  name            = "${local.name}-users"
+  rest_api_id     = aws_api_gateway_rest_api.story.id
+  type            = "COGNITO_USER_POOLS"
+  provider_arns   = [aws_cognito_user_pool.users.arn]
+  identity_source = "method.request.header.Authorization"
+}
+
 resource "aws_api_gateway_method" "proxy" {
   rest_api_id   = aws_api_gateway_rest_api.story.id
   resource_id   = aws_api_gateway_resource.proxy.id
   http_method   = "ANY"
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.users.id
 }
 
 resource "aws_api_gateway_method" "root" {
   rest_api_id   = aws_api_gateway_rest_api.story.id
   resource_id   = aws_api_gateway_rest_api.story.root_resource_id
   http_method   = "ANY"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.users.id
+}
+
+# The one open route: health checks and DNS failover probe it without signing in.
+resource "aws_api_gateway_method" "health" {
+  rest_api_id   = aws_api_gateway_rest_api.story.id
+  resource_id   = aws_api_gateway_resource.health.id
+  http_method   = "GET"
   authorization = "NONE"
 }
 
@@ -40,6 +68,16 @@ resource "aws_api_gateway_integration" "proxy" {
   rest_api_id             = aws_api_gateway_rest_api.story.id
   resource_id             = aws_api_gateway_resource.proxy.id
   http_method             = aws_api_gateway_method.proxy.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = local.lambda_integration_uri
+  timeout_milliseconds    = 29000
+}
+
+resource "aws_api_gateway_integration" "health" {
+  rest_api_id             = aws_api_gateway_rest_api.story.id
+  resource_id             = aws_api_gateway_resource.health.id
+  http_method             = aws_api_gateway_method.health.http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
   uri                     = local.lambda_integration_uri
@@ -69,6 +107,14 @@ resource "aws_api_gateway_deployment" "story" {
       aws_api_gateway_integration.proxy.uri,
       aws_api_gateway_integration.root.id,
       aws_api_gateway_integration.root.uri,
+      aws_api_gateway_resource.health.id,
+      aws_api_gateway_method.health.id,
+      aws_api_gateway_method.health.authorization,
+      aws_api_gateway_method.proxy.authorization,
+      aws_api_gateway_method.root.authorization,
+      aws_api_gateway_authorizer.users.id,
+      aws_api_gateway_integration.health.id,
+      aws_api_gateway_integration.health.uri,
     ]))
   }
 
@@ -83,6 +129,11 @@ resource "aws_api_gateway_stage" "live" {
   stage_name           = "live"
   description          = "live traffic; the deployment variable names the live color"
   xray_tracing_enabled = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    format          = local.access_log_format
+  }
 
   variables = {
     deployment = "blue"
@@ -104,6 +155,11 @@ resource "aws_api_gateway_stage" "color" {
   description          = "always the ${each.key} alias, for health checks"
   xray_tracing_enabled = true
 
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    format          = local.access_log_format
+  }
+
   variables = {
     deployment = each.key
   }
@@ -122,9 +178,14 @@ resource "aws_api_gateway_method_settings" "throttling" {
 
   settings {
     metrics_enabled        = true
+    logging_level          = "ERROR"
+    data_trace_enabled     = false
     throttling_rate_limit  = var.api_throttle_rate_limit
     throttling_burst_limit = var.api_throttle_burst_limit
   }
+
+  # Execution logs need the account's CloudWatch role and their log groups' retention first.
+  depends_on = [aws_api_gateway_account.this, aws_cloudwatch_log_group.api_execution]
 }
 
 # Each alias may be invoked by this API only (any stage, method and path).

@@ -57,7 +57,7 @@ resource "aws_lambda_function" "story_generator" {
   reserved_concurrent_executions = var.lambda_reserved_concurrency
 
   environment {
-    variables = {
+    variables = merge({
       DYNAMODB_TABLE         = aws_dynamodb_table.story_sessions.name
       CODE_SHA256            = local.code_sha256
       NOVELI_PROVIDER_SECRET = aws_secretsmanager_secret.provider_keys.name
@@ -65,7 +65,9 @@ resource "aws_lambda_function" "story_generator" {
       NOVELI_ENV             = var.environment
       BEDROCK_REGION         = local.region
       NODE_OPTIONS           = "--enable-source-maps"
-    }
+      }, var.daily_beat_quota == null ? {} : {
+      NOVELI_DAILY_BEAT_QUOTA = tostring(var.daily_beat_quota)
+    })
   }
 
   tracing_config {

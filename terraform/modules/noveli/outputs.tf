@@ -150,3 +150,33 @@ output "emulator_disabled_features" {
   description = "Features configured for this environment but switched off because the target is an emulator."
   value       = local.emulator_disabled_features
 }
+
+output "user_pool_id" {
+  description = "Cognito user pool of the platform's users (the API's story routes accept its ID tokens)."
+  value       = aws_cognito_user_pool.users.id
+}
+
+output "user_pool_client_id" {
+  description = "App client of the platform's front end (SRP sign-in, no secret)."
+  value       = aws_cognito_user_pool_client.web.id
+}
+
+output "synthetic_client_id" {
+  description = "App client the synthetic health check signs in through (admin flow, IAM credentials needed)."
+  value       = aws_cognito_user_pool_client.synthetic.id
+}
+
+output "synthetic_user_secret_name" {
+  description = "Secrets Manager secret with the synthetic user's sign-in (JSON: username, password)."
+  value       = aws_secretsmanager_secret.synthetic_user.name
+}
+
+output "api_access_log_group_name" {
+  description = "Log group of the API's JSON access logs (every stage)."
+  value       = aws_cloudwatch_log_group.api_access.name
+}
+
+output "daily_beat_quota" {
+  description = "Story beats per user per UTC day, null when unlimited."
+  value       = var.daily_beat_quota
+}

@@ -120,6 +120,12 @@ variable "enable_waf" {
   default     = false
 }
 
+variable "enable_waf_logging" {
+  description = "Send the WAF's logs (Authorization header redacted) to a log group with the environment's retention (when enable_waf)."
+  type        = bool
+  default     = false
+}
+
 variable "waf_rate_limit" {
   description = "Requests per 5 minutes per client IP before WAF blocks it."
   type        = number
@@ -191,6 +197,27 @@ variable "alarm_color_p95_ms" {
   description = "p95 duration (ms) of one color above which that color's latency alarm fires."
   type        = number
   default     = 20000
+}
+
+# ---------------------------------------------------------------------------------------------
+# Users and spend per user
+# ---------------------------------------------------------------------------------------------
+
+variable "daily_beat_quota" {
+  description = "Story beats each user may have told per UTC day (NOVELI_DAILY_BEAT_QUOTA); past it the API answers 429. null: no limit."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.daily_beat_quota == null || (floor(coalesce(var.daily_beat_quota, 0)) == coalesce(var.daily_beat_quota, 0) && coalesce(var.daily_beat_quota, 0) >= 0)
+    error_message = "daily_beat_quota must be a whole number of beats (0 or more), or null for no limit."
+  }
+}
+
+variable "user_pool_deletion_protection" {
+  description = "Cognito deletion protection on the user pool (production on real AWS)."
+  type        = bool
+  default     = false
 }
 
 # ---------------------------------------------------------------------------------------------
