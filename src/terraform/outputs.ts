@@ -41,6 +41,10 @@ export interface EnvironmentOutputs {
   /** The EventBridge rule and target that deliver story events to the live color, when present. */
   eventRuleName: string | null;
   eventTargetId: string | null;
+  /** The platform's Cognito user pool, and the synthetic check's app client and secret (null before they existed). */
+  userPoolId: string | null;
+  syntheticClientId: string | null;
+  syntheticUserSecretName: string | null;
 }
 
 type RawOutputs = Record<string, { value: unknown } | undefined>;
@@ -123,5 +127,8 @@ function readOutputs(raw: RawOutputs, need: Need): EnvironmentOutputs {
     monthlyBudgetUsd: optionalNumber("monthly_budget_usd"),
     eventRuleName: optionalString("event_rule_name"),
     eventTargetId: optionalString("event_target_id"),
+    userPoolId: optionalString("user_pool_id"),
+    syntheticClientId: optionalString("synthetic_client_id"),
+    syntheticUserSecretName: optionalString("synthetic_user_secret_name"),
   };
 }

@@ -1,5 +1,7 @@
 import { APIGatewayClient, GetStageCommand } from "@aws-sdk/client-api-gateway";
 import { CloudWatchClient, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
+import { AdminGetUserCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { execa } from "execa";
@@ -161,6 +163,17 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
     expect(json<HealthDoc>(withProvider.stdout).checks.find((c) => c.name === "synthetic")).toMatchObject({ ok: true, detail: expect.stringMatching(/^POST \/stories started a story \(HTTP 20\d/) });
     expect(openai.requests.length).toBeGreaterThan(0);
     expect(withProvider.stdout).not.toContain("sk-test-not-a-real-key");
+
+    // The story belongs to the synthetic user the check signed in as (its Cognito sub), read back independently.
+    const deployed = firstDeploy.outputs as unknown as { userPoolId: string; tableName: string };
+    const user = await new CognitoIdentityProviderClient(aws()).send(new AdminGetUserCommand({ UserPoolId: deployed.userPoolId, Username: "noveli-synthetic-check" }));
+    const sub = user.UserAttributes?.find((a) => a.Name === "sub")?.Value;
+    expect(sub).toMatch(/^[0-9a-f-]{36}$/);
+    const stories = await new DynamoDBClient(aws()).send(
+      new QueryCommand({ TableName: deployed.tableName, IndexName: "UserStoryIndex", KeyConditionExpression: "user_id = :u", ExpressionAttributeValues: { ":u": { S: sub as string } } }),
+    );
+    expect(stories.Items?.length).toBeGreaterThanOrEqual(1);
+    expect(stories.Items?.[0]?.prompt?.S).toMatch(/noveli synthetic health check/);
   });
 
   it("a second deploy goes to the idle color (green); live stays on blue", { timeout: 900_000 }, async () => {

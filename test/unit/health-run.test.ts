@@ -63,18 +63,42 @@ describe("gatherHealthEvidence", () => {
     expect(evidence.attempts).toHaveLength(3);
   });
 
-  it("--synthetic posts a marked story after the attempts", async () => {
+  const syntheticIdentity = { username: "noveli-synthetic-check", idToken: "header.payload.signature", claims: { sub: "5f0c-synthetic", token_use: "id" } };
+
+  it("--synthetic posts a marked story after the attempts, signed in as the synthetic user", async () => {
     const probe = scriptedProbe((r) => ({ kind: "response", status: r.method === "POST" ? 201 : 200, body: r.method === "POST" ? '{"sessionId":"s1"}' : okBody, durationMs: 5 }));
     const report = await checkColorHealth({
       color: "green",
       probe,
       settings: { ...settings, synthetic: true, deep: false, attempts: 2 },
       clock: instantClock(),
+      syntheticUser: async () => syntheticIdentity,
       expected: { source: "deploy-record", version: "2.0.0", codeSha256: "abc=", lambdaVersion: null },
     });
-    expect(probe.requests.at(-1)).toMatchObject({ method: "POST", path: "/stories", body: SYNTHETIC_STORY });
+    expect(probe.requests.at(-1)).toMatchObject({ method: "POST", path: "/stories", body: SYNTHETIC_STORY, user: syntheticIdentity });
+    expect(SYNTHETIC_STORY).not.toHaveProperty("userId");
+    // Only the story request is signed in: /health stays anonymous.
+    expect(probe.requests.filter((r) => r.user !== undefined)).toHaveLength(1);
     expect(report.checks.find((c) => c.name === "synthetic")).toMatchObject({ ok: true });
     expect(report.healthy).toBe(true);
+  });
+
+  it("--synthetic without a synthetic user, or when it cannot sign in, fails the check clearly and sends no story", async () => {
+    for (const syntheticUser of [undefined, async () => Promise.reject(new Error("Incorrect username or password."))]) {
+      const probe = scriptedProbe(() => ({ kind: "response", status: 200, body: okBody, durationMs: 5 }));
+      const report = await checkColorHealth({
+        color: "green",
+        probe,
+        settings: { ...settings, synthetic: true, deep: false, attempts: 1 },
+        clock: instantClock(),
+        ...(syntheticUser ? { syntheticUser } : {}),
+      });
+      expect(probe.requests.some((r) => r.method === "POST")).toBe(false);
+      const check = report.checks.find((c) => c.name === "synthetic");
+      expect(check?.ok).toBe(false);
+      expect(check?.detail).toMatch(syntheticUser ? /could not sign in: Incorrect username or password/ : /no synthetic user/);
+      expect(report.healthy).toBe(false);
+    }
   });
 });
 

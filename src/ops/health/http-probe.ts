@@ -15,7 +15,12 @@ export function httpProbe(stageUrl: string, fetchImpl: typeof fetch = fetch): He
       try {
         const response = await fetchImpl(url, {
           method: request.method,
-          headers: { accept: "application/json", "user-agent": "noveli-health-check", ...(request.body !== undefined ? { "content-type": "application/json" } : {}) },
+          headers: {
+            accept: "application/json",
+            "user-agent": "noveli-health-check",
+            ...(request.body !== undefined ? { "content-type": "application/json" } : {}),
+            ...(request.user ? { authorization: request.user.idToken } : {}),
+          },
           ...(request.body !== undefined ? { body: JSON.stringify(request.body) } : {}),
           signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
         });

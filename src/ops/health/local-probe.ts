@@ -5,7 +5,9 @@ import type { HealthProbe, ProbeRequest, ProbeResponse } from "./probe.js";
 /**
  * Emulator targets: the color's deployed zip runs in the local Lambda-style runner, and each
  * request becomes the API Gateway REST proxy event the color's own stage would send
- * (`stageVariables.deployment` = the color), answered the way API Gateway would answer.
+ * (`stageVariables.deployment` = the color), answered the way API Gateway would answer. The
+ * emulator's API Gateway runs no authorizer, so a signed-in request carries the claims the
+ * stage's Cognito authorizer would pass (`requestContext.authorizer.claims`).
  */
 export interface LocalStageInfo {
   apiId: string;
@@ -52,6 +54,7 @@ export function proxyEvent(request: ProbeRequest, stage: LocalStageInfo, request
       protocol: "HTTP/1.1",
       domainName: headers.host,
       identity: { sourceIp: "127.0.0.1", userAgent: "noveli-health-check" },
+      ...(request.user ? { authorizer: { claims: { ...request.user.claims } } } : {}),
     },
     body: request.body !== undefined ? JSON.stringify(request.body) : null,
     isBase64Encoded: false,

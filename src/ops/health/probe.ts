@@ -12,6 +12,11 @@ export interface ProbeRequest {
   /** JSON body (POST). */
   body?: unknown;
   timeoutMs: number;
+  /**
+   * A signed-in user: the HTTP probe sends the ID token as `Authorization` (the stage's Cognito
+   * authorizer verifies it); the local probe puts the claims where that authorizer would.
+   */
+  user?: { idToken: string; claims: Record<string, string> };
 }
 
 export type ProbeResponse =

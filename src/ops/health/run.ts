@@ -1,7 +1,9 @@
 import { sleep as sleepFor } from "../../system/process.js";
 import type { Color } from "../../terraform/outputs.js";
 import { attemptFailure, judgeHealth, type Expectation, type HealthEvidence, type HealthReport, type LambdaFacts } from "./judge.js";
+import { errorMessage } from "../../errors.js";
 import { requestLine, type HealthProbe, type ProbeRequest, type ProbeResponse } from "./probe.js";
+import type { SyntheticIdentity } from "./synthetic.js";
 
 /** Time, injectable so loops with waits run instantly in unit tests. */
 export interface Clock {
@@ -36,11 +38,10 @@ export const DEFAULT_HEALTH_SETTINGS: HealthCheckSettings = Object.freeze({
   deep: true,
 });
 
-/** The synthetic story: marked so it is recognisable in the table and in logs. */
+/** The synthetic story: marked so it is recognisable in the table and in logs; its owner is the synthetic user. */
 export const SYNTHETIC_STORY = Object.freeze({
   prompt: "A night train stops at a station that is not on the map. (noveli synthetic health check)",
   genre: "mystery",
-  userId: "noveli-synthetic-check",
 });
 
 export interface GatherInput {
@@ -50,6 +51,8 @@ export interface GatherInput {
   signal?: AbortSignal;
   /** Called after each request, for progress lines. */
   onResponse?: (request: ProbeRequest, response: ProbeResponse) => void;
+  /** Signs in the environment's synthetic user (--synthetic); without it the synthetic check fails clearly. */
+  syntheticUser?: () => Promise<SyntheticIdentity>;
 }
 
 /** Sends the checks' requests: deep first (also warms the function), then the attempts, then the synthetic story. */
@@ -72,7 +75,16 @@ export async function gatherHealthEvidence(input: GatherInput): Promise<Pick<Hea
     if (attemptFailure(response) !== undefined) break;
   }
   if (settings.synthetic) {
-    evidence.synthetic = await send({ method: "POST", path: "/stories", body: SYNTHETIC_STORY, timeoutMs: Math.max(settings.timeoutMs, 30_000) });
+    const started = clock.now();
+    const user = input.syntheticUser
+      ? await input.syntheticUser().then(
+          (identity) => ({ ok: true as const, identity }),
+          (error: unknown) => ({ ok: false as const, message: `the synthetic user could not sign in: ${errorMessage(error)}` }),
+        )
+      : { ok: false as const, message: "no synthetic user: the environment's outputs name none (deploy it with this noveli)" };
+    evidence.synthetic = user.ok
+      ? await send({ method: "POST", path: "/stories", body: SYNTHETIC_STORY, timeoutMs: Math.max(settings.timeoutMs, 30_000), user: user.identity })
+      : { kind: "error", message: user.message, timedOut: false, durationMs: clock.now() - started };
   }
   return evidence;
 }

@@ -1,9 +1,13 @@
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { getStageTraffic, updateStage, type StageTraffic } from "../../aws/apigateway.js";
 import { createClient } from "../../aws/clients.js";
 import { describeAlarmStates, getMetricData, type AlarmState, type MetricSeries, type MetricStatQuery } from "../../aws/cloudwatch.js";
+import { adminPasswordSignIn } from "../../aws/cognito.js";
+import { getSecretString } from "../../aws/secrets.js";
 import type { Environment, Target } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
 import { readHistory, type HistoryRecord } from "../../state/history.js";
@@ -11,6 +15,7 @@ import { loadEnvironmentOutputs } from "../../terraform/environment.js";
 import type { Color, EnvironmentOutputs } from "../../terraform/outputs.js";
 import type { HealthReport } from "../health/judge.js";
 import { checkColorHealth, describeResponse, type HealthCheckSettings } from "../health/run.js";
+import { signInSyntheticUser, type SyntheticIdentity } from "../health/synthetic.js";
 import { openColorSubject, type ColorSubject } from "../health/targets.js";
 import type { LiveStage } from "./shift.js";
 
@@ -47,6 +52,27 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
   const lambda = createClient(LambdaClient, target, region);
   const subjects = new Map<Color, Promise<ColorSubject>>();
   let warnedMissing = false;
+  const signInClients: Array<{ destroy(): void }> = [];
+  let syntheticSignIn: Promise<SyntheticIdentity> | undefined;
+
+  /** The synthetic user, signed in once per environment (its token outlives one check of both colors). */
+  const syntheticUser = (): Promise<SyntheticIdentity> => {
+    const { userPoolId, syntheticClientId, syntheticUserSecretName } = outputs;
+    if (!userPoolId || !syntheticClientId || !syntheticUserSecretName) {
+      return Promise.reject(new Error("the environment's outputs name no synthetic user (deploy it with this noveli)"));
+    }
+    if (!syntheticSignIn) {
+      const cognito = createClient(CognitoIdentityProviderClient, target, region);
+      const secrets = createClient(SecretsManagerClient, target, region);
+      signInClients.push(cognito, secrets);
+      syntheticSignIn = signInSyntheticUser(
+        { region: outputs.region, userPoolId, clientId: syntheticClientId, secretName: syntheticUserSecretName },
+        { readSecret: (name) => getSecretString(secrets, name, ctx.signal), signIn: (signIn) => adminPasswordSignIn(cognito, signIn, ctx.signal) },
+      );
+      syntheticSignIn.catch(() => (syntheticSignIn = undefined));
+    }
+    return syntheticSignIn;
+  };
 
   const readStage = (signal?: AbortSignal) => getStageTraffic(apiGateway, outputs.apiId, outputs.liveStageName, signal);
   const deployHistory = () => readHistory(ctx.stateDir, target, env, { types: ["deploy"] });
@@ -89,6 +115,7 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
         probe: opened.probe,
         settings,
         signal: ctx.signal,
+        ...(settings.synthetic ? { syntheticUser } : {}),
         ...(opened.expected ? { expected: opened.expected } : {}),
         ...(opened.lambda ? { lambda: opened.lambda } : {}),
         onResponse: (request, response) => ctx.reporter.debug(`[${color}] ${describeResponse(request, response)}`),
@@ -98,7 +125,7 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
       const opened = await Promise.allSettled([...subjects.values()]);
       subjects.clear();
       await Promise.allSettled(opened.map((o) => (o.status === "fulfilled" ? o.value.probe.close() : Promise.resolve())));
-      for (const client of [apiGateway, cloudWatch, lambda]) client.destroy();
+      for (const client of [apiGateway, cloudWatch, lambda, ...signInClients]) client.destroy();
     },
   };
 }
