@@ -230,7 +230,7 @@ describe("a story through the API", () => {
     expect(generation._aws.CloudWatchMetrics[0].Dimensions).toEqual([["Environment"], ["Environment", "Provider"], ["Environment", "Color"]]);
     expect(generation.Color).toBe("unknown");
     // Invoked through an alias, the metrics carry its color (the canary analysis reads them per Color).
-    await h.handler(apiEvent("POST", "/stories", { body: { prompt: "Green", userId: "u" } }), lambdaContext({ qualifier: "green" }));
+    await h.handler(apiEvent("POST", "/stories", { body: { prompt: "Green" } }), lambdaContext({ qualifier: "green" }));
     const green = h.out.metrics("LiminalTransit/StoryGeneration").filter((doc) => doc.SuccessRate !== undefined);
     expect(green.at(-1)).toMatchObject({ Environment: "dev", Color: "green", SuccessRate: 100 });
     expect(story.some((doc) => doc.StoriesStarted === 1)).toBe(true);
