@@ -56,6 +56,12 @@ export function buildProgram(): Command {
     .action(async (_options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/local.js")).localStatus(ctx)));
 
   program
+    .command("bootstrap")
+    .description("prepare the account and region: the state bucket noveli-tfstate-<account>-<region> and the operations table noveli-ops; idempotent, never deletes")
+    .option("--repair", "apply what an existing bucket or table lacks (otherwise reported setting by setting, exit 1)")
+    .option("--dry-run", "list what it would do and change nothing")
+    .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/bootstrap.js")).bootstrap(options, ctx)));
+  program
     .command("deploy")
     .description("package the Lambda and apply the environment's Terraform from a saved plan, new code to the idle color")
     .addOption(new Option("--color <color>", "deploy to this color instead of the idle one").choices(COLORS))

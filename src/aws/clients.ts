@@ -80,9 +80,11 @@ export function awsClientConfig(target: Target, version: string, overrides: { re
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ClientClass<C> = new (config: any) => C;
 
-export function createClient<C>(Client: ClientClass<C>, target: Target, overrides: { region?: string } = {}): C {
-  const { timeouts, ...config } = awsClientConfig(target, packageVersion(), overrides, awsTimeouts());
-  return new Client({ ...config, requestHandler: timedRequestHandler(timeouts) });
+/** `forcePathStyle`: S3 on an emulator answers on one host, not one per bucket. */
+export function createClient<C>(Client: ClientClass<C>, target: Target, overrides: { region?: string; forcePathStyle?: boolean } = {}): C {
+  const { forcePathStyle, ...rest } = overrides;
+  const { timeouts, ...config } = awsClientConfig(target, packageVersion(), rest, awsTimeouts());
+  return new Client({ ...config, requestHandler: timedRequestHandler(timeouts), ...(forcePathStyle ? { forcePathStyle } : {}) });
 }
 
 /**

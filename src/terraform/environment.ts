@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import type { Target } from "../aws/target.js";
 import type { CommandContext } from "../context.js";
 import { ConfigError } from "../errors.js";
+import { getObjectText } from "../aws/s3.js";
 import { readEmulatorRecord } from "../local/emulator.js";
+import { openAccount, s3ClientFor, type AccountResources } from "../state/account.js";
+import { stateObjectKey } from "../state/bootstrap-plan.js";
 import { inspectOutputs, type EnvironmentOutputs, type OutputsInspection } from "./outputs.js";
-import { isInitialised, prepareWorkspace, terraformCall, workspaceDir } from "./workspace.js";
-import { terraformInit, terraformOutputJson } from "./runner.js";
 
 type RawOutputs = Record<string, { value: unknown } | undefined>;
 
@@ -15,64 +14,42 @@ export function emulatorInstanceId(ctx: Pick<CommandContext, "stateDir">, target
   return target.kind === "local" ? readEmulatorRecord(ctx.stateDir)?.instanceId : undefined;
 }
 
+/** The environment's Terraform state object, as text; undefined when it was never deployed. */
+export async function readStateObject(target: Target, account: AccountResources, env: string, signal?: AbortSignal): Promise<string | undefined> {
+  const s3 = s3ClientFor(target, account.region);
+  try {
+    return await getObjectText(s3, account.bucket, stateObjectKey(env), signal);
+  } finally {
+    s3.destroy();
+  }
+}
+
 /**
  * The raw outputs of the environment's Terraform state, or undefined when it has never been
- * deployed on this target. Emulator targets read their local state file directly (no terraform
- * process); real targets ask terraform, which reads the S3 backend.
+ * deployed on this target. Read straight from the state object in the account's bucket (no
+ * terraform process), the same on every target and from every machine.
  */
 export async function readRawOutputs(ctx: CommandContext): Promise<RawOutputs | undefined> {
   const target = await ctx.target();
   const env = ctx.environment();
-  if (target.kind !== "aws") {
-    const dir = workspaceDir(ctx.stateDir, target, env);
-    const stateFile = path.join(dir, "terraform.tfstate");
-    if (!existsSync(stateFile)) return undefined;
-    const instance = emulatorInstanceId(ctx, target);
-    if (instance !== undefined && recordedInstance(dir) !== instance) return undefined; // emulator restarted since
-    const state = readLocalState(stateFile);
-    const outputs = state.outputs ?? {};
-    return Object.keys(outputs).length > 0 ? outputs : undefined;
-  }
-  const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter: ctx.reporter });
-  const call = terraformCall(workspace, ctx.reporter, ctx.signal);
-  if (!isInitialised(workspace)) await terraformInit(call);
-  const outputs = await terraformOutputJson(call);
-  return Object.keys(outputs).length > 0 ? outputs : undefined;
-}
-
-/** The local state file, or a one-line ConfigError naming it when it is cut off or not a state. */
-function readLocalState(stateFile: string): { outputs?: RawOutputs } {
-  let text: string;
-  try {
-    text = readFileSync(stateFile, "utf8");
-  } catch (error) {
-    throw new ConfigError("state-unreadable", `cannot read the Terraform state ${stateFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
-      hint: "check the permissions of the state dir (NOVELI_STATE_DIR)",
-    });
-  }
-  const backup = `${stateFile}.backup`;
-  const hint = existsSync(backup)
-    ? `terraform's copy from before its last write is ${backup}: check it and move it into place, then run noveli deploy`
-    : "terraform was stopped while writing it; restore it from a copy, or move it aside and redeploy into an emulator without this environment";
+  const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
+  const text = await readStateObject(target, account, env, ctx.signal);
+  if (text === undefined) return undefined;
+  const where = `s3://${account.bucket}/${stateObjectKey(env)}`;
   let state: unknown;
   try {
     state = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError("state-corrupt", `the Terraform state ${stateFile} is not valid JSON (${text.trim() === "" ? "empty" : (error as Error).message}): it was cut off or overwritten`, { hint });
+    throw new ConfigError("state-corrupt", `the Terraform state ${where} is not valid JSON (${text.trim() === "" ? "empty" : (error as Error).message})`, {
+      hint: "the bucket is versioned: restore the previous version of the object, then run noveli deploy",
+    });
   }
   if (typeof state !== "object" || state === null || Array.isArray(state)) {
-    throw new ConfigError("state-corrupt", `the Terraform state ${stateFile} is not a Terraform state (it holds ${JSON.stringify(state).slice(0, 40)})`, { hint });
+    throw new ConfigError("state-corrupt", `the Terraform state ${where} is not a Terraform state`, { hint: "the bucket is versioned: restore the previous version of the object" });
   }
   const outputs = (state as { outputs?: unknown }).outputs;
-  return outputs !== undefined && (typeof outputs !== "object" || outputs === null) ? {} : (state as { outputs?: RawOutputs });
-}
-
-function recordedInstance(dir: string): string | undefined {
-  try {
-    return (JSON.parse(readFileSync(path.join(dir, "target.json"), "utf8")) as { emulatorInstanceId?: string }).emulatorInstanceId;
-  } catch {
-    return undefined;
-  }
+  const raw = outputs !== undefined && typeof outputs === "object" && outputs !== null ? (outputs as RawOutputs) : {};
+  return Object.keys(raw).length > 0 ? raw : undefined;
 }
 
 /**

@@ -222,12 +222,17 @@ export function terraformHint(command: string, errorText: string): string {
   return `run with --verbose to see terraform ${command}'s whole output`;
 }
 
-export function initArgs(options: { reconfigure?: boolean } = {}): string[] {
-  return ["init", "-input=false", ...(options.reconfigure ? ["-reconfigure"] : [])];
+/**
+ * `init` with the S3 backend's bucket, key and region (and an emulator's endpoint options) given as
+ * -backend-config. Always -reconfigure: the state lives in the bucket, the workspace only caches
+ * the initialised backend, which may name an emulator port that changed since.
+ */
+export function initArgs(backendConfig: string[]): string[] {
+  return ["init", "-input=false", "-reconfigure", ...backendConfig];
 }
 
-export async function terraformInit(call: TerraformCall, options: { reconfigure?: boolean } = {}): Promise<void> {
-  await terraform(call, initArgs(options));
+export async function terraformInit(call: TerraformCall, backendConfig: string[]): Promise<void> {
+  await terraform(call, initArgs(backendConfig));
 }
 
 export function planArgs(planFile: string, varFile: string, options: { destroy?: boolean } = {}): string[] {

@@ -1,9 +1,10 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Environment, Target } from "../aws/target.js";
+import { isEmulatorTarget, type Environment, type Target } from "../aws/target.js";
 import { awsProcessEnv } from "../aws/clients.js";
 import { ConfigError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
+import { stateObjectKey } from "../state/bootstrap-plan.js";
 import { projectRoot } from "../state/paths.js";
 import { setupTerraform, type TerraformSetup } from "./discovery.js";
 import type { TerraformCall } from "./runner.js";
@@ -12,12 +13,12 @@ import type { TerraformCall } from "./runner.js";
  * A workspace is where noveli runs terraform for one environment on one target:
  *   <stateDir>/workspaces/<target key>/<env>/
  *     terraform/        staged copy of the project's terraform/ tree (the env root inside it is run)
- *     terraform.tfstate local state, emulator targets only (real targets use the S3 backend)
- *     data/             TF_DATA_DIR (providers, backend config)
+ *     data/             TF_DATA_DIR (providers, the initialised backend)
  *     plans/            saved plans
- *     target.json       which emulator instance the local state belongs to
- * Staging a copy lets emulator targets swap the S3 backend for a local one without touching the
- * project's files, and keeps terraform's lock file and data out of the repository.
+ *     emulator.s3.tfbackend  the S3 backend's endpoint options, emulator targets only
+ * The state itself is never here: every target keeps it in the S3 backend, in the bucket
+ * `noveli bootstrap` made for the account and region (emulators included, inside the emulator), so
+ * a workspace can be deleted or copied at any time; the next run stages and initialises it again.
  */
 export interface Workspace {
   env: Environment;
@@ -25,8 +26,10 @@ export interface Workspace {
   dir: string;
   /** The environment's root module inside the staged copy. */
   rootDir: string;
-  backend: "local" | "s3";
-  stateFile?: string;
+  /** Where the state lives: the S3 backend's bucket, key and region. */
+  backend: { bucket: string; key: string; region: string };
+  /** `-backend-config` arguments of `terraform init`. */
+  backendConfig: string[];
   planDir: string;
   terraform: TerraformSetup;
   /** Environment for terraform processes. */
@@ -56,14 +59,28 @@ export interface PrepareWorkspaceOptions {
   env: Environment;
   target: Target;
   reporter: Reporter;
-  /** The emulator instance the target belongs to (local target): state from another instance is stale. */
-  emulatorInstanceId?: string;
+  /** The account's state bucket and region (see src/state/account.ts). */
+  account: { bucket: string; region: string };
   /** The terraform tree to stage; default: NOVELI_TERRAFORM_DIR, else the project's own terraform/. */
   terraformRoot?: string;
 }
 
+/** Pure: the backend options for an emulator target: its endpoint, path-style, no AWS-only checks. */
+export function emulatorBackendConfig(endpointUrl: string): string {
+  return [
+    "# Written by noveli for an emulator target: the S3 backend inside the emulator.",
+    `endpoints = { s3 = ${JSON.stringify(endpointUrl)} }`,
+    "use_path_style              = true",
+    "skip_credentials_validation = true",
+    "skip_region_validation      = true",
+    "skip_requesting_account_id  = true",
+    "skip_metadata_api_check     = true",
+    "",
+  ].join("\n");
+}
+
 export function prepareWorkspace(options: PrepareWorkspaceOptions): Workspace {
-  const { stateDir, env, target, reporter } = options;
+  const { stateDir, env, target } = options;
   const source = path.resolve(options.terraformRoot ?? (process.env.NOVELI_TERRAFORM_DIR || path.join(projectRoot(), "terraform")));
   const envRoot = path.join(source, "environments", env);
   if (!existsSync(envRoot)) throw new ConfigError("terraform-missing-env", `no Terraform root for ${env} at ${envRoot}`);
@@ -81,15 +98,12 @@ export function prepareWorkspace(options: PrepareWorkspaceOptions): Workspace {
   });
   if (keptLock) writeFileSync(lockFile, keptLock);
 
-  const emulator = target.kind !== "aws";
-  const stateFile = emulator ? path.join(dir, "terraform.tfstate") : undefined;
-  if (stateFile) {
-    // Emulator targets: local state, never a remote backend.
-    writeFileSync(
-      path.join(rootDir, "backend.tf"),
-      `# Staged by noveli for an emulator target: local state instead of the S3 backend.\nterraform {\n  backend "local" {\n    path = ${JSON.stringify(stateFile)}\n  }\n}\n`,
-    );
-    retireStaleState(dir, stateFile, options.emulatorInstanceId, reporter);
+  const backend = { bucket: options.account.bucket, key: stateObjectKey(env), region: options.account.region };
+  const backendConfig = [`-backend-config=bucket=${backend.bucket}`, `-backend-config=key=${backend.key}`, `-backend-config=region=${backend.region}`];
+  if (isEmulatorTarget(target)) {
+    const file = path.join(dir, "emulator.s3.tfbackend");
+    writeFileSync(file, emulatorBackendConfig(target.endpointUrl));
+    backendConfig.push(`-backend-config=${file}`);
   }
 
   const terraform = setupTerraform(stateDir);
@@ -100,41 +114,14 @@ export function prepareWorkspace(options: PrepareWorkspaceOptions): Workspace {
     target,
     dir,
     rootDir,
-    backend: emulator ? "local" : "s3",
-    ...(stateFile ? { stateFile } : {}),
+    backend,
+    backendConfig,
     planDir,
     terraform,
     processEnv: { ...terraform.env, TF_DATA_DIR: path.join(dir, "data"), ...awsProcessEnv(target) },
   };
 }
 
-/**
- * The embedded emulator keeps everything in memory: after a restart its resources are gone, and
- * local state from the previous instance describes nothing. That state is moved aside (never
- * deleted) so the next plan starts clean.
- */
-function retireStaleState(dir: string, stateFile: string, instanceId: string | undefined, reporter: Reporter): void {
-  const markerFile = path.join(dir, "target.json");
-  if (instanceId === undefined) return;
-  let recorded: string | undefined;
-  try {
-    recorded = (JSON.parse(readFileSync(markerFile, "utf8")) as { emulatorInstanceId?: string }).emulatorInstanceId;
-  } catch {
-    recorded = undefined;
-  }
-  if (recorded !== undefined && recorded !== instanceId && existsSync(stateFile)) {
-    const aside = `${stateFile}.stale-${new Date().toISOString().replace(/[:.]/g, "-")}`;
-    renameSync(stateFile, aside);
-    reporter.warn(`the local emulator was restarted since the last deploy: its old state was moved to ${aside}`);
-  }
-  writeFileSync(markerFile, `${JSON.stringify({ emulatorInstanceId: instanceId }, null, 2)}\n`);
-}
-
 export function terraformCall(workspace: Workspace, reporter: Reporter, signal?: AbortSignal): TerraformCall {
   return { binary: workspace.terraform.binary, dir: workspace.rootDir, env: workspace.processEnv, reporter, ...(signal ? { signal } : {}) };
-}
-
-/** Whether terraform has already been initialised in this workspace. */
-export function isInitialised(workspace: Workspace): boolean {
-  return existsSync(path.join(workspace.processEnv.TF_DATA_DIR ?? "", "terraform.tfstate")) || existsSync(path.join(workspace.processEnv.TF_DATA_DIR ?? "", "providers"));
 }

@@ -11,7 +11,8 @@ import { packageStoryGenerator } from "../../package/lambda.js";
 import { appendHistory } from "../../state/history.js";
 import { acquireLock, warnTakeover } from "../../state/lock.js";
 import { packageVersion, projectRoot } from "../../state/paths.js";
-import { emulatorInstanceId, readRawOutputs } from "../../terraform/environment.js";
+import { openAccount } from "../../state/account.js";
+import { readRawOutputs } from "../../terraform/environment.js";
 import { COLORS, inspectOutputs, parseOutputs, type Color, type EnvironmentOutputs, type OutputsInspection } from "../../terraform/outputs.js";
 import {
   applyArgs,
@@ -136,7 +137,8 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
   let summary: PlanSummary | null = null;
   let completing = false;
   try {
-    const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter, emulatorInstanceId: emulatorInstanceId(ctx, target) });
+    const account = await openAccount({ target, env, reporter, signal });
+    const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter, account });
     const call = terraformCall(workspace, reporter, signal);
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
     const planFile = path.join(workspace.planDir, `${stamp}.tfplan`);
@@ -147,7 +149,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
       const choice = chooseTargetColor(live, options.color);
       const commands = [
         `package lambda/story-generator -> ${path.join(ctx.stateDir, "artifacts", "story-generator.zip")}`,
-        renderCommand(call, initArgs()),
+        renderCommand(call, initArgs(workspace.backendConfig)),
         renderCommand(call, planArgs(planFile, varFile)),
         renderCommand(call, applyArgs(planFile)),
       ];
@@ -159,7 +161,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
 
     const artifact = await reporter.phase("Packaging the story-generator Lambda", () => packageStoryGenerator({ stateDir: ctx.stateDir, projectRoot: projectRoot() }));
     codeSha256 = artifact.zipSha256Base64;
-    await reporter.phase(`terraform init (${env}, ${workspace.backend} state)`, () => terraformInit(call));
+    await reporter.phase(`terraform init (${env}, state in s3://${workspace.backend.bucket}/${workspace.backend.key})`, () => terraformInit(call, workspace.backendConfig));
     const { live, partial } = await readLiveState(ctx, target);
     if (partial) {
       reporter.warn(`${env} is deployed in part (${partial.present} of ${partial.required} outputs): an earlier deploy stopped before it finished; this deploy completes it`);

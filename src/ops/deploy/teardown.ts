@@ -6,7 +6,8 @@ import { UsageError } from "../../errors.js";
 import { appendHistory } from "../../state/history.js";
 import { acquireLock } from "../../state/lock.js";
 import { packageVersion } from "../../state/paths.js";
-import { emulatorInstanceId } from "../../terraform/environment.js";
+import { openAccount } from "../../state/account.js";
+import { readStateObject } from "../../terraform/environment.js";
 import { terraformDestroy, terraformInit } from "../../terraform/runner.js";
 import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
 import { environmentLockPath } from "./deploy.js";
@@ -21,10 +22,12 @@ export async function runTeardown(ctx: CommandContext): Promise<{ destroyed: boo
   if (!isEmulatorTarget(target)) throw new UsageError("teardown only runs on emulator targets (--local or --endpoint-url)");
   const lock = acquireLock(environmentLockPath(ctx.stateDir, target, env), `teardown ${env}`);
   try {
-    const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter: ctx.reporter, emulatorInstanceId: emulatorInstanceId(ctx, target) });
-    if (!workspace.stateFile || !existsSync(workspace.stateFile)) return { destroyed: false };
+    const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
+    // The bucket and the operations table are the account's, not the environment's: never destroyed here.
+    if ((await readStateObject(target, account, env, ctx.signal)) === undefined) return { destroyed: false };
+    const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter: ctx.reporter, account });
     const call = terraformCall(workspace, ctx.reporter, ctx.signal);
-    await terraformInit(call);
+    await terraformInit(call, workspace.backendConfig);
     // Destroy evaluates the configuration too: it needs a package path that exists.
     const varFile = path.join(workspace.planDir, "teardown.tfvars.json");
     writeFileSync(varFile, JSON.stringify({ lambda_package_path: anyPackage(ctx.stateDir), target_color: "blue", alias_versions: {}, app_version: packageVersion(), emulator: true, region: target.region }, null, 2));
