@@ -68,7 +68,7 @@ export function buildProgram(): Command {
     .option("--allow-destroy", "allow a plan that deletes or replaces the story table or the KMS key")
     .option("--plan-only", "stop after the plan summary")
     .option("--dry-run", "print the commands it would run and run none")
-    .option("--force-unlock", "break a stale environment lock left by a dead process")
+    .option("--wait-lock <duration>", "wait up to this long (at most 1h) for the environment's lease instead of failing at once, e.g. 5m")
     .option("--release <label>", "release label recorded as the Lambda's APP_VERSION, e.g. a commit id (default: noveli's version)")
     .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/deploy.js")).deploy(options, ctx)));
   program
@@ -99,7 +99,7 @@ export function buildProgram(): Command {
     .option("--skip-analysis", "emergency bypass: no canary analysis, alarms and health only (recorded in the history)")
     .option("--propagation-timeout <duration>", "real AWS: how long the live stage may take to answer from the new color after the switch (default 60s)")
     .option("--dry-run", "print the exact patch operations and change nothing")
-    .option("--force-unlock", "break a stale environment lock left by a dead process")
+    .option("--wait-lock <duration>", "wait up to this long (at most 1h) for the environment's lease instead of failing at once, e.g. 5m")
     .option("--health-attempts <n>", "health gate: consecutive successes needed (default 5)")
     .option("--health-interval <duration>", "health gate: wait between attempts (default 1s)")
     .option("--health-timeout <duration>", "per-request timeout of health requests (default 5s)")
@@ -110,12 +110,23 @@ export function buildProgram(): Command {
     .description("send live traffic back to the previous color at once (health-checked first unless --force)")
     .option("--force", "do not health-check the previous color first")
     .option("--dry-run", "print the exact patch operations and change nothing")
-    .option("--force-unlock", "break a stale environment lock left by a dead process")
+    .option("--wait-lock <duration>", "wait up to this long (at most 1h) for the environment's lease instead of failing at once, e.g. 5m")
     .option("--health-attempts <n>", "consecutive successes needed (default 5)")
     .option("--health-interval <duration>", "wait between attempts (default 1s)")
     .option("--health-timeout <duration>", "per-request timeout (default 5s)")
     .option("--max-p95 <ms>", "highest acceptable p95 latency in ms (default 1500)")
     .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/rollback.js")).rollback(options, ctx)));
+  program
+    .command("unlock")
+    .description("break the environment's lease on purpose (a holder that is gone), recorded in the history with who and why")
+    .requiredOption("--reason <text>", "why the lease is broken: recorded in the history")
+    .action(async (options: { reason: string }, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/unlock.js")).unlock(options, ctx)));
+  program
+    .command("history")
+    .description("the environment's shared history, newest first: deploys, switches, rollbacks, drills, gc, lease takeovers and unlocks, with who and where")
+    .option("--limit <n>", "at most this many records, 1 to 1000 (default 20)")
+    .addOption(new Option("--kind <kind>", "only records of this kind").choices(["deploy", "switch", "rollback", "drill", "gc", "teardown", "lease"]))
+    .action(async (options: { limit?: string; kind?: string }, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/history.js")).history(options, ctx)));
   program
     .command("status")
     .description("live color, canary, versions, alarms and recent history of an environment")
@@ -130,6 +141,7 @@ export function buildProgram(): Command {
     .option("--report <file.md>", "also write the report as Markdown to this file")
     .option("--segments <n>", "parallel scan segments per table, 1 to 64 (default: 4)")
     .option("--guard <seconds>", "leave out items stamped this close before the restore point, 0 to 3600: the gap between the application's stamp and DynamoDB's commit (default: 10)")
+    .option("--wait-lock <duration>", "wait up to this long (at most 1h) for the environment's lease instead of failing at once, e.g. 5m")
     .option("--min-age <minutes>", "gc: leave drill restores nobody recorded alone while younger than this (default: 60)")
     .addHelpText("after", "\nExit codes: 0 every item matched and cleanup finished, 1 mismatch or failure, 2 bad flags or environment not deployed,\n130 interrupted (after cleanup). Leftovers of a killed drill are recorded under the state dir; dr-drill gc deletes them.")
     .action(async (action: string | undefined, options: object, cmd: Command) =>
@@ -176,6 +188,7 @@ export function buildProgram(): Command {
     .command("rehearse")
     .description("run the whole release runbook end to end: deploy, health-check, switch, health-check live, DR drill, cost report")
     .option("--teardown", "destroy the environment at the end (emulator targets only)")
+    .option("--wait-lock <duration>", "wait up to this long (at most 1h) for the environment's lease instead of failing at once, e.g. 5m")
     .option("--release <label>", "release label for the deploy step, e.g. a commit id")
     .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/rehearse.js")).rehearse(options, ctx)));
   program

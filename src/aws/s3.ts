@@ -152,3 +152,18 @@ export async function getObjectText(client: S3Client, bucket: string, key: strin
 export async function putObjectText(client: S3Client, bucket: string, key: string, body: string, signal?: AbortSignal): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/json", ServerSideEncryption: "AES256" }), opts(signal));
 }
+
+export async function putObjectBytes(client: S3Client, bucket: string, key: string, body: Uint8Array, signal?: AbortSignal): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/zip", ServerSideEncryption: "AES256" }), opts(signal));
+}
+
+/** An object's bytes; undefined when the key does not exist. */
+export async function getObjectBytes(client: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
+  try {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), opts(signal));
+    return out.Body ? await out.Body.transformToByteArray() : undefined;
+  } catch (error) {
+    if (errorName(error) === "NoSuchKey" || httpStatus(error) === 404) return undefined;
+    throw error;
+  }
+}

@@ -2,6 +2,7 @@ import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import { renderPlanSummary } from "../ops/deploy/plan-summary.js";
 import { runDeploy } from "../ops/deploy/deploy.js";
+import { parseWaitLock } from "../ops/lease/wait-lock.js";
 import { COLORS, type Color } from "../terraform/outputs.js";
 
 /** Flags of `noveli deploy`. */
@@ -14,8 +15,8 @@ export interface DeployCommandOptions {
   planOnly?: boolean;
   /** Print the commands it would run; run none. Default false. */
   dryRun?: boolean;
-  /** Break a stale lock. Default false. */
-  forceUnlock?: boolean;
+  /** Wait this long for the environment's lease (duration, at most 1h). Default: refuse at once. */
+  waitLock?: string;
   /** Release label recorded as APP_VERSION. Default: noveli's package version. */
   release?: string;
 }
@@ -33,7 +34,7 @@ export async function deploy(options: DeployCommandOptions, ctx: CommandContext)
     allowDestroy: options.allowDestroy === true,
     planOnly: options.planOnly === true,
     dryRun: options.dryRun === true,
-    forceUnlock: options.forceUnlock === true,
+    waitLockMs: parseWaitLock(options.waitLock),
     ...(options.release !== undefined ? { release: options.release } : {}),
   });
   const outputs = result.outputs;

@@ -8,7 +8,9 @@ import { AbortError, OperationError, UsageError, errorMessage, isNoveliError } f
 import { runDrill } from "../ops/drill/drill.js";
 import { collectGarbage } from "../ops/drill/gc.js";
 import { renderHuman, renderMarkdown, type DrillMethod, type DrillReport } from "../ops/drill/report.js";
-import { appendHistory } from "../state/history.js";
+import { parseWaitLock } from "../ops/lease/wait-lock.js";
+import type { HistoryStore } from "../state/history.js";
+import { recordHistory, withLease } from "../state/lease-scope.js";
 import { loadEnvironmentOutputs } from "../terraform/environment.js";
 import type { EnvironmentOutputs } from "../terraform/outputs.js";
 import { targetKey } from "../terraform/workspace.js";
@@ -31,6 +33,8 @@ export interface DrDrillOptions {
   guard?: string;
   /** gc only: leave unrecorded drill restores younger than this many minutes alone. Default 60. */
   minAge?: string;
+  /** Wait this long for the environment's lease (duration, at most 1h). Default: refuse at once. */
+  waitLock?: string;
 }
 
 export const DEFAULT_SEGMENTS = 4;
@@ -97,55 +101,54 @@ export function parseDrDrillOptions(options: DrDrillOptions): RunPlan | GcPlan {
 
 export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Promise<void> {
   const plan = parseDrDrillOptions(options);
+  const waitMs = parseWaitLock(options.waitLock);
   const env = ctx.environment();
   const target = await ctx.target();
-  if (plan.kind === "gc") return gc(plan, ctx);
+  const lease = { target, env, reporter: ctx.reporter, signal: ctx.signal, waitMs };
+  if (plan.kind === "gc") return withLease({ ...lease, command: `dr-drill gc ${env}` }, ({ store }) => gc(plan, ctx, store));
   const outputs = await loadEnvironmentOutputs(ctx);
-  const client = createClient(DynamoDBClient, target, { region: outputs.region });
-
-  const crossRegion = outputs.backupTableName && outputs.backupRegion ? { tableName: outputs.backupTableName, region: outputs.backupRegion } : null;
-  const crossRegionClient = crossRegion ? createClient(DynamoDBClient, target, { region: crossRegion.region }) : null;
-  const outcome = await runDrill(
-    {
-      env,
-      method: plan.method,
-      backupArn: plan.backupArn,
-      keep: plan.keep,
-      segments: plan.segments,
-      guardMs: plan.guardMs,
-      source: { tableName: outputs.tableName, tableArn: outputs.tableArn, region: outputs.region },
-      crossRegion,
-      alarmNames: outputs.alarmNames,
-      stateDir: ctx.stateDir,
-      target: describeTarget(target),
-      targetKey: targetKey(target),
-      emulator: isEmulatorTarget(target),
-      ...(isEmulatorTarget(target) ? { pollMs: 100 } : {}),
-    },
-    { client, crossRegionClient, reporter: ctx.reporter, signal: ctx.signal },
-  ).finally(() => {
-    client.destroy();
-    crossRegionClient?.destroy();
+  const report = await withLease({ ...lease, command: `dr-drill ${env}` }, async ({ store }) => {
+    const client = createClient(DynamoDBClient, target, { region: outputs.region });
+    const crossRegion = outputs.backupTableName && outputs.backupRegion ? { tableName: outputs.backupTableName, region: outputs.backupRegion } : null;
+    const crossRegionClient = crossRegion ? createClient(DynamoDBClient, target, { region: crossRegion.region }) : null;
+    const outcome = await runDrill(
+      {
+        env,
+        method: plan.method,
+        backupArn: plan.backupArn,
+        keep: plan.keep,
+        segments: plan.segments,
+        guardMs: plan.guardMs,
+        source: { tableName: outputs.tableName, tableArn: outputs.tableArn, region: outputs.region },
+        crossRegion,
+        alarmNames: outputs.alarmNames,
+        stateDir: ctx.stateDir,
+        target: describeTarget(target),
+        targetKey: targetKey(target),
+        emulator: isEmulatorTarget(target),
+        ...(isEmulatorTarget(target) ? { pollMs: 100 } : {}),
+      },
+      { client, crossRegionClient, reporter: ctx.reporter, signal: ctx.signal },
+    ).finally(() => {
+      client.destroy();
+      crossRegionClient?.destroy();
+    });
+    const drilled = outcome.report;
+    await recordHistory(store, env, ctx.reporter, {
+      type: "drill",
+      outcome: drilled.passed ? "passed" : drilled.interrupted ? "interrupted" : "failed",
+      method: drilled.method,
+      scratchTable: drilled.scratchTable,
+      restorePoint: drilled.restorePoint,
+      rtoSeconds: drilled.rtoSeconds,
+      rpoSeconds: drilled.rpoSeconds,
+      items: drilled.items ? { source: drilled.items.source, matched: drilled.items.matched, missing: drilled.items.missing, extra: drilled.items.extra, changed: drilled.items.changed } : null,
+      cleanedUp: drilled.cleanedUp,
+    });
+    return drilled;
   });
-  const { report } = outcome;
 
   if (plan.reportFile !== null) writeReportFile(plan.reportFile, report, ctx);
-  try {
-    appendHistory(ctx.stateDir, target, env, {
-      type: "drill",
-      outcome: report.passed ? "passed" : report.interrupted ? "interrupted" : "failed",
-      method: report.method,
-      scratchTable: report.scratchTable,
-      restorePoint: report.restorePoint,
-      rtoSeconds: report.rtoSeconds,
-      rpoSeconds: report.rpoSeconds,
-      items: report.items ? { source: report.items.source, matched: report.items.matched, missing: report.items.missing, extra: report.items.extra, changed: report.items.changed } : null,
-      cleanedUp: report.cleanedUp,
-    });
-  } catch (error) {
-    ctx.reporter.warn(`could not append the drill to the history: ${errorMessage(error)}`);
-  }
-
   ctx.reporter.result(jsonDocument(report), (lines, s) => renderHuman(report, lines, s));
   if (report.interrupted) throw new AbortError(`interrupted; cleanup ${report.cleanedUp ? "done" : "incomplete: run noveli dr-drill gc"}`);
   if (!report.passed) {
@@ -183,7 +186,7 @@ async function outputsIfDeployed(ctx: CommandContext): Promise<EnvironmentOutput
   }
 }
 
-async function gc(plan: GcPlan, ctx: CommandContext): Promise<void> {
+async function gc(plan: GcPlan, ctx: CommandContext, store: HistoryStore): Promise<void> {
   const target = await ctx.target();
   const env = ctx.environment();
   const outputs = await outputsIfDeployed(ctx);
@@ -203,6 +206,13 @@ async function gc(plan: GcPlan, ctx: CommandContext): Promise<void> {
     for (const d of result.skipped) lines.push(`${s.dim("left")} ${d.table}: ${d.reason}`);
     for (const f of result.failed) lines.push(`${s.red("failed")} ${f.table}: ${f.error}`);
     if (result.sentinelsDeleted > 0) lines.push(`deleted ${result.sentinelsDeleted} sentinel item(s) from the source table`);
+  });
+  await recordHistory(store, env, ctx.reporter, {
+    type: "gc",
+    outcome: result.failed.length > 0 ? "incomplete" : "done",
+    deleted: result.deleted.map((d) => d.table),
+    failed: result.failed.map((f) => f.table),
+    sentinelsDeleted: result.sentinelsDeleted,
   });
   if (result.failed.length > 0) throw new OperationError("drill-gc", `${result.failed.length} leftover(s) could not be deleted`);
 }

@@ -1,5 +1,6 @@
 import type { CommandContext } from "../context.js";
 import { AbortError, OperationError, RolledBackError, UsageError } from "../errors.js";
+import { parseWaitLock } from "../ops/lease/wait-lock.js";
 import { runRehearsal } from "../ops/rehearse/rehearse.js";
 
 /** Flags of `noveli rehearse`. */
@@ -8,13 +9,16 @@ export interface RehearseCommandOptions {
   teardown?: boolean;
   /** Release label for the deploy step, e.g. a commit id. Default: noveli's version. */
   release?: string;
+  /** Wait this long for the environment's lease (duration, at most 1h). Default: refuse at once. */
+  waitLock?: string;
 }
 
 export async function rehearse(options: RehearseCommandOptions, ctx: CommandContext): Promise<void> {
   if (options.teardown && !ctx.globals.local && !ctx.globals.endpointUrl) {
     throw new UsageError("--teardown only applies to emulator targets (--local or --endpoint-url)");
   }
-  const result = await runRehearsal(ctx, { teardown: options.teardown === true, ...(options.release ? { release: options.release } : {}) });
+  const waitLockMs = parseWaitLock(options.waitLock);
+  const result = await runRehearsal(ctx, { teardown: options.teardown === true, waitLockMs, ...(options.release ? { release: options.release } : {}) });
   ctx.reporter.result(
     { command: "rehearse", env: result.env, target: result.target, steps: result.steps.map(({ name, ok, seconds, detail }) => ({ name, ok, seconds: Math.round(seconds * 10) / 10, detail })), notRun: result.notRun, passed: result.passed },
     (lines, s) => {

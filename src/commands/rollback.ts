@@ -1,4 +1,5 @@
 import type { CommandContext } from "../context.js";
+import { parseWaitLock } from "../ops/lease/wait-lock.js";
 import { runTrafficChange, throwForOutcome } from "../ops/traffic/run.js";
 import { parseGateSettings, renderTrafficResult, type TrafficChangeFlags } from "./switch-traffic.js";
 
@@ -23,7 +24,7 @@ export async function rollback(options: RollbackOptions, ctx: CommandContext): P
     healthGate: options.force !== true,
     gateSettings,
     dryRun: options.dryRun === true,
-    forceUnlock: options.forceUnlock === true,
+    waitLockMs: parseWaitLock(options.waitLock),
   });
   if (options.force) ctx.reporter.debug("--force: the previous color was not health-checked");
   renderTrafficResult(ctx, result, "rollback");

@@ -19,11 +19,11 @@ export async function status(_options: StatusOptions, ctx: CommandContext): Prom
     );
     if (report.operationInProgress) {
       const h = report.operationInProgress;
-      lines.push(s.yellow(`  in progress: ${h.operation} by ${h.user}@${h.host} (pid ${h.pid}) since ${ago(h.since)}`));
-    }
-    if (report.deadHolder) {
-      const h = report.deadHolder;
-      lines.push(s.red(`  NOT finished: ${h.operation} by ${h.user}@${h.host} (pid ${h.pid}, gone) since ${h.since}: it died holding the lock; what it changed went unwatched`));
+      lines.push(
+        h.expired
+          ? s.red(`  NOT finished: ${h.summary}: it stopped renewing its lease (died?); what it changed went unwatched; the next command takes the lease over`)
+          : s.yellow(`  lease: ${h.summary}`),
+      );
     }
     lines.push(`  live API  ${s.bold(report.urls.live)}`);
     for (const color of COLORS) {
@@ -56,10 +56,10 @@ export async function status(_options: StatusOptions, ctx: CommandContext): Prom
       lines.push(`  ${state.padEnd(alarm.state.length)} ${alarm.name}${alarm.state === "ALARM" && alarm.reason ? s.dim(` (${alarm.reason})`) : ""}`);
     }
     lines.push("recent deploys:");
-    if (report.history.deploys.length === 0) lines.push(s.dim("  none recorded on this machine"));
+    if (report.history.deploys.length === 0) lines.push(s.dim("  none recorded"));
     for (const entry of report.history.deploys) lines.push(`  ${historyLine(entry, ago)}`);
     lines.push("recent switches and rollbacks:");
-    if (report.history.switches.length === 0) lines.push(s.dim("  none recorded on this machine"));
+    if (report.history.switches.length === 0) lines.push(s.dim("  none recorded"));
     for (const entry of report.history.switches) lines.push(`  ${historyLine(entry, ago)}`);
   });
 }

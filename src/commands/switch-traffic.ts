@@ -2,6 +2,7 @@ import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
 import type { Style } from "../output/style.js";
 import { DURATION_LIMITS, parseCount, parseDuration } from "../ops/health/duration.js";
+import { parseWaitLock } from "../ops/lease/wait-lock.js";
 import type { HealthCheckSettings } from "../ops/health/run.js";
 import { parseColor, parseHealthSettings } from "../ops/health/settings.js";
 import { parseCanarySteps, renderPatch } from "../ops/traffic/planner.js";
@@ -78,12 +79,12 @@ export function parseAnalysisSettings(options: SwitchTrafficOptions, watched: bo
   };
 }
 
-/** Flags switch-traffic and rollback share: the dry run, the lock, and the health gate of the color taking traffic. */
+/** Flags switch-traffic and rollback share: the dry run, the lease, and the health gate of the color taking traffic. */
 export interface TrafficChangeFlags {
   /** Print the exact patch operations and change nothing. Default false. */
   dryRun?: boolean;
-  /** Break a stale environment lock. Default false. */
-  forceUnlock?: boolean;
+  /** Wait this long for the environment's lease (duration, at most 1h). Default: refuse at once. */
+  waitLock?: string;
   /** Health gate: consecutive successes needed. Default 5. */
   healthAttempts?: string;
   /** Health gate: wait between attempts (duration). Default 1s. */
@@ -131,7 +132,7 @@ export async function switchTraffic(options: SwitchTrafficOptions, ctx: CommandC
     healthGate: true,
     gateSettings,
     dryRun: options.dryRun === true,
-    forceUnlock: options.forceUnlock === true,
+    waitLockMs: parseWaitLock(options.waitLock),
     ...(analysis ? { analysis } : {}),
     ...(propagationTimeoutMs !== undefined ? { propagationTimeoutMs } : {}),
   });

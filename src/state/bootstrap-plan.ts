@@ -71,6 +71,11 @@ export function stateObjectKey(env: string): string {
   return `noveli/${env}/terraform.tfstate`;
 }
 
+/** Emulator targets: where deploy shares the zip it deployed, by its SHA-256 (hex). */
+export function artifactObjectKey(env: string, zipSha256Hex: string): string {
+  return `noveli/${env}/artifacts/${zipSha256Hex}.zip`;
+}
+
 /** Pure: whether a policy document has the statement that denies requests without TLS. */
 export function policyDeniesInsecureTransport(policy: string | undefined): boolean {
   if (!policy) return false;

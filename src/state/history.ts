@@ -1,62 +1,69 @@
-import { appendFileSync, mkdirSync, readFileSync } from "node:fs";
-import { userInfo } from "node:os";
-import path from "node:path";
-import type { Environment, Target } from "../aws/target.js";
-import { targetKey } from "../terraform/workspace.js";
+import { randomBytes } from "node:crypto";
+import { hostname, userInfo } from "node:os";
+import type { Environment } from "../aws/target.js";
 
 /**
- * Every deploy, switch, rollback and drill of an environment is appended to its history
- * (<stateDir>/history/<target key>/<env>.jsonl); `noveli status` shows it. Append-only: nothing is
- * ever rewritten or dropped.
+ * Every deploy, switch, rollback, drill, gc, teardown, lease takeover and unlock of an environment
+ * is a history record in the account's operations table (see ops-store.ts), so `status`,
+ * `health-check`, `dr-drill gc` and `history` on any machine see what every other machine did.
+ * Records are only ever added, never rewritten or dropped.
  */
+export const HISTORY_KINDS = ["deploy", "switch", "rollback", "drill", "gc", "teardown", "lease"] as const;
+export type HistoryKind = (typeof HISTORY_KINDS)[number];
+
 export interface HistoryRecord {
-  type: "deploy" | "switch" | "rollback" | "drill" | "teardown";
+  type: HistoryKind;
   at: string;
   user: string;
+  host: string;
   env: Environment;
   outcome: string;
+  /** The CI run that did it (GitHub Actions), when there was one. */
+  ciRunUrl?: string;
   [key: string]: unknown;
 }
 
-export function historyFile(stateDir: string, target: Target, env: Environment): string {
-  return path.join(stateDir, "history", targetKey(target), `${env}.jsonl`);
+export type NewHistoryRecord = { type: HistoryKind; outcome: string } & Record<string, unknown>;
+
+/** Where history records go and come from: the operations table, or an in-memory fake in tests. */
+export interface HistoryStore {
+  appendHistory(env: Environment, record: HistoryRecord, id: string): Promise<void>;
+  /** Newest first, at most `limit`, only the given kinds when set. */
+  readHistory(env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]>;
 }
 
-export function currentUser(): string {
+export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
   try {
-    return process.env.NOVELI_ACTOR || userInfo().username;
+    return env.NOVELI_ACTOR || userInfo().username;
   } catch {
-    return process.env.USER ?? "unknown";
+    return env.USER ?? "unknown";
   }
 }
 
-export function appendHistory(stateDir: string, target: Target, env: Environment, record: { type: HistoryRecord["type"]; outcome: string } & Record<string, unknown>): HistoryRecord {
-  const full = { at: new Date().toISOString(), user: currentUser(), env, ...record } as HistoryRecord;
-  const file = historyFile(stateDir, target, env);
-  mkdirSync(path.dirname(file), { recursive: true });
-  appendFileSync(file, `${JSON.stringify(full)}\n`);
+/** The GitHub Actions run URL, from the variables every runner sets; undefined elsewhere. */
+export function ciRunUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: run } = env;
+  return server && repository && run ? `${server}/${repository}/actions/runs/${run}` : undefined;
+}
+
+/** Pure: who and where, for a record made now. */
+export function newRecord(env: Environment, record: NewHistoryRecord, at: Date = new Date(), processEnv: NodeJS.ProcessEnv = process.env): HistoryRecord {
+  const url = ciRunUrl(processEnv);
+  return { at: at.toISOString(), user: currentUser(processEnv), host: hostname(), env, ...(url ? { ciRunUrl: url } : {}), ...record } as HistoryRecord;
+}
+
+/** A sort key that orders records by time and never collides. */
+export function historyId(at: string): string {
+  return `${at}#${randomBytes(4).toString("hex")}`;
+}
+
+export async function appendHistory(store: HistoryStore, env: Environment, record: NewHistoryRecord): Promise<HistoryRecord> {
+  const full = newRecord(env, record);
+  await store.appendHistory(env, full, historyId(full.at));
   return full;
 }
 
-/** The newest `limit` records (oldest first), optionally of some types; a torn last line is skipped. */
-export function readHistory(stateDir: string, target: Target, env: Environment, options: { limit?: number; types?: HistoryRecord["type"][] } = {}): HistoryRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(historyFile(stateDir, target, env), "utf8");
-  } catch {
-    return [];
-  }
-  const records: HistoryRecord[] = [];
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      const record = JSON.parse(line) as HistoryRecord | null;
-      // A line that is not a record (`null`, a number, a stray string) is skipped like a torn one.
-      if (typeof record !== "object" || record === null || Array.isArray(record) || typeof record.type !== "string" || typeof record.at !== "string") continue;
-      if (!options.types || options.types.includes(record.type)) records.push(record);
-    } catch {
-      /* a line torn by a crash mid-write */
-    }
-  }
-  return options.limit === undefined ? records : records.slice(-options.limit);
+/** The newest records, oldest first (for the readers that walk forward in time). */
+export async function readHistoryOldestFirst(store: HistoryStore, env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]> {
+  return (await store.readHistory(env, options)).reverse();
 }

@@ -1,10 +1,10 @@
 import { BudgetsClient, CreateBudgetCommand } from "@aws-sdk/client-budgets";
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { workspaceDir } from "../../src/terraform/workspace.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runCli, type CliRun } from "../helpers/cli.js";
 import { resetMoto, startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
 
@@ -340,14 +340,17 @@ describe("noveli cost-report on the local emulator", () => {
 
   describe("budget gate on the environment's configured budget", () => {
     /** Terraform state of a deployed dev environment on this endpoint: its outputs name the budget. */
-    function writeDeployedState(): string {
-      const dir = workspaceDir(stateDir, { kind: "endpoint", endpointUrl: moto.url, region: "us-east-1", source: "flag" }, "dev");
-      mkdirSync(dir, { recursive: true });
+    async function writeDeployedState(): Promise<void> {
+      // The state object in the emulator's state bucket, where deploy keeps it on every target.
+      const bootstrapped = await runCli(["bootstrap", "--endpoint-url", moto.url], { env: { NOVELI_STATE_DIR: stateDir } });
+      expect(bootstrapped.exitCode, bootstrapped.stderr).toBe(0);
       const out = (value: unknown) => ({ value, type: "string" });
       const colors = { blue: "blue", green: "green" };
-      writeFileSync(
-        path.join(dir, "terraform.tfstate"),
-        JSON.stringify({
+      const s3 = new S3Client({ endpoint: moto.url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+      await s3.send(new PutObjectCommand({
+        Bucket: "noveli-tfstate-123456789012-us-east-1",
+        Key: "noveli/dev/terraform.tfstate",
+        Body: JSON.stringify({
           version: 4,
           outputs: {
             environment: out("dev"),
@@ -372,20 +375,14 @@ describe("noveli cost-report on the local emulator", () => {
             monthly_budget_usd: out(100),
           },
         }),
-      );
-      return dir;
+      }));
+      s3.destroy();
     }
-
-    let deployed: string | undefined;
-    afterEach(() => {
-      if (deployed) rmSync(deployed, { recursive: true, force: true });
-      deployed = undefined;
-    });
 
     beforeEach(async () => {
       // Actual spend 50 of the configured 100: within; the gate then turns on the forecast.
       await seedCostAndUsage([{ ResultsByTime: [result(D1, D2, [group("AWS Lambda", "50")], false)], DimensionValueAttributes: [] }]);
-      deployed = writeDeployedState();
+      await writeDeployedState();
     });
 
     it("exits 1 when only the forecast is over (from the configured AWS budget, as moto cannot forecast)", async () => {

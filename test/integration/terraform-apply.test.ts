@@ -30,6 +30,7 @@ import {
   terraformPlan,
   type TerraformCall,
 } from "../../src/terraform/runner.js";
+import { openAccount } from "../../src/state/account.js";
 import { prepareWorkspace, terraformCall } from "../../src/terraform/workspace.js";
 import { repoRoot } from "../helpers/cli.js";
 import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
@@ -230,10 +231,12 @@ describe.sequential("terraform apply and destroy on the emulator", () => {
   for (const env of ENVIRONMENTS) {
     it(`${env}: init, apply, check what was built, destroy, nothing left`, async () => {
       const reporter = new MemoryReporter();
-      const workspace = prepareWorkspace({ stateDir: path.join(scratch, "state"), env, target: target(), reporter, terraformRoot: path.join(repoRoot, "terraform") });
-      expect(workspace.backend).toBe("local");
+      // The emulator bootstraps itself: state in its S3 bucket, like a real account's.
+      const account = await openAccount({ target: target(), env, reporter });
+      const workspace = prepareWorkspace({ stateDir: path.join(scratch, "state"), env, target: target(), reporter, account, terraformRoot: path.join(repoRoot, "terraform") });
+      expect(workspace.backend).toEqual({ bucket: "noveli-tfstate-123456789012-us-east-1", key: `noveli/${env}/terraform.tfstate`, region: "us-east-1" });
       const call = terraformCall(workspace, reporter);
-      await timed(`${env} init`, () => terraformInit(call));
+      await timed(`${env} init`, () => terraformInit(call, workspace.backendConfig));
 
       const zip = lambdaZip(`${env}-v1.zip`, `${env} v1`);
       const firstVars = varFile(`${env}-v1`, { lambda_package_path: zip.path, target_color: "blue", alias_versions: {}, app_version: "1.0.0" });
@@ -340,6 +343,8 @@ describe.sequential("terraform apply and destroy on the emulator", () => {
       const functions = await lambda.send(new ListFunctionsCommand({}));
       expect((functions.Functions ?? []).map((fn) => fn.FunctionName)).not.toContain(outputs.functionName);
       expect(await terraformOutputJson(call)).toEqual({});
+      // The account's bootstrap resources outlive any environment's destroy.
+      expect(tables.TableNames ?? []).toContain("noveli-ops");
     }, 420_000);
   }
 });

@@ -187,15 +187,6 @@ describe("the state dir", () => {
 describe("a dead holder", () => {
   const holder = { pid: 4242, host: "runner-1", user: "ci", operation: "switch-traffic dev → green", since: "2026-12-01T10:00:00Z" };
 
-  it("is not shown as in progress: status says the operation did not finish", async () => {
-    const { classifyHolder } = await import("../../src/ops/traffic/status.js");
-    expect(classifyHolder(holder, "runner-1", () => false)).toEqual({ operationInProgress: null, deadHolder: holder });
-    expect(classifyHolder(holder, "runner-1", () => true)).toEqual({ operationInProgress: holder, deadHolder: null });
-    // On another host noveli cannot tell: it is shown as in progress.
-    expect(classifyHolder(holder, "laptop", () => false)).toEqual({ operationInProgress: holder, deadHolder: null });
-    expect(classifyHolder(undefined, "runner-1", () => false)).toEqual({ operationInProgress: null, deadHolder: null });
-  });
-
   it("a takeover names what it replaced, and warns that the last change went unwatched", async () => {
     const { hostname } = await import("node:os");
     const { warnTakeover } = await import("../../src/state/lock.js");

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import { createClient } from "../../aws/clients.js";
@@ -8,8 +8,12 @@ import type { CommandContext } from "../../context.js";
 import { AbortError, OperationError, UsageError, errorMessage, isNoveliError } from "../../errors.js";
 import { ask, canPrompt } from "../../output/prompt.js";
 import { packageStoryGenerator } from "../../package/lambda.js";
-import { appendHistory } from "../../state/history.js";
-import { acquireLock, warnTakeover } from "../../state/lock.js";
+import { putObjectBytes } from "../../aws/s3.js";
+import { s3ClientFor, type AccountResources } from "../../state/account.js";
+import { artifactObjectKey } from "../../state/bootstrap-plan.js";
+import type { NewHistoryRecord } from "../../state/history.js";
+import { recordHistory, withLease } from "../../state/lease-scope.js";
+import type { OpsStore } from "../../state/ops-store.js";
 import { packageVersion, projectRoot } from "../../state/paths.js";
 import { openAccount } from "../../state/account.js";
 import { readRawOutputs } from "../../terraform/environment.js";
@@ -25,7 +29,7 @@ import {
   terraformPlan,
 } from "../../terraform/runner.js";
 import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
-import { deployedArtifactPath, environmentLockPath } from "./paths.js";
+import { deployedArtifactPath } from "./paths.js";
 import { createApplyProgress } from "./apply-progress.js";
 import { renderPlanSummary, summarizePlannedChanges, type PlanSummary } from "./plan-summary.js";
 import { answerConfirms, chooseTargetColor, decideApply, deployVariables, type LiveState } from "./planner.js";
@@ -40,15 +44,15 @@ export interface DeployOptions {
   planOnly?: boolean;
   /** Print the commands that would run and run none. Default: false. */
   dryRun?: boolean;
-  /** Break a stale environment lock left by a dead process. Default: false. */
-  forceUnlock?: boolean;
+  /** --wait-lock: wait this long (ms) for the environment's lease. Default 0: refuse at once when held. */
+  waitLockMs?: number;
   /** Release label recorded as the Lambda's APP_VERSION (e.g. a commit id). Default: noveli's package version. */
   release?: string;
   /** Answer the confirmation (the caller already confirmed, e.g. rehearse on an emulator). */
   yes?: boolean;
 }
 
-export { deployedArtifactPath, environmentLockPath };
+export { deployedArtifactPath };
 
 export interface DeployResult {
   env: Environment;
@@ -124,12 +128,15 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
   const { reporter, signal } = ctx;
   const env = ctx.environment();
   const target = await ctx.target({ startEmulator: true });
-  const emulator = isEmulatorTarget(target);
-  const region = target.region;
-  if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");
+  if (options.dryRun) return deployUnderLease(ctx, options, target, undefined);
+  return withLease({ target, env, reporter, signal, command: `deploy ${env}`, waitMs: options.waitLockMs ?? 0 }, ({ store }) => deployUnderLease(ctx, options, target, store));
+}
 
-  const lock = options.dryRun ? undefined : acquireLock(environmentLockPath(ctx.stateDir, target, env), `deploy ${env}`, { force: options.forceUnlock });
-  if (lock?.tookOverFrom) warnTakeover(reporter, lock.tookOverFrom);
+async function deployUnderLease(ctx: CommandContext, options: DeployOptions, target: Target, store: OpsStore | undefined): Promise<DeployResult> {
+  const { reporter, signal } = ctx;
+  const env = ctx.environment();
+  const emulator = isEmulatorTarget(target);
+  const record = (entry: NewHistoryRecord) => (store ? recordHistory(store, env, reporter, entry) : Promise.resolve());
   const started = Date.now();
   const release = options.release ?? packageVersion();
   let color: Color | undefined;
@@ -138,6 +145,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
   let completing = false;
   try {
     const account = await openAccount({ target, env, reporter, signal });
+    const region = account.region;
     const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter, account });
     const call = terraformCall(workspace, reporter, signal);
     const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -183,7 +191,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     if (options.planOnly || !changes) {
       const outputs = live.liveColor ? parseOutputs(await terraformOutputJson(call)) : null;
       const outcome = options.planOnly ? "plan-only" : "no-changes";
-      appendHistory(ctx.stateDir, target, env, { type: "deploy", outcome, color, codeSha256, plan, durationMs: Date.now() - started });
+      await record({ type: "deploy", outcome, color, codeSha256, plan, durationMs: Date.now() - started });
       return { ...base, lambdaVersion: outputs?.aliasVersions[color] ?? null, applied: false, outcome, outputs };
     }
 
@@ -198,7 +206,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     if (decision.kind === "confirm") {
       const answer = await ask(decision.prompt, signal);
       if (!answerConfirms(decision, answer, env)) {
-        appendHistory(ctx.stateDir, target, env, { type: "deploy", outcome: "declined", color, codeSha256, plan, durationMs: Date.now() - started });
+        await record({ type: "deploy", outcome: "declined", color, codeSha256, plan, durationMs: Date.now() - started });
         return { ...base, lambdaVersion: null, applied: false, outcome: "declined", outputs: null };
       }
     }
@@ -215,8 +223,9 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     }
     const outputs = parseOutputs(applied.outputs ?? (await terraformOutputJson(call)));
     keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Base64);
+    if (emulator) await shareDeployedArtifact(target, account, env, artifact.zipPath, artifact.zipSha256Hex, reporter);
     const lambdaVersion = outputs.aliasVersions[color] ?? null;
-    appendHistory(ctx.stateDir, target, env, {
+    await record({
       type: "deploy", outcome: "applied", color, version: release, lambdaVersion, codeSha256, plan, durationMs: Date.now() - started,
       ...(completing ? { completedPartial: true } : {}),
       ...(choice.firstDeploy ? { liveColor: "blue" } : {}),
@@ -225,7 +234,7 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
   } catch (error) {
     const interrupted = signal.aborted || (isNoveliError(error) && error.code === "interrupted");
     if (!options.dryRun) {
-      appendHistory(ctx.stateDir, target, env, {
+      await record({
         type: "deploy", outcome: interrupted ? "interrupted" : isNoveliError(error) && error.code === "deploy-refused" ? "refused" : "failed",
         ...(color ? { color } : {}), codeSha256, ...(summary ? { plan: { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy } } : {}),
         error: errorMessage(error), durationMs: Date.now() - started,
@@ -233,8 +242,6 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
     }
     if (interrupted && !(isNoveliError(error) && error.code === "interrupted")) throw new AbortError("deploy interrupted; terraform stopped gracefully");
     throw error;
-  } finally {
-    lock?.release();
   }
 }
 
@@ -242,6 +249,21 @@ export async function runDeploy(ctx: CommandContext, options: DeployOptions = {}
 function printSummary(ctx: CommandContext, summary: PlanSummary): void {
   for (const change of summary.changes) ctx.reporter.debug(`${change.action.padEnd(7)} ${change.address}`);
   for (const line of renderPlanSummary(summary)) ctx.reporter.info(line);
+}
+
+/**
+ * Emulator targets: the deployed zip goes into the state bucket too, so a health check from any
+ * machine can run exactly the code the emulated Lambda reports (real AWS runs it itself).
+ */
+async function shareDeployedArtifact(target: Target, account: AccountResources, env: Environment, zipPath: string, zipSha256Hex: string, reporter: CommandContext["reporter"]): Promise<void> {
+  const s3 = s3ClientFor(target, account.region);
+  try {
+    await putObjectBytes(s3, account.bucket, artifactObjectKey(env, zipSha256Hex), readFileSync(zipPath));
+  } catch (error) {
+    reporter.warn(`could not share the deployed zip in s3://${account.bucket}: ${errorMessage(error)}; health checks from other machines cannot run it`);
+  } finally {
+    s3.destroy();
+  }
 }
 
 function keepDeployedArtifact(stateDir: string, zipPath: string, codeSha256Base64: string): void {

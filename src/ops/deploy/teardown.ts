@@ -3,14 +3,12 @@ import path from "node:path";
 import { isEmulatorTarget } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
 import { UsageError } from "../../errors.js";
-import { appendHistory } from "../../state/history.js";
-import { acquireLock } from "../../state/lock.js";
+import { recordHistory, withLease } from "../../state/lease-scope.js";
 import { packageVersion } from "../../state/paths.js";
 import { openAccount } from "../../state/account.js";
 import { readStateObject } from "../../terraform/environment.js";
 import { terraformDestroy, terraformInit } from "../../terraform/runner.js";
 import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
-import { environmentLockPath } from "./deploy.js";
 
 /**
  * Destroys an environment on an emulator target (rehearse --teardown). Real AWS environments are
@@ -20,8 +18,7 @@ export async function runTeardown(ctx: CommandContext): Promise<{ destroyed: boo
   const env = ctx.environment();
   const target = await ctx.target();
   if (!isEmulatorTarget(target)) throw new UsageError("teardown only runs on emulator targets (--local or --endpoint-url)");
-  const lock = acquireLock(environmentLockPath(ctx.stateDir, target, env), `teardown ${env}`);
-  try {
+  return withLease({ target, env, reporter: ctx.reporter, signal: ctx.signal, command: `teardown ${env}` }, async ({ store }) => {
     const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
     // The bucket and the operations table are the account's, not the environment's: never destroyed here.
     if ((await readStateObject(target, account, env, ctx.signal)) === undefined) return { destroyed: false };
@@ -32,11 +29,9 @@ export async function runTeardown(ctx: CommandContext): Promise<{ destroyed: boo
     const varFile = path.join(workspace.planDir, "teardown.tfvars.json");
     writeFileSync(varFile, JSON.stringify({ lambda_package_path: anyPackage(ctx.stateDir), target_color: "blue", alias_versions: {}, app_version: packageVersion(), emulator: true, region: target.region }, null, 2));
     await ctx.reporter.phase(`terraform destroy (${env})`, () => terraformDestroy(call, varFile));
-    appendHistory(ctx.stateDir, target, env, { type: "teardown", outcome: "destroyed" });
+    await recordHistory(store, env, ctx.reporter, { type: "teardown", outcome: "destroyed" });
     return { destroyed: true };
-  } finally {
-    lock.release();
-  }
+  });
 }
 
 function anyPackage(stateDir: string): string {

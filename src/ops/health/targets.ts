@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { awsProcessEnv } from "../../aws/clients.js";
@@ -35,6 +36,8 @@ export interface OpenColorInput {
   lambdaClient: LambdaClient;
   /** The environment's deploy records, oldest first. */
   history: HistoryRecord[];
+  /** Emulator targets: the deployed zip with this SHA-256 (hex) from the account's state bucket, when this machine lacks it. */
+  fetchArtifact?: (zipSha256Hex: string) => Promise<Uint8Array | undefined>;
   reporter: Reporter;
   signal?: AbortSignal;
 }
@@ -70,7 +73,7 @@ function expectationFor(input: OpenColorInput, lambda: LambdaFacts | undefined):
   const recorded = expectationFromHistory(input.history, input.color);
   if (recorded) return recorded;
   if (!lambda) return undefined;
-  input.reporter.warn(`no deploy of ${input.color} is recorded on this machine: comparing with what the Lambda reports for its alias (version ${lambda.aliasVersion})`);
+  input.reporter.warn(`no deploy of ${input.color} is recorded in the environment's history: comparing with what the Lambda reports for its alias (version ${lambda.aliasVersion})`);
   return expectationFromLambda(lambda);
 }
 
@@ -91,12 +94,12 @@ export async function openColorSubject(input: OpenColorInput): Promise<ColorSubj
   // Emulator: the emulated Lambda cannot run code, so run the zip its alias's version was created from.
   const view = await readAlias(input);
   const lambda = factsOf(view);
-  const zipPath = keptArtifactFor(input.stateDir, view.config.codeSha256);
+  const zipPath = keptArtifactFor(input.stateDir, view.config.codeSha256) ?? (await fetchSharedArtifact(input, view.config.codeSha256));
   if (!zipPath) {
     throw new OperationError(
       "artifact-missing",
       `cannot run ${color}: noveli does not have the code the emulated Lambda reports for alias ${outputs.aliasNames[color]} (version ${view.alias.functionVersion}, CodeSha256 ${view.config.codeSha256})`,
-      { hint: `noveli keeps every zip it deploys under ${input.stateDir}/artifacts/deployed/; deploy ${color} from this machine (noveli deploy --color ${color}) and check again` },
+      { hint: `noveli deploy shares every zip it deploys to an emulator in the state bucket; this code was not deployed by noveli: deploy ${color} (noveli deploy --color ${color}) and check again` },
     );
   }
   const accountId = view.alias.aliasArn.split(":")[4] ?? "000000000000";
@@ -121,6 +124,17 @@ export async function openColorSubject(input: OpenColorInput): Promise<ColorSubj
     `local Lambda runner (${outputs.functionName}:${outputs.aliasNames[color]} → version ${view.alias.functionVersion}, ${zipPath})`,
   );
   return { color, probe, lambda, ...withExpectation(expectationFor(input, lambda)) };
+}
+
+/** The zip another machine deployed, copied into this machine's cache after its hash is checked. */
+async function fetchSharedArtifact(input: OpenColorInput, codeSha256Base64: string): Promise<string | undefined> {
+  const hex = base64ToHex(codeSha256Base64);
+  const bytes = await input.fetchArtifact?.(hex);
+  if (!bytes || createHash("sha256").update(bytes).digest("hex") !== hex) return undefined;
+  const file = deployedArtifactPath(input.stateDir, codeSha256Base64);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  return file;
 }
 
 /**

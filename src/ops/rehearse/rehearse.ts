@@ -1,6 +1,7 @@
 import { describeTarget, isEmulatorTarget } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
 import { errorMessage, isNoveliError } from "../../errors.js";
+import { withLease } from "../../state/lease-scope.js";
 import { runTeardown } from "../deploy/teardown.js";
 import { CapturingReporter } from "./capture.js";
 import { planRehearsal, rehearsalExitCode, type RehearsalStepName, type StepOutcome } from "./plan.js";
@@ -11,6 +12,8 @@ export interface RehearseOptions {
   teardown?: boolean;
   /** Release label for the deploy step (APP_VERSION). Default: noveli's version. */
   release?: string;
+  /** How long to wait for the environment's lease (ms). Default 0: refuse at once. */
+  waitLockMs?: number;
 }
 
 export interface RehearsalResult {
@@ -125,11 +128,14 @@ export async function runRehearsal(ctx: CommandContext, options: RehearseOptions
       }, (doc) => (doc.destroyed ? "environment destroyed" : "nothing to destroy")),
   };
 
-  for (const name of plan.steps) {
-    if (ctx.signal.aborted) break;
-    const doc = await runbook[name]();
-    if (!doc) break;
-  }
+  // One lease for the whole runbook: the steps share it, and nobody else changes the environment in between.
+  await withLease({ target, env, reporter: ctx.reporter, signal: ctx.signal, command: `rehearse ${env}`, waitMs: options.waitLockMs ?? 0 }, async () => {
+    for (const name of plan.steps) {
+      if (ctx.signal.aborted) break;
+      const doc = await runbook[name]();
+      if (!doc) break;
+    }
+  });
   const ran = new Set(steps.map((s) => s.name));
   const exitCode = ctx.signal.aborted && steps.every((s) => s.ok) ? 130 : rehearsalExitCode(steps);
   return {

@@ -10,7 +10,11 @@ import { adminPasswordSignIn } from "../../aws/cognito.js";
 import { getSecretString } from "../../aws/secrets.js";
 import type { Environment, Target } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
-import { readHistory, type HistoryRecord } from "../../state/history.js";
+import { getObjectBytes } from "../../aws/s3.js";
+import { openAccount, s3ClientFor } from "../../state/account.js";
+import { artifactObjectKey } from "../../state/bootstrap-plan.js";
+import { readHistoryOldestFirst, type HistoryRecord, type HistoryStore } from "../../state/history.js";
+import { openOpsStore } from "../../state/ops-store.js";
 import { loadEnvironmentOutputs } from "../../terraform/environment.js";
 import type { Color, EnvironmentOutputs } from "../../terraform/outputs.js";
 import type { HealthReport } from "../health/judge.js";
@@ -35,17 +39,30 @@ export interface TrafficEnvironment {
   readAlarms(): Promise<(AlarmState & { color?: Color })[]>;
   /** GetMetricData for the canary analysis. */
   metricData(queries: MetricStatQuery[], start: Date, end: Date): Promise<ReadonlyMap<string, MetricSeries>>;
-  /** The environment's deploy records, oldest first. */
-  deployHistory(): HistoryRecord[];
+  /** The environment's newest deploy records (from the operations table), oldest first. */
+  deployHistory(): Promise<HistoryRecord[]>;
+  /** The operations table's history, for the records of the command. */
+  history: HistoryStore;
   subject(color: Color): Promise<ColorSubject>;
   health(color: Color, settings: HealthCheckSettings): Promise<HealthReport>;
   close(): Promise<void>;
 }
 
-export async function openTrafficEnvironment(ctx: CommandContext): Promise<TrafficEnvironment> {
+export interface TrafficEnvironmentOptions {
+  /** Called right before every write of the live stage: throws when the command no longer holds the lease. */
+  fence?: (what: string) => Promise<void>;
+  /** The operations table, when the caller holds one (under a lease); else one is opened and closed here. */
+  history?: HistoryStore;
+}
+
+const DEPLOY_RECORDS = 50;
+
+export async function openTrafficEnvironment(ctx: CommandContext, options: TrafficEnvironmentOptions = {}): Promise<TrafficEnvironment> {
   const env = ctx.environment();
   const target = await ctx.target();
   const outputs = await loadEnvironmentOutputs(ctx);
+  const ownStore = options.history ? undefined : await openOpsStore({ target, env, reporter: ctx.reporter, signal: ctx.signal });
+  const history: HistoryStore = options.history ?? (ownStore as HistoryStore);
   const region = { region: outputs.region };
   const apiGateway = createClient(APIGatewayClient, target, region);
   const cloudWatch = createClient(CloudWatchClient, target, region);
@@ -75,12 +92,24 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
   };
 
   const readStage = (signal?: AbortSignal) => getStageTraffic(apiGateway, outputs.apiId, outputs.liveStageName, signal);
-  const deployHistory = () => readHistory(ctx.stateDir, target, env, { types: ["deploy"] });
+  const deployHistory = () => readHistoryOldestFirst(history, env, { limit: DEPLOY_RECORDS, types: ["deploy"] });
+  /** Emulator targets: the zip another machine deployed, from the state bucket into this machine's cache. */
+  const fetchArtifact = async (zipSha256Hex: string): Promise<Uint8Array | undefined> => {
+    const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
+    const s3 = s3ClientFor(target, account.region);
+    try {
+      return await getObjectBytes(s3, account.bucket, artifactObjectKey(env, zipSha256Hex), ctx.signal);
+    } finally {
+      s3.destroy();
+    }
+  };
 
   const subject = (color: Color): Promise<ColorSubject> => {
     let opened = subjects.get(color);
     if (!opened) {
-      opened = openColorSubject({ color, target, outputs, stateDir: ctx.stateDir, lambdaClient: lambda, history: deployHistory(), reporter: ctx.reporter, signal: ctx.signal });
+      opened = deployHistory().then((records) =>
+        openColorSubject({ color, target, outputs, stateDir: ctx.stateDir, lambdaClient: lambda, history: records, fetchArtifact, reporter: ctx.reporter, signal: ctx.signal }),
+      );
       subjects.set(color, opened);
       // A failed open is not cached: the next call tries again.
       opened.catch(() => subjects.delete(color));
@@ -94,7 +123,13 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
     outputs,
     lambda,
     // Stage calls carry no abort signal: the restore after SIGINT must still reach the stage.
-    stage: { read: readStage, update: (ops, signal) => updateStage(apiGateway, outputs.apiId, outputs.liveStageName, ops, signal) },
+    stage: {
+      read: readStage,
+      update: async (ops, signal) => {
+        await options.fence?.(`UpdateStage ${outputs.liveStageName}`);
+        await updateStage(apiGateway, outputs.apiId, outputs.liveStageName, ops, signal);
+      },
+    },
     readStage: () => readStage(),
     async readAlarms() {
       const { alarms, missing } = await describeAlarmStates(cloudWatch, outputs.alarmNames, ctx.signal);
@@ -107,6 +142,7 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
     },
     metricData: (queries, start, end) => getMetricData(cloudWatch, queries, start, end, ctx.signal),
     deployHistory,
+    history,
     subject,
     async health(color, settings) {
       const opened = await subject(color);
@@ -126,6 +162,7 @@ export async function openTrafficEnvironment(ctx: CommandContext): Promise<Traff
       subjects.clear();
       await Promise.allSettled(opened.map((o) => (o.status === "fulfilled" ? o.value.probe.close() : Promise.resolve())));
       for (const client of [apiGateway, cloudWatch, lambda, ...signInClients]) client.destroy();
+      ownStore?.close();
     },
   };
 }

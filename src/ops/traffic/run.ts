@@ -4,10 +4,8 @@ import type { CommandContext } from "../../context.js";
 import { createClient } from "../../aws/clients.js";
 import { AbortError, OperationError, RolledBackError, errorMessage } from "../../errors.js";
 import { ask, canPrompt } from "../../output/prompt.js";
-import { appendHistory } from "../../state/history.js";
-import { acquireLock, warnTakeover } from "../../state/lock.js";
+import { recordHistory, withLease } from "../../state/lease-scope.js";
 import type { Color } from "../../terraform/outputs.js";
-import { environmentLockPath } from "../deploy/paths.js";
 import { systemClock, type Clock, type HealthCheckSettings } from "../health/run.js";
 import { openTrafficEnvironment, type TrafficEnvironment } from "./environment.js";
 import { confirmationAnswered, decideTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
@@ -18,7 +16,7 @@ import { httpProbe } from "../health/http-probe.js";
 
 /**
  * The shared orchestration of switch-traffic and rollback: outputs → (dry run: plan only) →
- * production confirmation → environment lock → shift → history. The commands only parse and render.
+ * production confirmation → the environment's lease → shift (every stage write fenced) → history. The commands only parse and render.
  */
 export interface TrafficChangeOptions extends Omit<ShiftRequest, "healthGate"> {
   /** Settings of the health gate; its polls during the watch use one attempt of the same. */
@@ -26,7 +24,8 @@ export interface TrafficChangeOptions extends Omit<ShiftRequest, "healthGate"> {
   /** Health-check the target first (rollback --force turns it off). */
   healthGate: boolean;
   dryRun: boolean;
-  forceUnlock: boolean;
+  /** --wait-lock: how long to wait for the environment's lease (ms); 0 refuses at once. */
+  waitLockMs: number;
   clock?: Clock;
   /**
    * The canary analysis of each step and of the watch: its settings, or "skipped" (--skip-analysis,
@@ -57,22 +56,23 @@ export interface TrafficChangeResult {
 
 export async function runTrafficChange(ctx: CommandContext, options: TrafficChangeOptions): Promise<TrafficChangeResult> {
   const env = ctx.environment();
-  const environment = await openTrafficEnvironment(ctx);
-  try {
-    if (options.dryRun) return { env, ...(await dryRun(environment.readStage, options)) };
-
-    const action = describeAction(env, options, await environment.readStage());
-    const confirmation = decideTrafficConfirmation({ env, yes: ctx.globals.yes, interactive: canPrompt(), action });
-    if (confirmation.kind === "refuse") throw new OperationError("confirmation-needed", `${confirmation.reason}`, { hint: confirmation.hint });
-    if (confirmation.kind === "confirm") {
-      const answer = await ask(confirmation.prompt, ctx.signal);
-      if (!confirmationAnswered(answer, env)) throw new OperationError("declined", `${action}: not confirmed, nothing changed`);
-    }
-
-    const lock = acquireLock(environmentLockPath(ctx.stateDir, environment.target, env), options.operation === "rollback" ? `rollback ${env}` : `switch-traffic ${env} → ${options.to}`, { force: options.forceUnlock });
-    if (lock.tookOverFrom) warnTakeover(ctx.reporter, lock.tookOverFrom);
-    const started = Date.now();
+  if (options.dryRun) {
+    const environment = await openTrafficEnvironment(ctx);
     try {
+      return { env, ...(await dryRun(environment.readStage, options)) };
+    } finally {
+      await environment.close();
+    }
+  }
+  const target = await ctx.target();
+  const command = options.operation === "rollback" ? `rollback ${env}` : `switch-traffic ${env} → ${options.to}`;
+  // The confirmation comes before the lease: a person thinking it over holds nobody up.
+  await confirm(ctx, env, options);
+  return withLease({ target, env, reporter: ctx.reporter, signal: ctx.signal, command, waitMs: options.waitLockMs }, async ({ lease, store }) => {
+    // Every write of the live stage (and of the events rule) is fenced by the lease.
+    const environment = await openTrafficEnvironment(ctx, { fence: (what) => lease.fence(what), history: store });
+    try {
+      const started = Date.now();
       const pollSettings: HealthCheckSettings = { ...options.gateSettings, attempts: 1, intervalMs: 0, deep: false, synthetic: false };
       const watched = options.watchMs > 0 || options.canary !== undefined;
       const analysisMode: AnalysisMode | undefined = !watched || options.analysis === undefined ? undefined : options.analysis === "skipped" ? { mode: "skipped" } : { mode: "on", ...options.analysis };
@@ -101,8 +101,8 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
         },
         options,
       );
-      const events = await retargetEvents(ctx, environment, outcome);
-      appendHistory(ctx.stateDir, environment.target, env, {
+      const events = lease.lost ? undefined : await retargetEvents(ctx, environment, outcome, () => lease.fence("repointing story events"));
+      await recordHistory(store, env, ctx.reporter, {
         type: options.operation,
         ...(events ? { events } : {}),
         outcome: outcome.result,
@@ -114,13 +114,28 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
         ...(options.canary ? { canary: options.canary } : {}),
         ...(options.watchMs > 0 ? { watchMs: options.watchMs } : {}),
         ...(analysisMode ? { analysis: analysisMode } : {}),
+        ...(lease.lost ? { leaseLost: true } : {}),
         steps: outcome.steps,
         live: outcome.liveAfter,
         durationMs: Date.now() - started,
       });
       return { env, outcome, ...(analysisMode ? { analysis: analysisMode } : {}) };
     } finally {
-      lock.release();
+      await environment.close();
+    }
+  });
+}
+
+/** The production confirmation, asked about the stage as it reads now. */
+async function confirm(ctx: CommandContext, env: Environment, options: TrafficChangeOptions): Promise<void> {
+  const environment = await openTrafficEnvironment(ctx);
+  try {
+    const action = describeAction(env, options, await environment.readStage());
+    const confirmation = decideTrafficConfirmation({ env, yes: ctx.globals.yes, interactive: canPrompt(), action });
+    if (confirmation.kind === "refuse") throw new OperationError("confirmation-needed", `${confirmation.reason}`, { hint: confirmation.hint });
+    if (confirmation.kind === "confirm") {
+      const answer = await ask(confirmation.prompt, ctx.signal);
+      if (!confirmationAnswered(answer, env)) throw new OperationError("declined", `${action}: not confirmed, nothing changed`);
     }
   } finally {
     await environment.close();
@@ -154,7 +169,7 @@ async function landsOn(environment: TrafficEnvironment, color: Color, options: T
  * Terraform points them at the live color as each deploy sees it; after a switch or rollback the
  * rule's target follows the stage here. A failure is reported, never hidden: traffic already moved.
  */
-async function retargetEvents(ctx: CommandContext, environment: TrafficEnvironment, outcome: ShiftOutcome): Promise<string | undefined> {
+async function retargetEvents(ctx: CommandContext, environment: TrafficEnvironment, outcome: ShiftOutcome, fence: () => Promise<void>): Promise<string | undefined> {
   const live = outcome.liveAfter;
   const { eventRuleName, eventTargetId, aliasNames } = environment.outputs;
   if (!live || !eventRuleName || !eventTargetId || live.canary || (live.deployment !== "blue" && live.deployment !== "green")) return undefined;
@@ -162,6 +177,7 @@ async function retargetEvents(ctx: CommandContext, environment: TrafficEnvironme
   const client = createClient(EventBridgeClient, environment.target, { region: environment.outputs.region });
   try {
     const color = live.deployment;
+    await fence();
     const changed = await retargetRuleToAlias(client, eventRuleName, eventTargetId, aliasNames[color]);
     if (changed) ctx.reporter.info(`story events now reach ${color} (EventBridge rule ${eventRuleName})`);
     return color;

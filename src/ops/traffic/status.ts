@@ -6,12 +6,10 @@ import { getAlias, getFunctionVersionConfiguration } from "../../aws/lambda.js";
 import type { Environment, Target } from "../../aws/target.js";
 import type { CommandContext } from "../../context.js";
 import { errorMessage } from "../../errors.js";
-import { readHistory, type HistoryRecord } from "../../state/history.js";
-import { hostname } from "node:os";
-import { readLockHolder, type LockHolder } from "../../state/lock.js";
-import { processAlive } from "../../system/process.js";
+import { readHistoryOldestFirst, type HistoryRecord } from "../../state/history.js";
+import { describeHolder, type LeaseHolder } from "../../state/lease.js";
+import { openOpsStore } from "../../state/ops-store.js";
 import { COLORS, type Color, type EnvironmentOutputs } from "../../terraform/outputs.js";
-import { environmentLockPath } from "../deploy/paths.js";
 import { expectationFromHistory } from "../health/judge.js";
 import { openTrafficEnvironment } from "./environment.js";
 import { isColor } from "./planner.js";
@@ -26,13 +24,8 @@ export interface EnvironmentStatus {
   urls: { live: string } & Record<Color, string>;
   /** Where story events go: the EventBridge rule's target; null when the environment has no rule. */
   events: StoryEventsDestination | null;
-  /** An operation holding the environment lock right now (its process alive, or on another host). */
-  operationInProgress: LockHolder | null;
-  /**
-   * A lock whose holder died on this host (kill -9, a crash): that operation did not finish, and
-   * whatever it changed went unwatched. The next command takes the lock over.
-   */
-  deadHolder: LockHolder | null;
+  /** The command holding the environment's lease right now, if any (read from the operations table). */
+  operationInProgress: (LeaseHolder & { heartbeatAt: string; expiresAt: string; expired: boolean; summary: string }) | null;
   history: { deploys: HistoryEntry[]; switches: HistoryEntry[] };
 }
 
@@ -79,13 +72,6 @@ export function eventDestination(
   return { rule: input.rule, targetId: input.targetId, targetArn: input.targetArn ?? null, alias, color, followsLive: color !== null && color === input.liveColor };
 }
 
-/** Pure: whether a lock's holder is still at work, or died on this host without finishing. */
-export function classifyHolder(holder: LockHolder | undefined, host: string, alive: (pid: number) => boolean): { operationInProgress: LockHolder | null; deadHolder: LockHolder | null } {
-  if (!holder) return { operationInProgress: null, deadHolder: null };
-  const dead = holder.host === host && !alive(holder.pid);
-  return dead ? { operationInProgress: null, deadHolder: holder } : { operationInProgress: holder, deadHolder: null };
-}
-
 /** A history record reduced to what a status line needs. */
 export interface HistoryEntry {
   type: HistoryRecord["type"];
@@ -100,6 +86,8 @@ export interface HistoryEntry {
 }
 
 const HISTORY_LINES = 5;
+/** Enough of the newest records to find each color's newest deploy and the last switches. */
+const STATUS_RECORDS = 200;
 
 /** Pure: each color's share of live traffic from the stage. */
 export function trafficShares(stage: StageTraffic): Record<Color, number> {
@@ -130,11 +118,16 @@ export function recentEntries(records: HistoryRecord[], types: HistoryRecord["ty
 }
 
 export async function readEnvironmentStatus(ctx: CommandContext): Promise<EnvironmentStatus> {
-  const environment = await openTrafficEnvironment(ctx);
+  const store = await openOpsStore({ target: await ctx.target(), env: ctx.environment(), reporter: ctx.reporter, signal: ctx.signal });
+  const environment = await openTrafficEnvironment(ctx, { history: store }).catch((error: unknown) => {
+    store.close();
+    throw error;
+  });
   try {
-    const { outputs, env, target } = environment;
+    const { outputs, env } = environment;
     const [stage, alarms, eventsTarget] = await Promise.all([environment.readStage(), environment.readAlarms(), readEventsTarget(ctx, environment)]);
-    const history = readHistory(ctx.stateDir, target, env);
+    const [history, lease] = await Promise.all([readHistoryOldestFirst(store, env, { limit: STATUS_RECORDS }), store.readLease(env)]);
+    const now = Date.now();
     const shares = trafficShares(stage);
     const colors = {} as Record<Color, ColorStatus>;
     await Promise.all(
@@ -176,11 +169,14 @@ export async function readEnvironmentStatus(ctx: CommandContext): Promise<Enviro
       alarms,
       urls: outputs.stageInvokeUrls,
       events,
-      ...classifyHolder(readLockHolder(environmentLockPath(ctx.stateDir, target, env)), hostname(), processAlive),
+      operationInProgress: lease
+        ? { ...lease.holder, heartbeatAt: lease.heartbeatAt, expiresAt: new Date(lease.expiresAt).toISOString(), expired: lease.expiresAt < now, summary: describeHolder(lease, now) }
+        : null,
       history: { deploys: recentEntries(history, ["deploy"]), switches: recentEntries(history, ["switch", "rollback"]) },
     };
   } finally {
     await environment.close();
+    store.close();
   }
 }
 

@@ -1,0 +1,21 @@
+import type { CommandContext } from "../../context.js";
+import type { Environment } from "../../aws/target.js";
+import type { HistoryKind, HistoryRecord } from "../../state/history.js";
+import { openOpsStore } from "../../state/ops-store.js";
+
+export interface HistoryQuery {
+  limit: number;
+  kind?: HistoryKind;
+}
+
+/** The environment's shared history from the operations table, newest first. */
+export async function listHistory(ctx: CommandContext, query: HistoryQuery): Promise<{ env: Environment; records: HistoryRecord[] }> {
+  const env = ctx.environment();
+  const store = await openOpsStore({ target: await ctx.target(), env, reporter: ctx.reporter, signal: ctx.signal });
+  try {
+    const records = await store.readHistory(env, { limit: query.limit, ...(query.kind ? { types: [query.kind] } : {}) });
+    return { env, records };
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,98 @@
+import type { Environment, Target } from "../aws/target.js";
+import { errorMessage } from "../errors.js";
+import type { Reporter } from "../output/reporter.js";
+import { sleep } from "../system/process.js";
+import { appendHistory, type HistoryStore, type NewHistoryRecord } from "./history.js";
+import { acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type Clock, type HeldLease } from "./lease.js";
+import { openOpsStore, type OpsStore } from "./ops-store.js";
+
+/**
+ * Runs a changing command under the environment's lease: acquire (or refuse, or wait with
+ * --wait-lock), record a takeover in the history, heartbeat while it runs, release when it ends,
+ * whether it succeeded, failed or was interrupted. Nested calls for the same environment in one
+ * process (rehearse runs deploy, switch-traffic, dr-drill) share the outer lease.
+ */
+
+export interface LeaseScopeInput {
+  target: Target;
+  env: Environment;
+  reporter: Reporter;
+  signal: AbortSignal;
+  /** What takes the lease, e.g. `deploy dev`. */
+  command: string;
+  /** --wait-lock in ms; 0 (default) refuses at once when the lease is held. */
+  waitMs?: number;
+}
+
+export interface LeaseScope {
+  lease: HeldLease;
+  /** The operations table, for the command's history records. */
+  store: OpsStore;
+}
+
+const systemClock: Clock = { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, signal) };
+const held = new Map<string, LeaseScope>();
+
+export async function withLease<T>(input: LeaseScopeInput, run: (scope: LeaseScope) => Promise<T>): Promise<T> {
+  const { env, reporter } = input;
+  const outer = held.get(env);
+  if (outer) return run(outer);
+  const store = await openOpsStore(input);
+  try {
+    const settings = leaseSettings();
+    const acquired = await acquireLease({
+      store,
+      env,
+      command: input.command,
+      settings,
+      clock: systemClock,
+      waitMs: input.waitMs ?? 0,
+      signal: input.signal,
+      onWait: (message) => reporter.info(message),
+    });
+    if (acquired.tookOver) {
+      const dead = acquired.tookOver;
+      const warning = `its change may not have finished: check noveli status --env ${env} before going on`;
+      reporter.warn(`took over the lease on ${env} from a holder that stopped renewing it: ${describeHolder(dead, Date.now())}; ${warning}`);
+      await recordHistory(store, env, reporter, {
+        type: "lease",
+        outcome: "takeover",
+        command: input.command,
+        previousHolder: dead.holder,
+        previousHeartbeatAt: dead.heartbeatAt,
+        silentFor: formatAge(Date.now() - Date.parse(dead.heartbeatAt)),
+        warning,
+      });
+    }
+    const lease = holdLease({
+      store,
+      env,
+      lease: acquired.lease,
+      settings,
+      clock: systemClock,
+      onLost: (message) => reporter.warn(`${message}: this command's further traffic writes will be refused`),
+      onError: (message) => reporter.debug(message),
+    });
+    const scope: LeaseScope = { lease, store };
+    held.set(env, scope);
+    try {
+      return await run(scope);
+    } finally {
+      held.delete(env);
+      await lease.release().catch((error: unknown) => {
+        reporter.warn(`could not release the lease on ${env} (${errorMessage(error)}): it expires ${formatAge(settings.durationMs)} after its last heartbeat`);
+      });
+    }
+  } finally {
+    store.close();
+  }
+}
+
+/** Appends a history record; a failure is reported and never undoes what the command did. */
+export async function recordHistory(store: HistoryStore, env: Environment, reporter: Reporter, record: NewHistoryRecord): Promise<void> {
+  try {
+    await appendHistory(store, env, record);
+  } catch (error) {
+    reporter.warn(`could not append the ${record.type} to the history of ${env}: ${errorMessage(error)}`);
+  }
+}

@@ -1,0 +1,132 @@
+import type { AttributeValue } from "@aws-sdk/client-dynamodb";
+import { deleteItemIf, getItemConsistent, putItemIf, putNewItem, queryPrefixNewestFirst, updateItemIf, type DynamoDBClient, type OpsItem } from "../aws/ops-table.js";
+import type { Environment, Target } from "../aws/target.js";
+import type { Reporter } from "../output/reporter.js";
+import { openAccount, opsClientFor } from "./account.js";
+import type { HistoryKind, HistoryRecord, HistoryStore } from "./history.js";
+import type { LeaseRecord, LeaseStore } from "./lease.js";
+
+/**
+ * The operations table as the lease and the history see it. One item per environment's lease
+ * (`pk = env#<env>`, `sk = lease`) and one per history record (`sk = history#<time>#<id>`). Every
+ * call is bounded: a heartbeat or a fence never hangs on a stalled endpoint.
+ */
+
+const CALL_TIMEOUT_MS = 10_000;
+const HISTORY_PAGE = 100;
+const HISTORY_MAX_PAGES = 50;
+
+const partition = (env: Environment) => `env#${env}`;
+const LEASE_SK = "lease";
+const HISTORY_PREFIX = "history#";
+const S = (value: string): AttributeValue => ({ S: value });
+const N = (value: number): AttributeValue => ({ N: String(value) });
+
+function leaseItem(env: Environment, lease: LeaseRecord): OpsItem {
+  return { pk: S(partition(env)), sk: S(LEASE_SK), token: S(lease.token), holder: S(JSON.stringify(lease.holder)), heartbeatAt: S(lease.heartbeatAt), expiresAt: N(lease.expiresAt) };
+}
+
+function leaseOf(item: OpsItem | undefined): LeaseRecord | undefined {
+  if (!item?.token?.S || !item.holder?.S) return undefined;
+  try {
+    return { token: item.token.S, holder: JSON.parse(item.holder.S) as LeaseRecord["holder"], heartbeatAt: item.heartbeatAt?.S ?? "", expiresAt: Number(item.expiresAt?.N ?? 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+export class OpsStore implements LeaseStore, HistoryStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+  ) {}
+
+  private get signal(): AbortSignal {
+    return AbortSignal.timeout(CALL_TIMEOUT_MS);
+  }
+
+  private key(env: Environment, sk: string): OpsItem {
+    return { pk: S(partition(env)), sk: S(sk) };
+  }
+
+  async putLeaseIfFree(env: Environment, lease: LeaseRecord, now: number) {
+    const result = await putItemIf(
+      this.client,
+      this.tableName,
+      leaseItem(env, lease),
+      { expression: "attribute_not_exists(pk) OR expiresAt < :now", values: { ":now": N(now) } },
+      this.signal,
+    );
+    if (result.written) {
+      const replaced = leaseOf(result.replaced);
+      return { acquired: true as const, ...(replaced ? { replaced } : {}) };
+    }
+    const current = leaseOf(result.current);
+    return { acquired: false as const, ...(current ? { current } : {}) };
+  }
+
+  renewLease(env: Environment, token: string, now: number, expiresAt: number): Promise<boolean> {
+    return updateItemIf(
+      this.client,
+      this.tableName,
+      this.key(env, LEASE_SK),
+      { expression: "SET heartbeatAt = :beat, expiresAt = :expires", values: { ":beat": S(new Date(now).toISOString()), ":expires": N(expiresAt) } },
+      { expression: "#token = :token AND expiresAt > :now", names: { "#token": "token" }, values: { ":token": S(token), ":now": N(now) } },
+      this.signal,
+    );
+  }
+
+  deleteLease(env: Environment, token: string): Promise<boolean> {
+    return deleteItemIf(this.client, this.tableName, this.key(env, LEASE_SK), { expression: "#token = :token", names: { "#token": "token" }, values: { ":token": S(token) } }, this.signal);
+  }
+
+  async readLease(env: Environment): Promise<LeaseRecord | undefined> {
+    return leaseOf(await getItemConsistent(this.client, this.tableName, this.key(env, LEASE_SK), this.signal));
+  }
+
+  async appendHistory(env: Environment, record: HistoryRecord, id: string): Promise<void> {
+    await putNewItem(
+      this.client,
+      this.tableName,
+      { ...this.key(env, `${HISTORY_PREFIX}${id}`), kind: S(record.type), at: S(record.at), record: S(JSON.stringify(record)) },
+      this.signal,
+    );
+  }
+
+  async readHistory(env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]> {
+    const records: HistoryRecord[] = [];
+    let startKey: OpsItem | undefined;
+    for (let page = 0; page < HISTORY_MAX_PAGES && records.length < options.limit; page++) {
+      const { items, nextKey } = await queryPrefixNewestFirst(
+        this.client,
+        this.tableName,
+        partition(env),
+        HISTORY_PREFIX,
+        { limit: options.types ? HISTORY_PAGE : Math.min(HISTORY_PAGE, options.limit - records.length), ...(startKey ? { startKey } : {}) },
+        this.signal,
+      );
+      for (const item of items) {
+        if (options.types && !options.types.includes(item.kind?.S as HistoryKind)) continue;
+        try {
+          records.push(JSON.parse(item.record?.S ?? "") as HistoryRecord);
+        } catch {
+          /* a record noveli cannot read is skipped, never fatal */
+        }
+        if (records.length >= options.limit) break;
+      }
+      if (!nextKey) break;
+      startKey = nextKey;
+    }
+    return records;
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+/** The operations table of the target's account (bootstrapped on emulators, checked on AWS). Close it when done. */
+export async function openOpsStore(input: { target: Target; env: Environment; reporter: Reporter; signal?: AbortSignal }): Promise<OpsStore> {
+  const account = await openAccount(input);
+  return new OpsStore(opsClientFor(input.target, account.region), account.table);
+}
