@@ -143,7 +143,7 @@ export function buildProgram(): Command {
     .option("--guard <seconds>", "leave out items stamped this close before the restore point, 0 to 3600: the gap between the application's stamp and DynamoDB's commit (default: 10)")
     .option("--wait-lock <duration>", "wait up to this long (at most 1h) for the environment's lease instead of failing at once, e.g. 5m")
     .option("--min-age <minutes>", "gc: leave drill restores nobody recorded alone while younger than this (default: 60)")
-    .addHelpText("after", "\nExit codes: 0 every item matched and cleanup finished, 1 mismatch or failure, 2 bad flags or environment not deployed,\n130 interrupted (after cleanup). Leftovers of a killed drill are recorded under the state dir; dr-drill gc deletes them.")
+    .addHelpText("after", "\nExit codes: 0 every item matched and cleanup finished, 1 mismatch or failure, 2 bad flags or environment not deployed,\n130 interrupted (after cleanup). Leftovers of a killed drill are recorded in the account's operations table; dr-drill gc on any machine deletes them.")
     .action(async (action: string | undefined, options: object, cmd: Command) =>
       run(cmd, async (ctx) => (await import("./commands/dr-drill.js")).drDrill({ ...options, ...(action !== undefined ? { action } : {}) }, ctx)),
     );

@@ -127,6 +127,16 @@ export async function putItemIf(
   }
 }
 
+/** PutItem, replacing any item of that key. */
+export async function putItem(client: DynamoDBClient, tableName: string, item: OpsItem, signal?: AbortSignal): Promise<void> {
+  await client.send(new PutItemCommand({ TableName: tableName, Item: item }), opts(signal));
+}
+
+/** DeleteItem; deleting an absent item is no error. */
+export async function deleteItem(client: DynamoDBClient, tableName: string, key: OpsItem, signal?: AbortSignal): Promise<void> {
+  await client.send(new DeleteItemCommand({ TableName: tableName, Key: key }), opts(signal));
+}
+
 /** PutItem that never replaces: for history items, whose keys are unique. */
 export async function putNewItem(client: DynamoDBClient, tableName: string, item: OpsItem, signal?: AbortSignal): Promise<void> {
   await client.send(new PutItemCommand({ TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" }), opts(signal));

@@ -9,7 +9,7 @@ import { runDrill } from "../ops/drill/drill.js";
 import { collectGarbage } from "../ops/drill/gc.js";
 import { renderHuman, renderMarkdown, type DrillMethod, type DrillReport } from "../ops/drill/report.js";
 import { parseWaitLock } from "../ops/lease/wait-lock.js";
-import type { HistoryStore } from "../state/history.js";
+import type { OpsStore } from "../state/ops-store.js";
 import { recordHistory, withLease } from "../state/lease-scope.js";
 import { loadEnvironmentOutputs } from "../terraform/environment.js";
 import type { EnvironmentOutputs } from "../terraform/outputs.js";
@@ -128,7 +128,7 @@ export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Pro
         emulator: isEmulatorTarget(target),
         ...(isEmulatorTarget(target) ? { pollMs: 100 } : {}),
       },
-      { client, crossRegionClient, reporter: ctx.reporter, signal: ctx.signal },
+      { client, crossRegionClient, reporter: ctx.reporter, signal: ctx.signal, records: store.drillRecords(env) },
     ).finally(() => {
       client.destroy();
       crossRegionClient?.destroy();
@@ -186,7 +186,7 @@ async function outputsIfDeployed(ctx: CommandContext): Promise<EnvironmentOutput
   }
 }
 
-async function gc(plan: GcPlan, ctx: CommandContext, store: HistoryStore): Promise<void> {
+async function gc(plan: GcPlan, ctx: CommandContext, store: OpsStore): Promise<void> {
   const target = await ctx.target();
   const env = ctx.environment();
   const outputs = await outputsIfDeployed(ctx);
@@ -197,7 +197,7 @@ async function gc(plan: GcPlan, ctx: CommandContext, store: HistoryStore): Promi
   const source = outputs ? { tableName: outputs.tableName, tableArn: outputs.tableArn } : null;
   const result = await ctx.reporter
     .phase(`Looking for tables and sentinels left by drills of ${env}`, () =>
-      collectGarbage({ env, stateDir: ctx.stateDir, targetKey: targetKey(target), source, minAgeMs: plan.minAgeMs }, { client, signal: ctx.signal }),
+      collectGarbage({ env, stateDir: ctx.stateDir, targetKey: targetKey(target), source, minAgeMs: plan.minAgeMs }, { client, signal: ctx.signal, records: store.drillRecords(env) }),
     )
     .finally(() => client.destroy());
   ctx.reporter.result({ command: "dr-drill gc", env, ...result }, (lines, s) => {

@@ -167,7 +167,7 @@ export function holdLease(input: { store: LeaseStore; env: Environment; lease: L
   let released = false;
   const markLost = async (): Promise<string> => {
     const current = await store.readLease(env).catch(() => undefined);
-    const message = current && current.token !== lease.token ? `the lease on ${env} was taken over: ${describeHolder(current, clock.now())}` : `the lease on ${env} expired or was broken`;
+    const message = current && current.token !== lease.token ? `the lease on ${env} was taken over: ${describeHolder(current, clock.now())}` : `the lease on ${env} expired, and was taken over or broken since`;
     if (!lost) {
       lost = true;
       input.onLost(message);

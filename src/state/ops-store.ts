@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { deleteItemIf, getItemConsistent, putItemIf, putNewItem, queryPrefixNewestFirst, updateItemIf, type DynamoDBClient, type OpsItem } from "../aws/ops-table.js";
+import { deleteItem, deleteItemIf, getItemConsistent, putItem, putItemIf, putNewItem, queryPrefixNewestFirst, updateItemIf, type DynamoDBClient, type OpsItem } from "../aws/ops-table.js";
 import type { Environment, Target } from "../aws/target.js";
+import type { DrillRecordEntry, DrillRecords } from "../ops/drill/record.js";
 import type { Reporter } from "../output/reporter.js";
 import { openAccount, opsClientFor } from "./account.js";
 import type { HistoryKind, HistoryRecord, HistoryStore } from "./history.js";
@@ -19,6 +20,7 @@ const HISTORY_MAX_PAGES = 50;
 const partition = (env: Environment) => `env#${env}`;
 const LEASE_SK = "lease";
 const HISTORY_PREFIX = "history#";
+const DRILL_PREFIX = "drill#";
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
 
@@ -118,6 +120,37 @@ export class OpsStore implements LeaseStore, HistoryStore {
       startKey = nextKey;
     }
     return records;
+  }
+
+  /**
+   * The drills of an environment that may have left a scratch table or sentinels behind
+   * (`sk = drill#<drill id>`): written before the drill creates anything, removed once its
+   * cleanup is done, read by `dr-drill gc` on any machine.
+   */
+  drillRecords(env: Environment): DrillRecords {
+    const key = (drillId: string) => this.key(env, `${DRILL_PREFIX}${drillId}`);
+    return {
+      local: false,
+      save: (entry) => putItem(this.client, this.tableName, { ...key(entry.drillId), record: S(JSON.stringify(entry)) }, this.signal),
+      remove: (drillId) => deleteItem(this.client, this.tableName, key(drillId), this.signal),
+      list: async () => {
+        const entries: DrillRecordEntry[] = [];
+        let startKey: OpsItem | undefined;
+        for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+          const { items, nextKey } = await queryPrefixNewestFirst(this.client, this.tableName, partition(env), DRILL_PREFIX, { limit: HISTORY_PAGE, ...(startKey ? { startKey } : {}) }, this.signal);
+          for (const item of items) {
+            try {
+              entries.push(JSON.parse(item.record?.S ?? "") as DrillRecordEntry);
+            } catch {
+              /* unreadable: skipped */
+            }
+          }
+          if (!nextKey) break;
+          startKey = nextKey;
+        }
+        return entries;
+      },
+    };
   }
 
   close(): void {

@@ -4,6 +4,7 @@ import { AdminGetUserCommand, CognitoIdentityProviderClient } from "@aws-sdk/cli
 import { DynamoDBClient, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } from "@aws-sdk/client-lambda";
 import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { execa } from "execa";
 import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,6 +35,7 @@ afterAll(async () => {
 });
 
 const cliEnv = () => ({ NOVELI_STATE_DIR: stateDir });
+const STATE_BUCKET = "noveli-tfstate-123456789012-us-east-1";
 const noveli = (args: string[]) => runCli([...args, "--endpoint-url", moto.url, "--env", "dev"], { env: cliEnv() });
 const json = <T = Record<string, unknown>>(stdout: string): T => JSON.parse(stdout) as T;
 
@@ -103,13 +105,11 @@ async function eventsColor(): Promise<string | undefined> {
   return targets.Targets?.[0]?.Arn?.split(":").at(-1);
 }
 
-function historyRecords(): Record<string, unknown>[] {
-  const dir = path.join(stateDir, "history");
-  const [targetDir] = readdirSync(dir);
-  return readFileSync(path.join(dir, targetDir as string, "dev.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+/** The environment's shared history (the operations table in the emulator), oldest first. */
+async function historyRecords(): Promise<Record<string, unknown>[]> {
+  const result = await noveli(["history", "--json", "--limit", "1000"]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return (json<{ records: Record<string, unknown>[] }>(result.stdout).records).reverse();
 }
 
 /** Starts the CLI without waiting, for the watch tests. */
@@ -274,7 +274,7 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
     // One operation at a time: a rollback while the switch runs is refused, naming the holder.
     const concurrent = await noveli(["rollback"]);
     expect(concurrent.exitCode).toBe(1);
-    expect(concurrent.stderr).toMatch(/rollback dev refused: switch-traffic dev → green by \S+@\S+ \(pid \d+\) holds the lock since/);
+    expect(concurrent.stderr).toMatch(/rollback dev refused: switch-traffic dev → green by \S+@\S+ \(pid \d+\) has held the lease for \d+s \(since /);
     await setAlarm(alarmName, "ALARM", "Threshold Crossed: 5xx rate 0.12 > 0.05 (set by the test)");
     const result = await running;
     expect(result.exitCode, String(result.stderr)).toBe(3);
@@ -288,7 +288,7 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
     expect(await liveStage()).toEqual({ deployment: "blue", canary: false });
     await setAlarm(alarmName, "OK", "reset by the test");
 
-    const record = historyRecords().at(-1);
+    const record = (await historyRecords()).at(-1);
     expect(record).toMatchObject({ type: "switch", outcome: "rolled-back", from: "blue", to: "green", evidence: { kind: "alarm", alarms: [{ name: alarmName }] } });
     expect(String(record?.reason)).toContain(alarmName);
   });
@@ -301,7 +301,7 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
     expect(result.exitCode, String(result.stderr)).toBe(130);
     expect(json<SwitchDoc>(String(result.stdout))).toMatchObject({ result: "rolled-back", reason: expect.stringMatching(/interrupted by SIGINT; live traffic is back on blue/) });
     expect(await liveStage()).toEqual({ deployment: "blue", canary: false });
-    // The lock went with it: the next operation may run.
+    // The lease went with it: the next operation may run.
     expect((await noveli(["switch-traffic", "blue"])).exitCode).toBe(0);
   });
 
@@ -341,19 +341,24 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
     const dir = path.join(stateDir, "artifacts", "deployed");
     const aside = `${dir}.aside`;
     renameSync(dir, aside);
+    // Nor in the state bucket, where deploy shares it for the other machines.
+    const s3 = new S3Client({ ...aws(), forcePathStyle: true });
+    const shared = await s3.send(new ListObjectsV2Command({ Bucket: STATE_BUCKET, Prefix: "noveli/dev/artifacts/" }));
+    for (const object of shared.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: STATE_BUCKET, Key: object.Key }));
+    s3.destroy();
     try {
       const result = await noveli(["health-check", "green"]);
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toMatch(/cannot run green: noveli does not have the code the emulated Lambda reports for alias green \(version \d+, CodeSha256 \S+\)/);
-      expect(result.stderr).toMatch(/hint: noveli keeps every zip it deploys/);
+      expect(result.stderr).toMatch(/hint: noveli deploy shares every zip it deploys to an emulator in the state bucket/);
       expect(result.stderr).not.toMatch(/\n\s+at /);
     } finally {
       renameSync(aside, dir);
     }
   });
 
-  it("every switch and rollback is in the history with its reason and evidence", () => {
-    const records = historyRecords().filter((r) => r.type === "switch" || r.type === "rollback");
+  it("every switch and rollback is in the history with its reason and evidence", async () => {
+    const records = (await historyRecords()).filter((r) => r.type === "switch" || r.type === "rollback");
     expect(records.map((r) => `${r.type}:${r.outcome}`)).toEqual([
       "switch:switched",
       "switch:unchanged",

@@ -1,6 +1,7 @@
 import { APIGatewayClient, GetStageCommand } from "@aws-sdk/client-api-gateway";
-import { DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +45,11 @@ function modifiedTree(name: string, edit: (root: string) => void): string {
   return root;
 }
 
+/** Files under a directory whose name matches. */
+function findFiles(dir: string, pattern: RegExp): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => pattern.test(f));
+}
+
 interface DeployDoc {
   schemaVersion: number;
   env: string;
@@ -79,6 +85,15 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
     expect(first.codeSha256).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(first.outputs?.aliasVersions.blue).toBe(first.outputs?.aliasVersions.green);
     expect(await liveColor(first.outputs!.apiId, first.outputs!.liveStageName)).toBe("blue");
+    // The Terraform state is an object in the emulator's state bucket, not a file under the state dir.
+    const s3 = new S3Client({ ...awsConfig(), forcePathStyle: true });
+    const object = await s3.send(new GetObjectCommand({ Bucket: "noveli-tfstate-123456789012-us-east-1", Key: "noveli/dev/terraform.tfstate" }));
+    const state = JSON.parse(await object.Body!.transformToString()) as { outputs: Record<string, { value: unknown }> };
+    expect(state.outputs.api_id?.value).toBe(first.outputs!.apiId);
+    s3.destroy();
+    // (TF_DATA_DIR/terraform.tfstate is terraform's cache of the backend settings: no resources in it.)
+    const stateFiles = findFiles(stateDir, /\.tfstate(\.backup)?$/).filter((f) => !f.endsWith(path.join("data", "terraform.tfstate")));
+    expect(stateFiles).toEqual([]);
   });
 
   it("a second deploy goes to the idle color and never moves live traffic", async () => {
@@ -95,13 +110,15 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
     const result = await deploy(["--env", "dev", "--release", "r2", "--color", "green", "--json"]);
     expect(result.exitCode, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ outcome: "no-changes", applied: false });
-    const history = readFileSync(path.join(stateDir, "history", `endpoint-127.0.0.1-${moto.port}`, "dev.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const listed = await runCli(["history", "--endpoint-url", moto.url, "--env", "dev", "--kind", "deploy", "--json"], { env: { NOVELI_STATE_DIR: stateDir } });
+    expect(listed.exitCode, listed.stderr).toBe(0);
+    const history = (JSON.parse(listed.stdout) as { records: Record<string, unknown>[] }).records.reverse();
     expect(history.map((h) => [h.type, h.outcome, h.color])).toEqual([
       ["deploy", "applied", "blue"],
       ["deploy", "applied", "green"],
       ["deploy", "no-changes", "green"],
     ]);
-    for (const record of history) expect(record).toMatchObject({ env: "dev", user: expect.any(String), at: expect.any(String), codeSha256: first.codeSha256 });
+    for (const record of history) expect(record).toMatchObject({ env: "dev", user: expect.any(String), host: expect.any(String), at: expect.any(String), codeSha256: first.codeSha256 });
   });
 
   it("--plan-only summarises and applies nothing", async () => {
@@ -141,17 +158,27 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
   });
 
   it("two deploys never run at once: the second fails at once naming the holder", async () => {
-    const { writeFileSync: write, mkdirSync } = await import("node:fs");
-    const { hostname } = await import("node:os");
-    const lock = path.join(stateDir, "workspaces", `endpoint-127.0.0.1-${moto.port}`, "dev", "operation.lock");
-    mkdirSync(path.dirname(lock), { recursive: true });
-    write(lock, JSON.stringify({ pid: process.pid, host: hostname(), user: "alice", operation: "deploy dev", since: "2026-11-25T10:00:00Z" }));
+    // A lease another machine holds, as it sits in the account's operations table.
+    const dynamodb = new DynamoDBClient(awsConfig());
+    const lease = { pk: { S: "env#dev" }, sk: { S: "lease" } };
+    await dynamodb.send(new PutItemCommand({
+      TableName: "noveli-ops",
+      Item: {
+        ...lease,
+        token: { S: "their-token" },
+        holder: { S: JSON.stringify({ user: "alice", host: "ci-runner-7", command: "deploy dev", pid: 4711, startedAt: new Date(Date.now() - 75_000).toISOString(), ciRunUrl: "https://github.com/acme/noveli/actions/runs/9" }) },
+        heartbeatAt: { S: new Date().toISOString() },
+        expiresAt: { N: String(Date.now() + 120_000) },
+      },
+    }));
     const started = Date.now();
     const result = await deploy(["--env", "dev"]);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/deploy dev refused: deploy dev by alice@.+ holds the lock since 2026-11-25T10:00:00Z/);
+    expect(result.stderr).toMatch(/deploy dev refused: deploy dev by alice@ci-runner-7 \(pid 4711\) has held the lease for 1m1\ds \(since \S+, last heartbeat \ds ago\), https:\/\/github\.com\/acme\/noveli\/actions\/runs\/9/);
+    expect(result.stderr.trim().split("\n").filter((l) => l.startsWith("error")).length).toBe(1);
     expect(Date.now() - started).toBeLessThan(30_000);
-    rmSync(lock);
+    await dynamodb.send(new DeleteItemCommand({ TableName: "noveli-ops", Key: lease }));
+    dynamodb.destroy();
   });
 
   it("production on an emulator applies without a confirmation (real AWS keeps its typed one: see the planner's unit tests)", async () => {

@@ -23,7 +23,7 @@ import {
 } from "./dynamo.js";
 import { drillIdentity, sentinelHashKey, type DrillIdentity, type SentinelRole } from "./names.js";
 import { chooseBackup, keyAttributes, keyShape, pitrCovers, pitrRestorePoint, sentinelItem, type ChosenBackup, type KeyShape } from "./plan.js";
-import { drillLockPath, newDrillEntry, removeDrillEntry, saveDrillEntry, type DrillRecordEntry } from "./record.js";
+import { drillLockPath, localDrillRecords, newDrillEntry, type DrillRecordEntry, type DrillRecords } from "./record.js";
 import { drillWarnings, judge, type CleanupReport, type CrossRegionReport, type DrillMethod, type DrillReport, type ItemsReport } from "./report.js";
 import { describeRules, type ComparisonRules } from "./rules.js";
 import { compareSettings, tableSettings, type SettingParity, type TableSettings } from "./settings.js";
@@ -98,6 +98,8 @@ export interface DrillDependencies {
   /** 8 lowercase hex characters for the scratch name. */
   randomHex?: () => string;
   hooks?: DrillHooks;
+  /** Where the drill records what it may leave behind. Default: this machine's state dir. */
+  records?: DrillRecords;
 }
 
 export interface DrillOutcome {
@@ -169,8 +171,10 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
   const startedAt = now();
   const source = input.source.tableName;
 
-  // One drill (or gc) per environment at a time on this machine: a LockError before anything happens.
-  const lock = acquireLock(drillLockPath(input.stateDir, input.env), `dr-drill --env ${input.env}`);
+  const records = deps.records ?? localDrillRecords(input.stateDir, input.env, input.targetKey);
+  // One drill (or gc) per environment at a time: the environment's lease when the records are the
+  // account's, this machine's lock when they are on its disk. A LockError before anything happens.
+  const lock = records.local ? acquireLock(drillLockPath(input.stateDir, input.env), `dr-drill --env ${input.env}`) : undefined;
   try {
     // The scratch name is computed here, once, and recorded before anything is created.
     const identity = drillIdentity(source, startedAt, (deps.randomHex ?? randomHex)());
@@ -183,7 +187,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
       target: input.targetKey,
       startedAt: new Date(startedAt).toISOString(),
     });
-    saveDrillEntry(input.stateDir, input.env, entry);
+    await records.save(entry);
 
     const state: DrillState = {
       identity,
@@ -218,7 +222,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
       const plan = sentinelItem(shape, hashKey, writtenAt, identity.drillId, state.ttlAttribute);
       // Recorded before it is written: a killed drill's sentinel is found by gc.
       entry.sentinelKeys.push(plan.recorded);
-      saveDrillEntry(input.stateDir, input.env, entry);
+      await records.save(entry);
       await putSentinel(client, source, plan.item, signal);
       const sentinel: WrittenSentinel = { role, hashKey, key: plan.key, writtenAt, confirmedAt: null };
       state.sentinels.push(sentinel);
@@ -304,7 +308,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
         title: input.method === "pitr" ? `Restoring ${source} to the latest restorable time` : `Restoring ${source} from its backup`,
         async run(s, signal) {
           s.entry.state = "restore-requested";
-          saveDrillEntry(input.stateDir, input.env, s.entry);
+          await records.save(s.entry);
           s.restoreRequested = true;
           s.restoreRequestedAt = now();
           if (input.method === "pitr") {
@@ -409,7 +413,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
       title: input.keep ? "Cleaning up (keeping the scratch table)" : `Cleaning up: deleting ${identity.scratchTable} and the sentinels`,
       async run(s, signal) {
         const before = s.cleanup.errors.length;
-        await cleanUp(s, { client, source, input, signal, reporter, timeoutMs: options.cleanupTimeoutMs, pollMs: options.pollMs, now });
+        await cleanUp(s, { client, source, input, records, signal, reporter, timeoutMs: options.cleanupTimeoutMs, pollMs: options.pollMs, now });
         // A cleanup that left something behind must not print as done (✓): the step fails, naming it.
         if (s.cleanup.errors.length > before) throw new CleanupIncomplete(s.cleanup.errors.slice(before).join("; "));
       },
@@ -432,7 +436,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
     const report = buildReport(state, input, run.records, run.interrupted, failure, startedAt, now());
     return { report, interrupted: run.interrupted, ...(run.error !== undefined ? { error: run.error } : {}) };
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 
@@ -476,6 +480,7 @@ interface CleanupContext {
   client: DynamoDBClient;
   source: string;
   input: DrillInput;
+  records: DrillRecords;
   signal: AbortSignal;
   reporter: Reporter;
   timeoutMs: number;
@@ -514,13 +519,13 @@ async function cleanUp(s: DrillState, c: CleanupContext): Promise<void> {
   const scratchDone = report.scratchTable === "deleted" || report.scratchTable === "absent" || report.scratchTable === "not-needed";
   try {
     if (scratchDone && left === 0) {
-      removeDrillEntry(c.input.stateDir, c.input.env, s.identity.drillId);
+      await c.records.remove(s.identity.drillId);
       report.recordCleared = true;
     } else {
       // Kept on purpose or not finished: the record stays, without the sentinels already gone.
       s.entry.state = report.scratchTable === "kept" ? "kept" : s.entry.state;
       s.entry.sentinelKeys = left === 0 ? [] : s.entry.sentinelKeys;
-      saveDrillEntry(c.input.stateDir, c.input.env, s.entry);
+      await c.records.save(s.entry);
     }
   } catch (error) {
     report.errors.push(`drill record: ${errorMessage(error)}`);

@@ -5,15 +5,17 @@ import { deleteSentinel, deleteTable, describeTable, isNotFound, listTables, typ
 import { scanItemsWithKeyPrefix } from "../../aws/dynamodb.js";
 import { SENTINEL_PREFIX, isScratchTable, scratchPrefixFor } from "./names.js";
 import { keyShape } from "./plan.js";
-import { drillLockPath, readDrillRecords, removeDrillEntry, saveDrillEntry, type DrillRecordEntry } from "./record.js";
+import { drillLockPath, localDrillRecords, type DrillRecordEntry, type DrillRecords } from "./record.js";
 
 /**
  * `noveli dr-drill gc`: deletes what drills left behind. Candidates are the tables whose name
- * starts with `noveli-drill-`; one is deleted when this machine's drill record names it, or when
+ * starts with `noveli-drill-`; one is deleted when a drill record (the account's, so a drill run
+ * on any machine) names it, or when
  * DynamoDB says it is a restore (RestoreSummary) of this environment's table and it is older than
  * `minAgeMs` (a younger one may belong to a drill running elsewhere). Sentinels are found in the
- * source table by their key prefix (recorded ones at once, others once older than `minAgeMs`). Holds the environment's drill lock, so it never
- * races a drill on this machine.
+ * source table by their key prefix (recorded ones at once, others once older than `minAgeMs`).
+ * Runs under the environment's lease (the command's), or this machine's drill lock for local
+ * records, so it never races a drill.
  */
 
 export interface GcCandidate {
@@ -39,7 +41,7 @@ export interface GcScope {
 export function gcVerdict(candidate: GcCandidate, scope: GcScope): GcVerdict {
   if (!isScratchTable(candidate.name)) return { action: "skip", reason: "not a drill table" };
   if (candidate.status === "DELETING") return { action: "skip", reason: "already being deleted" };
-  if (candidate.recordedBy !== null) return { action: "delete", reason: `left by drill ${candidate.recordedBy} (recorded on this machine)` };
+  if (candidate.recordedBy !== null) return { action: "delete", reason: `left by drill ${candidate.recordedBy} (in the drill records)` };
   if (candidate.restoredFrom === null) return { action: "skip", reason: "not a restore (no RestoreSummary): not created by a drill, left alone" };
   if (scope.source !== null) {
     const ours = candidate.restoredFrom === scope.source.tableArn || candidate.name.startsWith(scratchPrefixFor(scope.source.tableName));
@@ -69,12 +71,13 @@ export interface GcReport {
   recordsCleared: number;
 }
 
-export async function collectGarbage(input: GcInput, deps: { client: DynamoDBClient; signal: AbortSignal; now?: () => number }): Promise<GcReport> {
+export async function collectGarbage(input: GcInput, deps: { client: DynamoDBClient; signal: AbortSignal; now?: () => number; records?: DrillRecords }): Promise<GcReport> {
   const now = deps.now ?? Date.now;
-  const lock = acquireLock(drillLockPath(input.stateDir, input.env), `dr-drill gc --env ${input.env}`);
+  const store = deps.records ?? localDrillRecords(input.stateDir, input.env, input.targetKey);
+  const lock = store.local ? acquireLock(drillLockPath(input.stateDir, input.env), `dr-drill gc --env ${input.env}`) : undefined;
   try {
     const report: GcReport = { deleted: [], skipped: [], failed: [], sentinelsDeleted: 0, recordsCleared: 0 };
-    const records = readDrillRecords(input.stateDir, input.env).filter((r) => r.target === input.targetKey);
+    const records = await store.list();
     const recordedBy = new Map(records.map((r) => [r.scratchTable, r.drillId]));
     const names = new Set((await listTables(deps.client, deps.signal)).filter(isScratchTable));
     for (const record of records) names.add(record.scratchTable);
@@ -114,15 +117,15 @@ export async function collectGarbage(input: GcInput, deps: { client: DynamoDBCli
     for (const record of records) {
       const left = await deleteRecordedSentinels(deps.client, record, report, deps.signal);
       if (outcome.get(record.scratchTable) === "gone" && left.length === 0) {
-        removeDrillEntry(input.stateDir, input.env, record.drillId);
+        await store.remove(record.drillId);
         report.recordsCleared += 1;
       } else if (left.length !== record.sentinelKeys.length) {
-        saveDrillEntry(input.stateDir, input.env, { ...record, sentinelKeys: left });
+        await store.save({ ...record, sentinelKeys: left });
       }
     }
     return report;
   } finally {
-    lock.release();
+    lock?.release();
   }
 }
 

@@ -3,8 +3,10 @@ import { hostname } from "node:os";
 import path from "node:path";
 
 /**
- * `<stateDir>/drills/<env>.json`: the drills of an environment that may have left something
- * behind. An entry is written before the restore call (with the scratch table's name, computed
+ * The drills of an environment that may have left something behind. The CLI keeps them in the
+ * account's operations table (ops-store.ts), so `dr-drill gc` on any machine finds what a killed
+ * drill on another left; `localDrillRecords` keeps them in `<stateDir>/drills/<env>.json` for
+ * library use without an account. An entry is written before the restore call (with the scratch table's name, computed
  * once) and before any sentinel is written, and removed once cleanup has deleted both. A process
  * killed mid-drill therefore leaves an entry that `noveli dr-drill gc` acts on.
  */
@@ -79,4 +81,23 @@ export function removeDrillEntry(stateDir: string, env: string, drillId: string)
 
 export function newDrillEntry(fields: Omit<DrillRecordEntry, "pid" | "host" | "state" | "sentinelKeys">): DrillRecordEntry {
   return { ...fields, pid: process.pid, host: hostname(), state: "recorded", sentinelKeys: [] };
+}
+
+/** Where a drill's records go: the account's operations table, or this machine's state dir. */
+export interface DrillRecords {
+  save(entry: DrillRecordEntry): Promise<void>;
+  remove(drillId: string): Promise<void>;
+  /** The entries `dr-drill gc` acts on. */
+  list(): Promise<DrillRecordEntry[]>;
+  /** Records on this machine's disk need this machine's lock; the account's are guarded by the environment's lease. */
+  readonly local: boolean;
+}
+
+export function localDrillRecords(stateDir: string, env: string, targetKey: string): DrillRecords {
+  return {
+    local: true,
+    save: async (entry) => saveDrillEntry(stateDir, env, entry),
+    remove: async (drillId) => removeDrillEntry(stateDir, env, drillId),
+    list: async () => readDrillRecords(stateDir, env).filter((r) => r.target === targetKey),
+  };
 }

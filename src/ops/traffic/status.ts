@@ -42,7 +42,7 @@ export interface ColorStatus {
   deployedAt: string | null;
   /**
    * Whether the alias runs what noveli's newest deploy of this color recorded (same code and Lambda
-   * version); null when nothing is recorded on this machine. False means drift: someone moved it.
+   * version); null when the history records no deploy of it. False means drift: someone moved it.
    */
   matchesDeployRecord: boolean | null;
   error?: string;

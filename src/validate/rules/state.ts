@@ -8,7 +8,7 @@ export const stateBackend: Rule = {
   name: "state-backend",
   severity: "error",
   title: "Each environment keeps its state in S3, encrypted, with native locking",
-  help: 'backend.tf holds `backend "s3" { bucket, key, region, encrypt = true, use_lockfile = true }` (noveli swaps in a local backend for emulator targets).',
+  help: 'backend.tf holds `backend "s3" { key, encrypt = true, use_lockfile = true }`; noveli passes the account\'s bucket and the region with -backend-config at init, on every target.',
   check({ instances }) {
     const findings: RawFinding[] = [];
     for (const instance of instances) {
