@@ -32,7 +32,8 @@ export interface BootstrapResult {
 
 /** Prepares the target's account and region: the state bucket and the operations table. Idempotent; never deletes. */
 export async function runBootstrap(ctx: CommandContext, options: BootstrapOptions): Promise<BootstrapResult> {
-  const target = await ctx.target();
+  // Bootstrap prepares a target, so --local starts the emulator when none runs, as deploy does.
+  const target = await ctx.target({ startEmulator: true });
   const account = await resolveAccount(target, ctx.signal);
   const s3 = s3ClientFor(target, account.region);
   const dynamodb = opsClientFor(target, account.region);
