@@ -60,6 +60,7 @@ export function buildProgram(): Command {
     .description("prepare the account and region: the state bucket noveli-tfstate-<account>-<region> and the operations table noveli-ops; idempotent, never deletes")
     .option("--repair", "apply what an existing bucket or table lacks (otherwise reported setting by setting, exit 1)")
     .option("--dry-run", "list what it would do and change nothing")
+    .option("--github-oidc <owner/repo>", "also the GitHub OIDC provider and a deploy role only that repository's workflows may assume; prints its ARN")
     .action(async (options: object, cmd: Command) => run(cmd, async (ctx) => (await import("./commands/bootstrap.js")).bootstrap(options, ctx)));
   program
     .command("deploy")
@@ -222,7 +223,7 @@ const EXAMPLES: Record<string, string[]> = {
   "switch-traffic": ["noveli switch-traffic green --local", "noveli switch-traffic green --env production --canary 10,50,100 --interval 2m --watch 10m"],
   rollback: ["noveli rollback --local", "noveli rollback --env production --dry-run"],
   status: ["noveli status --local", "noveli status --env production --json"],
-  bootstrap: ["noveli bootstrap --env dev --region eu-west-1 --dry-run", "noveli bootstrap --env dev --region eu-west-1 --profile ops", "noveli bootstrap --env production --repair"],
+  bootstrap: ["noveli bootstrap --env dev --region eu-west-1 --dry-run", "noveli bootstrap --env dev --region eu-west-1 --profile ops --github-oidc acme/noveli", "noveli bootstrap --env production --repair"],
   history: ["noveli history --local", "noveli history --env production --kind lease --limit 50 --json"],
   unlock: ["noveli unlock --env staging --reason \"runner lost mid-deploy\""],
   "dr-drill": ["noveli dr-drill --local", "noveli dr-drill --env production --method backup --report drill.md", "noveli dr-drill gc --env production"],

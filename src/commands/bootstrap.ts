@@ -1,6 +1,7 @@
 import type { CommandContext } from "../context.js";
-import { OperationError } from "../errors.js";
+import { OperationError, UsageError } from "../errors.js";
 import { runBootstrap } from "../ops/bootstrap/bootstrap.js";
+import { parseRepository } from "../state/github-oidc.js";
 
 /** Flags of `noveli bootstrap`. */
 export interface BootstrapCommandOptions {
@@ -8,10 +9,17 @@ export interface BootstrapCommandOptions {
   repair?: boolean;
   /** List what it would do; change nothing. Default false. */
   dryRun?: boolean;
+  /** `owner/repo`: also a GitHub OIDC provider and a deploy role only that repository may assume. */
+  githubOidc?: string;
 }
 
 export async function bootstrap(options: BootstrapCommandOptions, ctx: CommandContext): Promise<void> {
-  const result = await runBootstrap(ctx, { repair: options.repair === true, dryRun: options.dryRun === true });
+  let repository: string | undefined;
+  if (options.githubOidc !== undefined) {
+    repository = parseRepository(options.githubOidc);
+    if (!repository) throw new UsageError(`--github-oidc needs a GitHub repository as owner/repo, got ${JSON.stringify(options.githubOidc)}`);
+  }
+  const result = await runBootstrap(ctx, { repair: options.repair === true, dryRun: options.dryRun === true, ...(repository ? { githubOidc: repository } : {}) });
   const { account } = result;
   ctx.reporter.result(
     {
@@ -24,12 +32,14 @@ export async function bootstrap(options: BootstrapCommandOptions, ctx: CommandCo
       actions: result.actions,
       checks: result.checks,
       differing: result.differing,
+      ...(result.deployRoleArn ? { deployRoleArn: result.deployRoleArn } : {}),
       ...(result.reason ? { reason: result.reason } : {}),
     },
     (lines, s) => {
       lines.push(`account ${account.accountId}, ${account.region} (${result.target})`);
       lines.push(`  state bucket     ${account.bucket}`);
       lines.push(`  operations table ${account.table}`);
+      if (result.deployRoleArn) lines.push(`  deploy role      ${result.deployRoleArn}  (set it as the repository variable NOVELI_DEPLOY_ROLE_ARN)`);
       for (const check of result.checks) {
         lines.push(`  ${check.ok ? s.green("✓") : s.red("✗")} ${check.resource} ${check.setting}: ${check.ok ? check.actual : `${check.actual}, expected ${check.expected}${check.repairable ? "" : " (cannot be repaired)"}`}`);
       }

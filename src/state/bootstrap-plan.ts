@@ -38,10 +38,12 @@ export type Setting =
   | "key-schema"
   | "billing-mode"
   | "point-in-time-recovery"
-  | "deletion-protection";
+  | "deletion-protection"
+  | "trust-policy"
+  | "permissions";
 
 export interface SettingCheck {
-  resource: "bucket" | "table";
+  resource: "bucket" | "table" | "role";
   name: string;
   setting: Setting;
   expected: string;

@@ -104,7 +104,7 @@ export async function observeTable(dynamodb: DynamoDBClient, table: string, sign
 
 /** One change bootstrap makes, in the order it makes them (for --dry-run and the result). */
 export interface BootstrapAction {
-  resource: "bucket" | "table";
+  resource: "bucket" | "table" | "oidc-provider" | "role";
   name: string;
   action: string;
 }

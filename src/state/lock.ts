@@ -44,6 +44,10 @@ export function readLockHolder(lockPath: string): LockHolder | undefined {
 }
 
 /**
+ * A machine-local lock file, for what only this machine shares: starting the embedded emulator,
+ * and drill records kept in a state dir by library use. Environments are locked by their lease in
+ * the account (lease.ts), never by this.
+ *
  * Takes an exclusive lock file (O_EXCL), or fails at once naming the holder. A lock whose holder
  * process is gone on this host is stale and taken over; `force` breaks any lock (--force-unlock).
  */

@@ -103,6 +103,11 @@ describe("noveli rehearse --local", { timeout: 900_000 }, () => {
     expect(emulator.running).toBe(true);
     expect(emulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+/);
     const tables = await new DynamoDBClient({ endpoint: emulator.url, region: "us-east-1", credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).send(new ListTablesCommand({}));
-    expect(tables.TableNames ?? []).toEqual([]);
+    // Only the account's bootstrap table is left: teardown never deletes it, nor the history in it.
+    expect(tables.TableNames ?? []).toEqual(["noveli-ops"]);
+    const history = await runCli(["history", "--local", "--json", "--limit", "200"], { env: { NOVELI_STATE_DIR: stateDir } });
+    const records = (JSON.parse(history.stdout) as { records: { type: string; outcome: string }[] }).records;
+    expect(records[0]).toMatchObject({ type: "teardown", outcome: "destroyed" });
+    expect(records.filter((r) => r.type === "deploy" && r.outcome === "applied")).toHaveLength(3);
   });
 });

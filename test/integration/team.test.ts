@@ -11,6 +11,7 @@ import {
   PutBucketVersioningCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
+import { GetRoleCommand, IAMClient, ListOpenIDConnectProvidersCommand } from "@aws-sdk/client-iam";
 import { execa, type ResultPromise } from "execa";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -36,6 +37,8 @@ let machineB: string;
 const BUCKET = "noveli-tfstate-123456789012-us-east-1";
 // A short lease, so a takeover is seen in seconds rather than two minutes.
 const SHORT_LEASE = { NOVELI_LEASE_SECONDS: "6", NOVELI_LEASE_HEARTBEAT_SECONDS: "1" };
+// Long enough that the refusal and the status read surely happen before it expires on a loaded machine.
+const KILL_LEASE = { NOVELI_LEASE_SECONDS: "20", NOVELI_LEASE_HEARTBEAT_SECONDS: "1" };
 const FAST_GATE = ["--health-attempts", "1", "--health-interval", "100ms"];
 
 beforeAll(async () => {
@@ -175,6 +178,32 @@ describe.sequential("one account, two machines", { timeout: 600_000 }, () => {
     dynamodb.destroy();
   });
 
+  it("--github-oidc adds the GitHub OIDC provider and a deploy role only that repository may assume, and prints its ARN", async () => {
+    const created = await on(machineA, ["bootstrap", "--github-oidc", "acme/noveli", "--json"]);
+    expect(created.exitCode, created.stderr).toBe(0);
+    const doc = json<{ outcome: string; deployRoleArn: string; actions: { resource: string }[] }>(created.stdout);
+    expect(doc.outcome).toBe("created");
+    expect(doc.deployRoleArn).toBe("arn:aws:iam::123456789012:role/noveli-github-deploy");
+    expect(doc.actions.map((a) => a.resource)).toEqual(["oidc-provider", "role", "role"]);
+    const iam = new IAMClient(aws());
+    const providers = await iam.send(new ListOpenIDConnectProvidersCommand({}));
+    expect(providers.OpenIDConnectProviderList?.map((p) => p.Arn)).toEqual(["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"]);
+    const role = await iam.send(new GetRoleCommand({ RoleName: "noveli-github-deploy" }));
+    const trust = JSON.parse(decodeURIComponent(role.Role?.AssumeRolePolicyDocument ?? "{}")) as { Statement: { Condition: { StringLike: Record<string, string> } }[] };
+    expect(trust.Statement).toHaveLength(1);
+    expect(trust.Statement[0]?.Condition.StringLike).toEqual({ "token.actions.githubusercontent.com:sub": "repo:acme/noveli:*" });
+    iam.destroy();
+    const again = await on(machineB, ["bootstrap", "--github-oidc", "acme/noveli"]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/deploy role {6}arn:aws:iam::123456789012:role\/noveli-github-deploy/);
+    expect(again.stdout).toMatch(/already bootstrapped: nothing to change/);
+    // Another repository's trust is a difference, reported and not silently widened.
+    const other = await on(machineB, ["bootstrap", "--github-oidc", "acme/other"]);
+    expect(other.exitCode).toBe(1);
+    expect(other.stdout).toMatch(/✗ role trust-policy: another trust policy, expected only repo:acme\/other:\*/);
+    expect((await on(machineB, ["bootstrap", "--github-oidc", "not a repo"])).exitCode).toBe(2);
+  });
+
   it("a deploy from A is shown by status and history from B, and health-check from B verifies A's release", async () => {
     const deployed = await on(machineA, ["deploy", "--release", "team-1", "--json"]);
     expect(deployed.exitCode, deployed.stderr).toBe(0);
@@ -217,21 +246,21 @@ describe.sequential("one account, two machines", { timeout: 600_000 }, () => {
   });
 
   it("a watched switch on A killed with -9: B is refused until the lease expires, then takes over, and the takeover is in the history", async () => {
-    const running = start(machineA, ["switch-traffic", "blue", "--watch", "2m", "--poll-interval", "500ms", ...FAST_GATE], SHORT_LEASE);
+    const running = start(machineA, ["switch-traffic", "blue", "--watch", "2m", "--poll-interval", "500ms", ...FAST_GATE], KILL_LEASE);
     await waitForLive("blue");
     const pid = running.pid as number;
     running.kill("SIGKILL");
     await running;
 
-    const refused = await on(machineB, ["switch-traffic", "green", ...FAST_GATE], SHORT_LEASE);
+    const refused = await on(machineB, ["switch-traffic", "green", ...FAST_GATE], KILL_LEASE);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toMatch(new RegExp(`refused: switch-traffic dev → blue by \\S+@\\S+ \\(pid ${pid}\\) has held the lease`));
     const status = json<{ operationInProgress: { command: string; pid: number } | null }>((await on(machineB, ["status", "--json"])).stdout);
     expect(status.operationInProgress).toMatchObject({ command: "switch-traffic dev → blue", pid });
 
-    const takeover = await on(machineB, ["switch-traffic", "green", "--wait-lock", "30s", "--json", ...FAST_GATE], SHORT_LEASE);
+    const takeover = await on(machineB, ["switch-traffic", "green", "--wait-lock", "60s", "--json", ...FAST_GATE], KILL_LEASE);
     expect(takeover.exitCode, takeover.stderr).toBe(0);
-    expect(takeover.stderr).toMatch(/waiting up to 30s for the lease on dev/);
+    expect(takeover.stderr).toMatch(/waiting up to 1m for the lease on dev: switch-traffic dev → blue/);
     expect(takeover.stderr).toMatch(/took over the lease on dev from a holder that stopped renewing it: switch-traffic dev → blue .*its change may not have finished/);
     expect(await liveColor()).toBe("green");
 

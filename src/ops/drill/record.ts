@@ -6,30 +6,14 @@ import path from "node:path";
  * The drills of an environment that may have left something behind. The CLI keeps them in the
  * account's operations table (ops-store.ts), so `dr-drill gc` on any machine finds what a killed
  * drill on another left; `localDrillRecords` keeps them in `<stateDir>/drills/<env>.json` for
- * library use without an account. An entry is written before the restore call (with the scratch table's name, computed
- * once) and before any sentinel is written, and removed once cleanup has deleted both. A process
- * killed mid-drill therefore leaves an entry that `noveli dr-drill gc` acts on.
+ * library use without an account. An entry is written before the restore call (with the scratch
+ * table's name, computed once) and before any sentinel is written, and removed once cleanup has
+ * deleted both. A process killed mid-drill therefore leaves an entry that `noveli dr-drill gc` acts on.
  */
 
-/** A key of a sentinel item, as DynamoDB AttributeValues (S or N only). */
-export type RecordedKey = Record<string, { S: string } | { N: string }>;
+import type { DrillRecordEntry, DrillRecords } from "../../state/drill-records.js";
 
-export interface DrillRecordEntry {
-  drillId: string;
-  scratchTable: string;
-  sourceTable: string;
-  sourceTableArn: string;
-  region: string;
-  /** Which AWS target the drill ran against (`targetKey`); gc only acts on its own target's entries. */
-  target: string;
-  pid: number;
-  host: string;
-  startedAt: string;
-  /** recorded: nothing created yet · restore-requested: the scratch table may exist · kept: --keep left it on purpose. */
-  state: "recorded" | "restore-requested" | "kept";
-  /** Sentinel items written (or about to be written) into the source table. */
-  sentinelKeys: RecordedKey[];
-}
+export type { DrillRecordEntry, DrillRecords, RecordedKey } from "../../state/drill-records.js";
 
 interface DrillRecordFile {
   env: string;
@@ -81,16 +65,6 @@ export function removeDrillEntry(stateDir: string, env: string, drillId: string)
 
 export function newDrillEntry(fields: Omit<DrillRecordEntry, "pid" | "host" | "state" | "sentinelKeys">): DrillRecordEntry {
   return { ...fields, pid: process.pid, host: hostname(), state: "recorded", sentinelKeys: [] };
-}
-
-/** Where a drill's records go: the account's operations table, or this machine's state dir. */
-export interface DrillRecords {
-  save(entry: DrillRecordEntry): Promise<void>;
-  remove(drillId: string): Promise<void>;
-  /** The entries `dr-drill gc` acts on. */
-  list(): Promise<DrillRecordEntry[]>;
-  /** Records on this machine's disk need this machine's lock; the account's are guarded by the environment's lease. */
-  readonly local: boolean;
 }
 
 export function localDrillRecords(stateDir: string, env: string, targetKey: string): DrillRecords {
