@@ -1,7 +1,7 @@
 import { APIGatewayClient, GetStageCommand } from "@aws-sdk/client-api-gateway";
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { execa } from "execa";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -120,11 +120,12 @@ async function alarmStates(): Promise<Record<string, string>> {
   }
 }
 
-function lastHistory(): Record<string, unknown> {
-  const dir = path.join(stateDir, "history");
-  const [targetDir] = readdirSync(dir);
-  const lines = readFileSync(path.join(dir, targetDir as string, "dev.jsonl"), "utf8").trim().split("\n");
-  return JSON.parse(lines.at(-1) as string) as Record<string, unknown>;
+/** The newest switch or rollback in the environment's shared history (the emulator's operations table). */
+async function lastHistory(): Promise<Record<string, unknown>> {
+  const result = await noveli(["history", "--json", "--limit", "50"]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  const records = (JSON.parse(result.stdout) as { records: Record<string, unknown>[] }).records;
+  return records.find((r) => r.type === "switch" || r.type === "rollback") ?? {};
 }
 
 describe("canary analysis on the emulator (real deploy, metrics put during --watch)", () => {
@@ -167,7 +168,7 @@ describe("canary analysis on the emulator (real deploy, metrics put during --wat
     // No alarm fired: the analysis saw what the alarms could not.
     const states = await alarmStates();
     expect(Object.entries(states).filter(([, state]) => state === "ALARM")).toEqual([]);
-    const record = lastHistory();
+    const record = (await lastHistory());
     expect(record).toMatchObject({ type: "switch", outcome: "rolled-back", evidence: { kind: "analysis", verdict: { verdict: "fail" } }, analysis: { mode: "on" } });
     expect(String(result.stderr)).toMatch(/rolled back: canary analysis of green against blue failed: error-rate/);
   });
@@ -183,7 +184,7 @@ describe("canary analysis on the emulator (real deploy, metrics put during --wat
     expect(String(result.stdout)).toMatch(/error-rate\s+0\.5%\s+0\.5%\s+≤ 1%\s+pass/);
     expect(String(result.stdout)).toMatch(/requests\s+200\s+200\s+≥ 20\s+pass/);
     expect(await liveColor()).toBe("green");
-    expect(lastHistory()).toMatchObject({ type: "switch", outcome: "switched", steps: expect.arrayContaining([expect.objectContaining({ name: "watch", analysis: expect.objectContaining({ result: "passed" }) })]) });
+    expect((await lastHistory())).toMatchObject({ type: "switch", outcome: "switched", steps: expect.arrayContaining([expect.objectContaining({ name: "watch", analysis: expect.objectContaining({ result: "passed" }) })]) });
   });
 
   it("--require-traffic fails a watch that saw too few requests; --skip-analysis is the recorded bypass", { timeout: 300_000 }, async () => {
@@ -198,7 +199,7 @@ describe("canary analysis on the emulator (real deploy, metrics put during --wat
     const doc = JSON.parse(skipped.stdout) as SwitchDoc;
     expect(doc.analysis).toEqual({ mode: "skipped" });
     expect(doc.steps.find((s) => s.name === "watch")?.analysis).toBeUndefined();
-    expect(lastHistory()).toMatchObject({ type: "switch", outcome: "switched", analysis: { mode: "skipped" } });
+    expect((await lastHistory())).toMatchObject({ type: "switch", outcome: "switched", analysis: { mode: "skipped" } });
 
     const usage = await noveli(["switch-traffic", "green", "--skip-analysis", "--max-error-rate", "2%", "--watch", "1s"]);
     expect(usage.exitCode).toBe(2);
