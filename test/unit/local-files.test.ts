@@ -3,40 +3,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Target } from "../../src/aws/target.js";
-import type { CommandContext } from "../../src/context.js";
 import { ConfigError } from "../../src/errors.js";
 import { isEmulatorRecord, proveOurs, type EmulatorRecord } from "../../src/local/emulator.js";
 import { MemoryReporter } from "../../src/output/reporter.js";
 import { processStartTicks } from "../../src/system/process.js";
-import { loadEnvironmentOutputs } from "../../src/terraform/environment.js";
 import { inspectOutputs } from "../../src/terraform/outputs.js";
-import { workspaceDir } from "../../src/terraform/workspace.js";
 import { createContext } from "../../src/context.js";
 import { fileSystemError } from "../../src/errors.js";
-import { appendHistory, historyFile, readHistory } from "../../src/state/history.js";
 import { acquireLock, readLockHolder } from "../../src/state/lock.js";
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const target: Target = { kind: "endpoint", endpointUrl: "http://127.0.0.1:1", region: "us-east-1", source: "flag" };
-function contextWithState(state: string | undefined): { ctx: CommandContext; stateFile: string } {
-  const stateDir = mkdtempSync(path.join(tmpdir(), "noveli-local-files-"));
-  dirs.push(stateDir);
-  const dir = workspaceDir(stateDir, target, "dev");
-  mkdirSync(dir, { recursive: true });
-  const stateFile = path.join(dir, "terraform.tfstate");
-  if (state !== undefined) writeFileSync(stateFile, state);
-  const ctx = {
-    globals: { local: false, json: false, yes: false, verbose: false, endpointUrl: target.endpointUrl },
-    reporter: new MemoryReporter(),
-    stateDir,
-    signal: new AbortController().signal,
-    target: async () => target,
-    environment: () => "dev" as const,
-  } satisfies CommandContext;
-  return { ctx, stateFile };
-}
 
 const FULL: Record<string, { value: unknown }> = {
   environment: { value: "dev" },
@@ -65,42 +44,6 @@ describe("an environment deployed in part", () => {
     delete partial.alias_versions;
     const inspected = inspectOutputs(partial);
     expect(inspected).toMatchObject({ kind: "partial", missing: ["stage_invoke_urls", "alias_versions"], present: 14, required: 16 });
-  });
-
-  it("every command reading the outputs says so in one line, with deploy as the way out", async () => {
-    const partial = { ...FULL };
-    delete partial.stage_invoke_urls;
-    const { ctx } = contextWithState(JSON.stringify({ version: 4, outputs: partial }));
-    const error = await loadEnvironmentOutputs(ctx).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect(error).toMatchObject({
-      code: "deployed-in-part",
-      message: "environment dev is deployed in part: a deploy stopped before it finished (15 of 16 outputs recorded; missing stage_invoke_urls)",
-      hint: "noveli deploy --env dev --endpoint-url <url> completes it",
-    });
-  });
-});
-
-describe("a local Terraform state that is cut off or not a state", () => {
-  it.each([
-    ["", /is not valid JSON \(empty\): it was cut off or overwritten/],
-    ['{"version": 4, "outputs": {"region": {"val', /is not valid JSON \(.+\): it was cut off or overwritten/],
-    ["null", /is not a Terraform state \(it holds null\)/],
-    ['"hello"', /is not a Terraform state \(it holds "hello"\)/],
-  ])("%j is named in one line (exit 2), never an unexpected error", async (content, message) => {
-    const { ctx, stateFile } = contextWithState(content);
-    const error = await loadEnvironmentOutputs(ctx).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toContain(stateFile);
-    expect((error as ConfigError).message).toMatch(message);
-    expect((error as ConfigError).exitCode).toBe(2);
-  });
-
-  it("points at terraform's backup when there is one", async () => {
-    const { ctx, stateFile } = contextWithState("");
-    writeFileSync(`${stateFile}.backup`, "{}");
-    const error = (await loadEnvironmentOutputs(ctx).catch((e: unknown) => e)) as ConfigError;
-    expect(error.hint).toBe(`terraform's copy from before its last write is ${stateFile}.backup: check it and move it into place, then run noveli deploy`);
   });
 });
 
@@ -156,14 +99,6 @@ describe("corrupt lock and history files", () => {
     const lockPath = path.join(scratch(), "operation.lock");
     writeFileSync(lockPath, "null");
     acquireLock(lockPath, "deploy dev", { force: true }).release();
-  });
-
-  it("history lines that are not records are skipped", () => {
-    const stateDir = scratch();
-    appendHistory(stateDir, target, "dev", { type: "deploy", outcome: "applied" });
-    writeFileSync(historyFile(stateDir, target, "dev"), `null\n42\n"x"\n[]\n{"type":1}\n`, { flag: "a" });
-    appendHistory(stateDir, target, "dev", { type: "switch", outcome: "switched" });
-    expect(readHistory(stateDir, target, "dev").map((r) => r.type)).toEqual(["deploy", "switch"]);
   });
 });
 
