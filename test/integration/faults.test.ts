@@ -118,7 +118,9 @@ describe("faults (private emulator, real terraform, kill -9 and SIGSTOP)", () =>
     const statusJson = await noveli(["status", "--json"]);
     expect(JSON.parse(statusJson.stdout).error).toMatchObject({ code: "deployed-in-part", details: { state: "deployed-in-part" } });
 
-    const completed = await noveli(["deploy", "--json", "--release", "1.0.0"]);
+    // The killed deploy still holds the environment's lease until it expires (2 minutes after its
+    // last heartbeat): the completing deploy waits for it and takes it over.
+    const completed = await noveli(["deploy", "--json", "--release", "1.0.0", "--wait-lock", "3m"]);
     expect(completed.exitCode, completed.stderr).toBe(0);
     expect(completed.stderr).toMatch(/dev is deployed in part \(\d+ of \d+ outputs\): an earlier deploy stopped before it finished; this deploy completes it/);
     const doc = JSON.parse(completed.stdout) as { outcome: string; color: string; firstDeploy: boolean; completedPartial: boolean; outputs: Outputs & { aliasVersions: Record<string, string> } };
