@@ -14,6 +14,7 @@ export type PhaseName =
   | "preflight"
   | "sentinel-before"
   | "pitr-catch-up"
+  | "record"
   | "restore"
   | "sentinel-after"
   | "wait"
