@@ -128,8 +128,11 @@ export class StreamReporter implements Reporter {
     const { default: ora } = await import("ora");
     const spinner = ora({ text: redact(title), stream: this.stderr as NodeJS.WriteStream }).start();
     const progress: PhaseProgress = {
-      update: (text) => {
+      update: (text, options) => {
         spinner.text = redact(`${title} ${text}`);
+        // ora draws on its own timer; a milestone (e.g. the last of N/N, which can arrive just
+        // before the phase ends) is drawn at once so the terminal always shows it.
+        if (options?.milestone) spinner.render();
       },
       note: (text) => {
         note = text;
