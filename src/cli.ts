@@ -3,7 +3,7 @@ import type { Invoke } from "./runner.js";
 
 // This module imports nothing of noveli's own at load time: whatever it shared with the commands
 // would become an extra chunk that every start, `--help` included, has to load. Hence the
-// environments and exit codes below are literals (tests check them against src/aws/target.ts and
+// environments and exit codes below are literals (tests check them against src/core/environment.ts, src/core/color.ts and
 // src/errors.ts), and the version is inlined by the build.
 declare const __NOVELI_VERSION__: string;
 const ENVIRONMENTS = ["dev", "staging", "production"];

@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
-import { EMULATOR_REGION, describeTarget, type Environment, type Target } from "./aws/target.js";
+import { EMULATOR_REGION, describeTarget, type Target } from "./core/target.js";
+import { type Environment } from "./core/environment.js";
 import { ConfigError, UsageError } from "./errors.js";
 import type { GlobalOptions } from "./options.js";
 import type { Reporter } from "./output/reporter.js";

@@ -1,4 +1,5 @@
-import { ENVIRONMENTS, isEnvironment, parseEndpointUrl, type Environment } from "./aws/target.js";
+import { ENVIRONMENTS, isEnvironment, type Environment } from "./core/environment.js";
+import { parseEndpointUrl } from "./aws/target.js";
 import { UsageError } from "./errors.js";
 
 /** Options every command accepts, as commander hands them over. */

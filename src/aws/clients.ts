@@ -1,7 +1,7 @@
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { ConfigError } from "../errors.js";
-import { packageVersion } from "../state/paths.js";
-import { EMULATOR_REGION, type Target } from "./target.js";
+import { packageVersion } from "../core/version.js";
+import { EMULATOR_REGION, type Target } from "../core/target.js";
 
 /**
  * The one place SDK v3 clients are built. Commands pass the client class (imported lazily by the

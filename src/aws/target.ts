@@ -1,27 +1,5 @@
 import { UsageError } from "../errors.js";
 
-export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
-export type Environment = (typeof ENVIRONMENTS)[number];
-
-export function isEnvironment(value: string): value is Environment {
-  return (ENVIRONMENTS as readonly string[]).includes(value);
-}
-
-/** Where AWS calls go. Emulator targets (endpoint, local) keep state locally and use test credentials. */
-export type Target =
-  | { kind: "aws"; region?: string; profile?: string }
-  | { kind: "endpoint"; endpointUrl: string; region: string; profile?: string; source: "flag" | "env" }
-  | { kind: "local"; endpointUrl: string; region: string };
-
-export type EmulatorTarget = Exclude<Target, { kind: "aws" }>;
-
-export function isEmulatorTarget(target: Target): target is EmulatorTarget {
-  return target.kind !== "aws";
-}
-
-/** Default region for emulator targets when none is given. */
-export const EMULATOR_REGION = "us-east-1";
-
 /** Parses an endpoint URL, or throws a one-line usage error naming the problem (never its credentials). */
 export function parseEndpointUrl(raw: string, origin: string): string {
   const shown = JSON.stringify(withoutUserInfo(raw));
@@ -69,15 +47,4 @@ function mappedV4(host: string): RegExpExecArray | string[] | null {
   const high = parseInt(match[1] as string, 16);
   const low = parseInt(match[2] as string, 16);
   return [host, String(high >> 8), String(high & 255), String(low >> 8), String(low & 255)];
-}
-
-export function describeTarget(target: Target): string {
-  switch (target.kind) {
-    case "aws":
-      return `AWS${target.region ? ` ${target.region}` : ""}${target.profile ? ` (profile ${target.profile})` : ""}`;
-    case "endpoint":
-      return `endpoint ${target.endpointUrl} (${target.region})`;
-    case "local":
-      return `local emulator ${target.endpointUrl} (${target.region})`;
-  }
 }

@@ -1,4 +1,5 @@
-import { isEmulatorTarget, type Environment, type Target } from "../aws/target.js";
+import { isEmulatorTarget, type Target } from "../core/target.js";
+import { type Environment } from "../core/environment.js";
 import { readEmulatorRecord } from "../local/emulator.js";
 import { sampleCostsMark, type SampleDataMark } from "../ops/cost/sample-data.js";
 import type { CommandContext } from "../context.js";

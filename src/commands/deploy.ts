@@ -3,7 +3,7 @@ import { UsageError } from "../errors.js";
 import { renderPlanSummary } from "../ops/deploy/plan-summary.js";
 import { runDeploy } from "../ops/deploy/deploy.js";
 import { parseWaitLock } from "../ops/lease/wait-lock.js";
-import { COLORS, type Color } from "../terraform/outputs.js";
+import { isColor } from "../core/color.js";
 
 /** Flags of `noveli deploy`. */
 export interface DeployCommandOptions {
@@ -22,7 +22,7 @@ export interface DeployCommandOptions {
 }
 
 export async function deploy(options: DeployCommandOptions, ctx: CommandContext): Promise<void> {
-  if (options.color !== undefined && !(COLORS as readonly string[]).includes(options.color)) {
+  if (options.color !== undefined && !isColor(options.color)) {
     throw new UsageError(`--color must be blue or green, got ${JSON.stringify(options.color)}`);
   }
   if (options.release !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$/.test(options.release)) {
@@ -30,7 +30,7 @@ export async function deploy(options: DeployCommandOptions, ctx: CommandContext)
   }
   if (options.dryRun && options.planOnly) throw new UsageError("--dry-run and --plan-only cannot be used together");
   const result = await runDeploy(ctx, {
-    ...(options.color ? { color: options.color as Color } : {}),
+    ...(isColor(options.color) ? { color: options.color } : {}),
     allowDestroy: options.allowDestroy === true,
     planOnly: options.planOnly === true,
     dryRun: options.dryRun === true,

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createClient } from "../aws/clients.js";
-import { describeTarget, isEmulatorTarget } from "../aws/target.js";
+import { describeTarget, isEmulatorTarget } from "../core/target.js";
 import type { CommandContext } from "../context.js";
 import { AbortError, OperationError, UsageError, errorMessage, isNoveliError } from "../errors.js";
 import { runDrill } from "../ops/drill/drill.js";
@@ -13,7 +13,7 @@ import type { OpsStore } from "../state/ops-store.js";
 import { recordHistory, withLease } from "../state/lease-scope.js";
 import { loadEnvironmentOutputs } from "../terraform/environment.js";
 import type { EnvironmentOutputs } from "../terraform/outputs.js";
-import { targetKey } from "../terraform/workspace.js";
+import { targetKey } from "../core/target.js";
 
 /** Arguments and flags of `noveli dr-drill [action]`. */
 export interface DrDrillOptions {

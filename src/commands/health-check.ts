@@ -1,7 +1,8 @@
 import type { CommandContext } from "../context.js";
 import { OperationError } from "../errors.js";
 import type { HealthReport } from "../ops/health/judge.js";
-import { parseColor, parseHealthSettings, type RawHealthFlags } from "../ops/health/settings.js";
+import { parseColor } from "../core/color.js";
+import { parseHealthSettings, type RawHealthFlags } from "../ops/health/settings.js";
 import { openTrafficEnvironment } from "../ops/traffic/environment.js";
 
 /** Flags of `noveli health-check <blue|green>`. */

@@ -1,6 +1,6 @@
 import type { CommandContext } from "../context.js";
 import { relativeTime } from "../output/relative-time.js";
-import { COLORS } from "../terraform/outputs.js";
+import { COLORS } from "../core/color.js";
 import { readEnvironmentStatus, type HistoryEntry } from "../ops/traffic/status.js";
 
 /** `noveli status` takes only the global options (--env, target, --json). */

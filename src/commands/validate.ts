@@ -2,7 +2,7 @@ import path from "node:path";
 import type { CommandContext } from "../context.js";
 import { OperationError, UsageError } from "../errors.js";
 import { SCHEMA_VERSION } from "../output/reporter.js";
-import { packageVersion, projectRoot } from "../state/paths.js";
+import { packageVersion, projectRoot } from "../core/version.js";
 
 /** `noveli validate`: the well-architected rules over a Terraform tree of noveli's layout. */
 export interface ValidateOptions {

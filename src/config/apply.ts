@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { Environment } from "../aws/target.js";
+import type { Environment } from "../core/environment.js";
 import { isNoveliError, NoveliError, UsageError } from "../errors.js";
 import type { ConfiguredFlag, ProjectConfig } from "./validate.js";
 

@@ -1,4 +1,4 @@
-import type { Environment } from "../aws/target.js";
+import type { Environment } from "../core/environment.js";
 import type { CommandSpec } from "../commandline/tree.js";
 import type { ConfigFileLocation } from "./file.js";
 import type { ProjectConfig } from "./validate.js";

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, type Environment } from "../aws/target.js";
+import { ENVIRONMENTS, type Environment } from "../core/environment.js";
 import { ConfigError } from "../errors.js";
 import { runnableCommands, type CommandSpec, type OptionSpec } from "../commandline/tree.js";
 

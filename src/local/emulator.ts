@@ -6,7 +6,8 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { ConfigError, OperationError } from "../errors.js";
 import { acquireLock } from "../state/lock.js";
-import { listPids, processAlive, processCommandLine, processEnvironment, processStartTicks, sleep } from "../system/process.js";
+import { listPids, processAlive, processCommandLine, processEnvironment, processStartTicks } from "../system/process.js";
+import { sleep } from "../core/clock.js";
 import { which } from "../system/which.js";
 
 /** The embedded local AWS: a moto server bound to loopback only. */

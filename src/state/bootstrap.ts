@@ -23,7 +23,7 @@ import {
   type DynamoDBClient,
 } from "../aws/ops-table.js";
 import { OperationError } from "../errors.js";
-import { sleep } from "../system/process.js";
+import { sleep } from "../core/clock.js";
 import {
   lifecycleWithNoveliRule,
   policyWithTlsStatement,

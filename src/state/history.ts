@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname, userInfo } from "node:os";
-import type { Environment } from "../aws/target.js";
+import type { Environment } from "../core/environment.js";
 
 /**
  * Every deploy, switch, rollback, drill, gc, teardown, lease takeover and unlock of an environment

@@ -1,9 +1,11 @@
-import type { Environment, Target } from "../aws/target.js";
+import type { Environment } from "../core/environment.js";
+import type { Target } from "../core/target.js";
 import { errorMessage } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
-import { sleep } from "../system/process.js";
+import { sleep } from "../core/clock.js";
 import { appendHistory, type HistoryStore, type NewHistoryRecord } from "./history.js";
-import { acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type Clock, type HeldLease } from "./lease.js";
+import { acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type HeldLease } from "./lease.js";
+import { type Clock } from "../core/clock.js";
 import { openOpsStore, type OpsStore } from "./ops-store.js";
 
 /**

@@ -1,6 +1,7 @@
+import type { Clock } from "../core/clock.js";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Environment } from "../aws/target.js";
+import type { Environment } from "../core/environment.js";
 import { ConfigError, LockError, errorMessage } from "../errors.js";
 import { ciRunUrl, currentUser } from "./history.js";
 
@@ -94,10 +95,6 @@ export function describeHolder(lease: LeaseRecord, now: number): string {
   return `${h.command} by ${h.user}@${h.host} (pid ${h.pid}) has held the lease for ${held} (since ${h.startedAt}, last heartbeat ${beat} ago)${h.ciRunUrl ? `, ${h.ciRunUrl}` : ""}`;
 }
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
 
 export interface AcquireInput {
   store: LeaseStore;

@@ -1,6 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { deleteItem, deleteItemIf, getItemConsistent, putItem, putItemIf, putNewItem, queryPrefixNewestFirst, updateItemIf, type DynamoDBClient, type OpsItem } from "../aws/ops-table.js";
-import type { Environment, Target } from "../aws/target.js";
+import type { Environment } from "../core/environment.js";
+import type { Target } from "../core/target.js";
 import type { DrillRecordEntry, DrillRecords } from "./drill-records.js";
 import type { Reporter } from "../output/reporter.js";
 import { openAccount, opsClientFor } from "./account.js";

@@ -1,4 +1,4 @@
-import type { Target } from "../aws/target.js";
+import type { Target } from "../core/target.js";
 import type { CommandContext } from "../context.js";
 import { ConfigError } from "../errors.js";
 import { getObjectText } from "../aws/s3.js";

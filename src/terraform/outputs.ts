@@ -1,4 +1,5 @@
-import type { Environment } from "../aws/target.js";
+import { COLORS, type Color } from "../core/color.js";
+import type { Environment } from "../core/environment.js";
 import { ConfigError } from "../errors.js";
 
 /**
@@ -6,8 +7,6 @@ import { ConfigError } from "../errors.js";
  * build resource names themselves. The Terraform module (terraform/modules/noveli) declares these
  * outputs in snake_case; `parseOutputs` maps `terraform output -json` onto this shape.
  */
-export type Color = "blue" | "green";
-export const COLORS: readonly Color[] = ["blue", "green"];
 
 export interface EnvironmentOutputs {
   environment: Environment;

@@ -1,11 +1,13 @@
+import { targetKey } from "../core/target.js";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isEmulatorTarget, type Environment, type Target } from "../aws/target.js";
+import { isEmulatorTarget, type Target } from "../core/target.js";
+import { type Environment } from "../core/environment.js";
 import { awsProcessEnv } from "../aws/clients.js";
 import { ConfigError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
 import { stateObjectKey } from "../state/bootstrap-plan.js";
-import { projectRoot } from "../state/paths.js";
+import { projectRoot } from "../core/version.js";
 import { setupTerraform, type TerraformSetup } from "./discovery.js";
 import type { TerraformCall } from "./runner.js";
 
@@ -36,19 +38,6 @@ export interface Workspace {
   processEnv: Record<string, string>;
 }
 
-/** Pure: a folder name for a target; emulator state never mixes with real state. */
-export function targetKey(target: Target): string {
-  switch (target.kind) {
-    case "local":
-      return "local";
-    case "endpoint": {
-      const url = new URL(target.endpointUrl);
-      return `endpoint-${url.hostname}-${url.port || (url.protocol === "https:" ? "443" : "80")}`.replace(/[^A-Za-z0-9._-]/g, "_");
-    }
-    case "aws":
-      return `aws-${target.region ?? "default-region"}-${target.profile ?? "default-profile"}`.replace(/[^A-Za-z0-9._-]/g, "_");
-  }
-}
 
 export function workspaceDir(stateDir: string, target: Target, env: Environment): string {
   return path.join(stateDir, "workspaces", targetKey(target), env);

@@ -50,7 +50,7 @@ describe("noveli CLI foundation", () => {
       expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     }
     // The literals src/cli.ts keeps (so it imports nothing at start) match their sources.
-    const { ENVIRONMENTS } = await import("../../src/aws/target.js");
+    const { ENVIRONMENTS } = await import("../../src/core/environment.js");
     expect(result.stdout.replace(/\s+/g, " ")).toContain(`(choices: ${ENVIRONMENTS.map((e) => `"${e}"`).join(", ")})`);
     const withHooks = await execa(process.execPath, ["--require", preload, "--import", register, noveliBin, "--help"], { reject: false });
     expect(withHooks.exitCode).toBe(0);

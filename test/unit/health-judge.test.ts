@@ -3,7 +3,8 @@ import { UsageError } from "../../src/errors.js";
 import { formatDuration, parseDuration } from "../../src/ops/health/duration.js";
 import { attemptFailure, expectationFromHistory, expectationFromLambda, judgeHealth, percentile, type Expectation } from "../../src/ops/health/judge.js";
 import type { ProbeResponse } from "../../src/ops/health/probe.js";
-import { parseColor, parseHealthSettings } from "../../src/ops/health/settings.js";
+import { parseColor } from "../../src/core/color.js";
+import { parseHealthSettings } from "../../src/ops/health/settings.js";
 import type { HistoryRecord } from "../../src/state/history.js";
 
 const SHA_GREEN = "Qh85XnQD++8e/O3XMMJ5+QBr6CSkuhjwBubZKg5wKrY=";

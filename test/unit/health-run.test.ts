@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { proxyEvent, proxyResponse } from "../../src/ops/health/local-probe.js";
 import type { HealthProbe, ProbeRequest, ProbeResponse } from "../../src/ops/health/probe.js";
-import { checkColorHealth, gatherHealthEvidence, SYNTHETIC_STORY, type Clock } from "../../src/ops/health/run.js";
+import { checkColorHealth, gatherHealthEvidence, SYNTHETIC_STORY } from "../../src/ops/health/run.js";
+import { type Clock } from "../../src/core/clock.js";
 import { judgePoll, watchWindow } from "../../src/ops/traffic/watch.js";
 
 function instantClock(): Clock & { slept: number[] } {

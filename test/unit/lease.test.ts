@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Environment } from "../../src/aws/target.js";
+import type { Environment } from "../../src/core/environment.js";
 import { LockError, ConfigError } from "../../src/errors.js";
-import { acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type Clock, type LeaseRecord, type LeaseStore } from "../../src/state/lease.js";
+import { acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type LeaseRecord, type LeaseStore } from "../../src/state/lease.js";
+import { type Clock } from "../../src/core/clock.js";
 
 /** The lease item's conditional operations in memory, with the same conditions as the DynamoDB store. */
 class MemoryLeaseStore implements LeaseStore {

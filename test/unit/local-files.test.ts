@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Target } from "../../src/aws/target.js";
+import type { Target } from "../../src/core/target.js";
 import { ConfigError } from "../../src/errors.js";
 import { isEmulatorRecord, proveOurs, type EmulatorRecord } from "../../src/local/emulator.js";
 import { MemoryReporter } from "../../src/output/reporter.js";

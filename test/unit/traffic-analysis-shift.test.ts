@@ -3,13 +3,13 @@ import type { StageTraffic } from "../../src/aws/apigateway.js";
 import type { AlarmState, MetricSeries, MetricStatQuery } from "../../src/aws/cloudwatch.js";
 import type { HealthReport } from "../../src/ops/health/judge.js";
 import type { HealthProbe, ProbeResponse } from "../../src/ops/health/probe.js";
-import type { Clock } from "../../src/ops/health/run.js";
+import type { Clock } from "../../src/core/clock.js";
 import { createCanaryAnalysis, DEFAULT_POLICY } from "../../src/ops/traffic/analysis.js";
 import type { StagePatch } from "../../src/ops/traffic/planner.js";
 import { DEFAULT_PROPAGATION, verifyPropagation } from "../../src/ops/traffic/propagation.js";
 import { executeShift, type ShiftDeps, type ShiftRequest } from "../../src/ops/traffic/shift.js";
 import { DEFAULT_THRESHOLDS } from "../../src/ops/traffic/verdict.js";
-import type { Color } from "../../src/terraform/outputs.js";
+import type { Color } from "../../src/core/color.js";
 
 /**
  * The canary analysis inside a shift: the hook into the poll loop of each canary step and of the

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { StageTraffic } from "../../src/aws/apigateway.js";
 import type { HealthReport } from "../../src/ops/health/judge.js";
-import type { Clock } from "../../src/ops/health/run.js";
+import type { Clock } from "../../src/core/clock.js";
 import type { StagePatch } from "../../src/ops/traffic/planner.js";
 import { executeShift, type LiveStage, type ShiftDeps, type ShiftRequest } from "../../src/ops/traffic/shift.js";
-import type { Color } from "../../src/terraform/outputs.js";
+import type { Color } from "../../src/core/color.js";
 
 /**
  * Faults during a watched shift: traffic moved by someone else, a stage that stops answering while

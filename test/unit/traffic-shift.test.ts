@@ -2,10 +2,10 @@ import { describe, expect, it } from "vitest";
 import type { StageTraffic } from "../../src/aws/apigateway.js";
 import type { AlarmState } from "../../src/aws/cloudwatch.js";
 import type { HealthReport } from "../../src/ops/health/judge.js";
-import type { Clock } from "../../src/ops/health/run.js";
+import type { Clock } from "../../src/core/clock.js";
 import type { StagePatch } from "../../src/ops/traffic/planner.js";
 import { executeShift, type LiveStage, type ShiftDeps, type ShiftRequest } from "../../src/ops/traffic/shift.js";
-import type { Color } from "../../src/terraform/outputs.js";
+import type { Color } from "../../src/core/color.js";
 
 /** An in-memory live stage that applies patch operations like API Gateway (or ignores canaries, like moto). */
 class MemoryStage implements LiveStage {

@@ -4,7 +4,7 @@ import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { getMetricData } from "../../src/aws/cloudwatch.js";
 import { parseAnalysisSettings, parseRate, verdictTable } from "../../src/commands/switch-traffic.js";
 import { styleFor } from "../../src/output/style.js";
-import type { Clock } from "../../src/ops/health/run.js";
+import type { Clock } from "../../src/core/clock.js";
 import { analysisQueries, createCanaryAnalysis, decide, DEFAULT_POLICY, figuresFrom, windowStart, type AnalysisSettings } from "../../src/ops/traffic/analysis.js";
 import { DEFAULT_THRESHOLDS, judgeCanary, type ColorFigures } from "../../src/ops/traffic/verdict.js";
 

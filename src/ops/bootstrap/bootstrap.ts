@@ -1,6 +1,6 @@
 import type { CommandContext } from "../../context.js";
 import { createClient } from "../../aws/clients.js";
-import { describeTarget } from "../../aws/target.js";
+import { describeTarget } from "../../core/target.js";
 import { applyDeployRole, deployRoleActions, observeDeployRole } from "../../state/deploy-role.js";
 import { opsClientFor, resolveAccount, s3ClientFor } from "../../state/account.js";
 import { decideBootstrap, planBootstrap, type BootstrapVerdict, type SettingCheck } from "../../state/bootstrap-plan.js";

@@ -10,7 +10,8 @@ import {
 } from "@aws-sdk/client-cost-explorer";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { createClient } from "../../aws/clients.js";
-import type { Environment, Target } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
+import type { Target } from "../../core/target.js";
 import { OperationError } from "../../errors.js";
 import { AI_NAMESPACE, METRIC_PERIOD_SECONDS, STORY_NAMESPACE, chunkQueries, planAiQueries, type AiQuery, type CwMetric } from "./ai.js";
 import type { AwsBudget } from "./budgets.js";

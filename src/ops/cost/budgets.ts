@@ -1,4 +1,4 @@
-import type { Environment } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
 import { roundMoney } from "./spend.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { Environment } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
 import { UsageError } from "../../errors.js";
 import { forecastWindow, type ReportPeriod } from "./period.js";
 

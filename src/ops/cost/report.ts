@@ -1,4 +1,4 @@
-import type { Environment } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
 import type { AiSpend } from "./ai.js";
 import type { AnomalySummary } from "./anomalies.js";
 import type { BudgetLine, GateResult } from "./budgets.js";

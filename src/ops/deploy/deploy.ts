@@ -3,7 +3,8 @@ import path from "node:path";
 import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import { createClient } from "../../aws/clients.js";
 import { getStageTraffic } from "../../aws/apigateway.js";
-import { EMULATOR_REGION, isEmulatorTarget, type Environment, type Target } from "../../aws/target.js";
+import { EMULATOR_REGION, isEmulatorTarget, type Target } from "../../core/target.js";
+import { type Environment } from "../../core/environment.js";
 import type { CommandContext } from "../../context.js";
 import { AbortError, OperationError, UsageError, errorMessage, isNoveliError } from "../../errors.js";
 import { ask, canPrompt } from "../../output/prompt.js";
@@ -14,10 +15,11 @@ import { artifactObjectKey } from "../../state/bootstrap-plan.js";
 import type { NewHistoryRecord } from "../../state/history.js";
 import { recordHistory, withLease } from "../../state/lease-scope.js";
 import type { OpsStore } from "../../state/ops-store.js";
-import { packageVersion, projectRoot } from "../../state/paths.js";
+import { packageVersion, projectRoot } from "../../core/version.js";
 import { openAccount } from "../../state/account.js";
 import { readRawOutputs } from "../../terraform/environment.js";
-import { COLORS, inspectOutputs, parseOutputs, type Color, type EnvironmentOutputs, type OutputsInspection } from "../../terraform/outputs.js";
+import { COLORS, type Color } from "../../core/color.js";
+import { inspectOutputs, parseOutputs, type EnvironmentOutputs, type OutputsInspection } from "../../terraform/outputs.js";
 import {
   applyArgs,
   initArgs,

@@ -1,5 +1,6 @@
-import type { Environment } from "../../aws/target.js";
-import type { Color } from "../../terraform/outputs.js";
+import { otherColor } from "../../core/color.js";
+import type { Environment } from "../../core/environment.js";
+import type { Color } from "../../core/color.js";
 import type { PlanSummary } from "./plan-summary.js";
 
 /**
@@ -7,7 +8,6 @@ import type { PlanSummary } from "./plan-summary.js";
  * the plan may be applied.
  */
 
-export const otherColor = (color: Color): Color => (color === "blue" ? "green" : "blue");
 
 export interface LiveState {
   /** The color the live stage serves; undefined before the first deploy. */

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isEmulatorTarget } from "../../aws/target.js";
+import { isEmulatorTarget } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
 import { UsageError } from "../../errors.js";
 import { recordHistory, withLease } from "../../state/lease-scope.js";
-import { packageVersion } from "../../state/paths.js";
+import { packageVersion } from "../../core/version.js";
 import { openAccount } from "../../state/account.js";
 import { readStateObject } from "../../terraform/environment.js";
 import { terraformDestroy, terraformInit } from "../../terraform/runner.js";

@@ -3,7 +3,7 @@ import type { BackupSummary, DynamoDBClient, TableDescription } from "@aws-sdk/c
 import { OperationError, errorMessage } from "../../errors.js";
 import type { Reporter } from "../../output/reporter.js";
 import { acquireLock } from "../../state/lock.js";
-import { sleep } from "../../system/process.js";
+import { sleep } from "../../core/clock.js";
 import {
   deleteSentinel,
   deleteTable,

@@ -22,7 +22,7 @@ import {
   type TimeToLiveDescription,
 } from "@aws-sdk/client-dynamodb";
 import { OperationError } from "../../errors.js";
-import { sleep } from "../../system/process.js";
+import { sleep } from "../../core/clock.js";
 
 /**
  * The drill's DynamoDB calls, one small named function each. No decisions here: callers decide

@@ -1,5 +1,5 @@
 import type { HistoryRecord } from "../../state/history.js";
-import type { Color } from "../../terraform/outputs.js";
+import type { Color } from "../../core/color.js";
 import type { ProbeResponse } from "./probe.js";
 
 /**

@@ -1,17 +1,10 @@
-import { sleep as sleepFor } from "../../system/process.js";
-import type { Color } from "../../terraform/outputs.js";
+import { systemClock, type Clock } from "../../core/clock.js";
+import type { Color } from "../../core/color.js";
 import { attemptFailure, judgeHealth, type Expectation, type HealthEvidence, type HealthReport, type LambdaFacts } from "./judge.js";
 import { errorMessage } from "../../errors.js";
 import { requestLine, type HealthProbe, type ProbeRequest, type ProbeResponse } from "./probe.js";
 import type { SyntheticIdentity } from "./synthetic.js";
 
-/** Time, injectable so loops with waits run instantly in unit tests. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const systemClock: Clock = { now: () => Date.now(), sleep: (ms, signal) => sleepFor(ms, signal) };
 
 /** How one color is judged (flags of `noveli health-check`). */
 export interface HealthCheckSettings {

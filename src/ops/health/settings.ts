@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.js";
-import { COLORS, type Color } from "../../terraform/outputs.js";
+import { COLORS, type Color } from "../../core/color.js";
 import { DURATION_LIMITS, parseCount, parseDuration } from "./duration.js";
 import { DEFAULT_HEALTH_SETTINGS, type HealthCheckSettings } from "./run.js";
 
@@ -45,9 +45,3 @@ function parseMilliseconds(raw: string, flag: string): number {
   return parseDuration(raw, flag, DURATION_LIMITS.maxP95);
 }
 
-export function parseColor(raw: string | undefined, what: string): Color {
-  if (raw === undefined || !(COLORS as readonly string[]).includes(raw)) {
-    throw new UsageError(`${what} must be blue or green, got ${JSON.stringify(raw ?? null)}`);
-  }
-  return raw as Color;
-}

@@ -1,5 +1,5 @@
 import type { CommandContext } from "../../context.js";
-import type { Environment } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
 import type { HistoryKind, HistoryRecord } from "../../state/history.js";
 import { openOpsStore } from "../../state/ops-store.js";
 

@@ -1,4 +1,4 @@
-import type { Environment } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
 
 /**
  * Pure: the runbook a rehearsal runs, per environment and target. Emulator targets cannot run

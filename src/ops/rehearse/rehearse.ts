@@ -1,4 +1,4 @@
-import { describeTarget, isEmulatorTarget } from "../../aws/target.js";
+import { describeTarget, isEmulatorTarget } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
 import { errorMessage, isNoveliError } from "../../errors.js";
 import { withLease } from "../../state/lease-scope.js";

@@ -1,6 +1,7 @@
 import { putMonthlyCostBudget } from "../../aws/budgets.js";
 import { putMetricData } from "../../aws/cloudwatch.js";
-import type { EmulatorTarget, Environment } from "../../aws/target.js";
+import type { EmulatorTarget } from "../../core/target.js";
+import type { Environment } from "../../core/environment.js";
 import { queueCostAndUsageResults } from "../../local/moto-api.js";
 import { createCostClients, destroyCostClients, getAccountId } from "../cost/aws.js";
 import { markSampleCosts } from "../cost/sample-data.js";

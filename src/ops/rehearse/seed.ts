@@ -1,7 +1,7 @@
 import { BatchWriteItemCommand, DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { beatItem } from "../../../lambda/story-generator/src/sessions.js";
 import { createClient } from "../../aws/clients.js";
-import type { EmulatorTarget } from "../../aws/target.js";
+import type { EmulatorTarget } from "../../core/target.js";
 
 /**
  * An emulator starts with an empty story table, and a DR drill over nothing proves nothing: on

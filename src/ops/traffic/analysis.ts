@@ -1,5 +1,5 @@
 import type { MetricSeries, MetricStatQuery } from "../../aws/cloudwatch.js";
-import type { Color } from "../../terraform/outputs.js";
+import type { Color } from "../../core/color.js";
 import { formatDuration } from "../health/duration.js";
 import { judgeCanary, type AnalysisEvidence, type AnalysisThresholds, type AnalysisVerdict, type ColorFigures, type Verdict } from "./verdict.js";
 import { watchWindow, type PollVerdict, type WatchInput, type WatchResult } from "./watch.js";

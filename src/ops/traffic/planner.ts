@@ -1,7 +1,7 @@
 import type { StageTraffic } from "../../aws/apigateway.js";
-import type { Environment } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
 import { UsageError } from "../../errors.js";
-import { COLORS, type Color } from "../../terraform/outputs.js";
+import { COLORS, type Color } from "../../core/color.js";
 
 /**
  * Pure decisions of a traffic shift on the live stage: which steps, the exact UpdateStage patch
@@ -29,7 +29,6 @@ export interface PlannedStep {
   expect: StageTraffic;
 }
 
-export const isColor = (value: unknown): value is Color => typeof value === "string" && (COLORS as readonly string[]).includes(value);
 
 /** `--canary 10,50,100`: strictly increasing percentages from 1 to 100, the last one 100. */
 export function parseCanarySteps(raw: string): number[] {

@@ -1,8 +1,8 @@
 import { errorMessage } from "../../errors.js";
-import type { Color } from "../../terraform/outputs.js";
+import type { Color } from "../../core/color.js";
 import { formatDuration } from "../health/duration.js";
 import type { HealthProbe } from "../health/probe.js";
-import type { Clock } from "../health/run.js";
+import type { Clock } from "../../core/clock.js";
 
 /**
  * A switch verified where the traffic lands: after the stage reads back the new color, API

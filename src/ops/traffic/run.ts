@@ -1,12 +1,13 @@
 import type { StageTraffic } from "../../aws/apigateway.js";
-import type { Environment } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
 import type { CommandContext } from "../../context.js";
 import { createClient } from "../../aws/clients.js";
 import { AbortError, OperationError, RolledBackError, errorMessage } from "../../errors.js";
 import { ask, canPrompt } from "../../output/prompt.js";
 import { recordHistory, withLease } from "../../state/lease-scope.js";
-import type { Color } from "../../terraform/outputs.js";
-import { systemClock, type Clock, type HealthCheckSettings } from "../health/run.js";
+import type { Color } from "../../core/color.js";
+import { systemClock, type Clock } from "../../core/clock.js";
+import { type HealthCheckSettings } from "../health/run.js";
 import { openTrafficEnvironment, type TrafficEnvironment } from "./environment.js";
 import { confirmationAnswered, decideTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
 import { executeShift, rollbackTarget, type ShiftOutcome, type ShiftRequest } from "./shift.js";

@@ -1,11 +1,12 @@
 import type { StageTraffic } from "../../aws/apigateway.js";
 import type { AlarmState } from "../../aws/cloudwatch.js";
 import { errorMessage } from "../../errors.js";
-import type { Color } from "../../terraform/outputs.js";
-import { otherColor } from "../deploy/planner.js";
+import type { Color } from "../../core/color.js";
+import { otherColor } from "../../core/color.js";
 import type { HealthReport } from "../health/judge.js";
-import type { Clock } from "../health/run.js";
-import { isColor, planRestore, planShift, renderPatch, verifyReadBack, type PlannedStep, type StagePatch } from "./planner.js";
+import type { Clock } from "../../core/clock.js";
+import { isColor } from "../../core/color.js";
+import { planRestore, planShift, renderPatch, verifyReadBack, type PlannedStep, type StagePatch } from "./planner.js";
 import { alarmsAlreadyFiring, judgePoll, watchWindow, type PollVerdict, type WatchEvidence } from "./watch.js";
 import { formatDuration } from "../health/duration.js";
 import type { CanaryAnalysis, StepAnalysis } from "./analysis.js";

@@ -3,16 +3,18 @@ import { createClient } from "../../aws/clients.js";
 import { EventBridgeClient, getRuleTargetArn } from "../../aws/eventbridge.js";
 import type { AlarmState } from "../../aws/cloudwatch.js";
 import { getAlias, getFunctionVersionConfiguration } from "../../aws/lambda.js";
-import type { Environment, Target } from "../../aws/target.js";
+import type { Environment } from "../../core/environment.js";
+import type { Target } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
 import { errorMessage } from "../../errors.js";
 import { readHistoryOldestFirst, type HistoryRecord } from "../../state/history.js";
 import { describeHolder, type LeaseHolder } from "../../state/lease.js";
 import { openOpsStore } from "../../state/ops-store.js";
-import { COLORS, type Color, type EnvironmentOutputs } from "../../terraform/outputs.js";
+import { COLORS, type Color } from "../../core/color.js";
+import { type EnvironmentOutputs } from "../../terraform/outputs.js";
 import { expectationFromHistory } from "../health/judge.js";
 import { openTrafficEnvironment } from "./environment.js";
-import { isColor } from "./planner.js";
+import { isColor } from "../../core/color.js";
 
 /** What `noveli status` shows about one environment. */
 export interface EnvironmentStatus {

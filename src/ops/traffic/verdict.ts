@@ -1,4 +1,4 @@
-import type { Color } from "../../terraform/outputs.js";
+import type { Color } from "../../core/color.js";
 
 /**
  * Pure: the canary analysis verdict of one window, the new color against the old one, from the

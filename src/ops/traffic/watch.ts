@@ -1,6 +1,6 @@
 import type { AlarmState } from "../../aws/cloudwatch.js";
 import type { HealthCheckResult, HealthReport } from "../health/judge.js";
-import type { Clock } from "../health/run.js";
+import type { Clock } from "../../core/clock.js";
 import type { AnalysisEvidence } from "./verdict.js";
 
 /**
