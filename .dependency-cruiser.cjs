@@ -115,7 +115,8 @@ module.exports = {
       comment: "A workspace package is imported by its name (its package.json exports), never by a relative path into its files.",
       severity: "error",
       from: { path: "^(src|lambda)/" },
-      to: { path: "^packages/", dependencyTypes: ["local"] },
+      // By name, npm's workspace link resolves into packages/ too: that is the aliased-workspace kind.
+      to: { path: "^packages/", dependencyTypes: ["local"], dependencyTypesNot: ["aliased-workspace"] },
     },
     {
       name: "no-circular",

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { createProviderManager, providerConfigFromEnv, type ProviderManager } from "../src/providers/index.js";
+import { createProviderManager, providerConfigFromEnv, type ProviderManager } from "@noveli/providers";
 import { refusedUrl, startConnectionCounter, startOpenAiServer } from "../test/helpers/provider-servers.js";
 import { median, type Bench } from "./types.js";
 

@@ -11,7 +11,7 @@ import type {
   ProviderManager,
   ProviderName,
   StoryTurn,
-} from "../providers/index.js";
+} from "@noveli/providers";
 
 /** Options of `noveli generate [prompt]`, as commander hands them over. */
 export interface GenerateCommandOptions {
@@ -99,7 +99,7 @@ function parseModelFlag(raw: string, parseProviderList: (raw: string, origin: st
 }
 
 export async function generate(options: GenerateCommandOptions, ctx: CommandContext): Promise<void> {
-  const providers = await import("../providers/index.js");
+  const providers = await import("@noveli/providers");
   let input: GenerateInput;
   let manager: ProviderManager;
   try {

@@ -3,7 +3,7 @@ import { ConfigError, OperationError, UsageError } from "../errors.js";
 import type { ModelCheckReport, ModelListers } from "../ops/models/check.js";
 import type { ModelRow } from "../ops/models/rows.js";
 import type { Style } from "../output/style.js";
-import type { ProviderConfig, ProviderConfigOverrides } from "../providers/index.js";
+import type { ProviderConfig, ProviderConfigOverrides } from "@noveli/providers";
 
 /** Options of `noveli models`, as commander hands them over. */
 export interface ModelsCommandOptions {
@@ -23,7 +23,7 @@ const LIST_TIMEOUT_MS = 20_000;
  * and exits 1 when a configured model cannot be called.
  */
 export async function models(options: ModelsCommandOptions, ctx: CommandContext): Promise<void> {
-  const providers = await import("../providers/index.js");
+  const providers = await import("@noveli/providers");
   const { modelRows } = await import("../ops/models/rows.js");
   let config: ProviderConfig;
   try {
@@ -67,7 +67,7 @@ export async function models(options: ModelsCommandOptions, ctx: CommandContext)
 
 /** The SDK calls behind the check, each bounded by LIST_TIMEOUT_MS and the command's signal. */
 async function modelListers(config: ProviderConfig, ctx: CommandContext): Promise<ModelListers> {
-  const listing = await import("../providers/listing.js");
+  const listing = await import("@noveli/providers/listing");
   const signal = () => AbortSignal.any([ctx.signal, AbortSignal.timeout(LIST_TIMEOUT_MS)]);
   const bedrockRegion = config.providers.bedrock.region;
   let bedrockClient: Promise<import("@aws-sdk/client-bedrock").BedrockClient> | undefined;

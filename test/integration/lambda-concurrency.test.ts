@@ -1,6 +1,6 @@
 import { QueryCommand } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BeatRequest, GenerateOptions } from "../../src/providers/types.js";
+import type { BeatRequest, GenerateOptions } from "@noveli/providers/types";
 import { createHandler, type StoryHandler } from "../../lambda/story-generator/src/index.js";
 import { createDynamoSessionStore } from "../../lambda/story-generator/src/sessions.js";
 import {

@@ -23,7 +23,7 @@ import { DEFAULT_BEAT, startAnthropicServer, startOpenAiServer, type ProviderSer
 /**
  * The handler against DynamoDB on moto, the table created with Terraform's schema. Most tests use
  * a scripted generator in place of the provider manager (what they are about is the API, the table
- * and the events); the last block runs the real provider manager (src/providers) with keys from
+ * and the events); the last block runs the real provider manager (@noveli/providers) with keys from
  * Secrets Manager on moto against the provider test servers, end to end.
  */
 

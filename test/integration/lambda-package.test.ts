@@ -87,16 +87,23 @@ describe("the zip", () => {
       .join("\n");
     expect(code).toMatch(/from"@aws-sdk\/client-dynamodb"|import\("@aws-sdk\/client-dynamodb"\)/);
     expect(code).not.toContain("DynamoDBServiceException.prototype");
+    // Everything else is inside: the @noveli/providers workspace and the LLM SDKs are bundled, so
+    // the zip needs nothing beside it that nodejs22.x does not provide.
+    const bare = new Set([...code.matchAll(/(?:from|import\()\s*"([^".][^"]*)"/g)].map((match) => match[1] as string));
+    expect([...bare].filter((specifier) => !/^(node:|@aws-sdk\/|@smithy\/)/.test(specifier))).toEqual([]);
   });
 
   it("does not depend on where the checkout lies: the same sources elsewhere build the same bytes", async () => {
     // Another checkout: every input the bundle reads, and each package it uses, at the same
-    // relative paths under a different root.
+    // relative paths under a different root. Not src/: the Lambda imports nothing of the CLI, only
+    // the @noveli/providers workspace, linked into node_modules as npm links it.
     const copy = path.join(work, "elsewhere", "noveli");
     mkdirSync(copy, { recursive: true });
     cpSync(path.join(repoRoot, "lambda"), path.join(copy, "lambda"), { recursive: true });
-    cpSync(path.join(repoRoot, "src"), path.join(copy, "src"), { recursive: true });
+    cpSync(path.join(repoRoot, "packages"), path.join(copy, "packages"), { recursive: true });
     cpSync(path.join(repoRoot, "package.json"), path.join(copy, "package.json"));
+    mkdirSync(path.join(copy, "node_modules", "@noveli"), { recursive: true });
+    symlinkSync(path.join("..", "..", "packages", "providers"), path.join(copy, "node_modules", "@noveli", "providers"));
     const { inputs } = await bundleStoryGenerator(repoRoot);
     const packages = new Set(inputs.map((input) => /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1]).filter((p): p is string => p !== undefined));
     expect(packages.size).toBeGreaterThan(0);

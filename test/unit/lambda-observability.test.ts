@@ -1,7 +1,7 @@
 import { createSocket } from "node:dgram";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
-import type { GenerationResult } from "../../src/providers/types.js";
+import type { GenerationResult } from "@noveli/providers/types";
 import { xrayDaemonSender } from "../../lambda/story-generator/src/index.js";
 import { createLogger, errorFields, logLevelFromEnv, redact } from "../../lambda/story-generator/src/logger.js";
 import { billedUsageOf, createMetrics, emfDocument, enterInvocationColor, providerUsageOf, withColorSets } from "../../lambda/story-generator/src/metrics.js";

@@ -1,11 +1,11 @@
-import type { AttemptRecord, BeatRequest, ErrorClass, GenerateOptions, GenerationResult, ProviderStatus } from "../../../src/providers/types.js";
+import type { AttemptRecord, BeatRequest, ErrorClass, GenerateOptions, GenerationResult, ProviderStatus } from "@noveli/providers";
 import { isRecord } from "./aws-events.js";
 import { ApiError } from "./http.js";
 import type { Logger } from "./logger.js";
 import type { SecretSource } from "./secrets.js";
 
 /**
- * The story generator's view of the provider manager (src/providers, shared with `noveli
+ * The story generator's view of the provider manager (the @noveli/providers package, shared with `noveli
  * generate`): generate one beat before a deadline, and say which providers are configured.
  */
 export interface BeatGenerator {
@@ -17,14 +17,14 @@ export interface BeatGenerator {
 export type GeneratorFactory = () => Promise<BeatGenerator>;
 
 /**
- * The real wiring: src/providers is loaded on first use (its SDKs are the heaviest part of the
+ * The real wiring: @noveli/providers is loaded on first use (its SDKs are the heaviest part of the
  * bundle, and /health never needs them); the manager is built once and kept across invocations so
  * its circuit breakers remember failing providers, and rebuilt only when the keys change.
  */
 export function providerManagerFactory(secrets: SecretSource, logger: Logger): GeneratorFactory {
   let current: { fingerprint: string; manager: BeatGenerator } | undefined;
   return async () => {
-    const [{ env, warning }, providers] = await Promise.all([secrets.providerEnv(), import("../../../src/providers/index.js")]);
+    const [{ env, warning }, providers] = await Promise.all([secrets.providerEnv(), import("@noveli/providers")]);
     if (warning) logger.warn(warning);
     const fingerprint = providerFingerprint(env);
     if (!current || current.fingerprint !== fingerprint) {
@@ -60,7 +60,7 @@ export function attemptsOf(error: unknown): AttemptRecord[] {
   return Array.isArray(attempts) ? attempts.filter((a): a is AttemptRecord => isRecord(a) && typeof a.provider === "string") : [];
 }
 
-/** The provider manager's failure code (GenerationError.code in src/providers/errors.ts), if any. */
+/** The provider manager's failure code (GenerationError.code in packages/providers/src/errors.ts), if any. */
 function failureCode(error: unknown): string | undefined {
   const code = error instanceof Error || isRecord(error) ? (error as { code?: unknown }).code : undefined;
   return typeof code === "string" ? code : undefined;

@@ -230,7 +230,7 @@ export function productionDependencies(env: Record<string, string | undefined> =
 
 /** Loads the SDK chunks ahead of the first request (Lambda's init phase); errors surface on use instead. */
 export async function prewarm(): Promise<void> {
-  await Promise.allSettled([import("@aws-sdk/client-dynamodb"), import("@aws-sdk/client-secrets-manager"), import("../../../src/providers/index.js")]);
+  await Promise.allSettled([import("@aws-sdk/client-dynamodb"), import("@aws-sdk/client-secrets-manager"), import("@noveli/providers")]);
 }
 
 /** Terraform's `index.handler`. */

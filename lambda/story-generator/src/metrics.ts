@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { GenerationResult } from "../../../src/providers/types.js";
+import type { GenerationResult } from "@noveli/providers";
 import { stdoutWriter, type LineWriter } from "./logger.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { AttributeValue, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { TokenUsage } from "../../../src/providers/types.js";
+import type { TokenUsage } from "@noveli/providers";
 import { awsClientConfig } from "./aws-clients.js";
 import { quotaExpiresAt, quotaKey, type ConsumeResult, type QuotaLedger } from "./quota.js";
 import type { Tracer } from "./tracing.js";

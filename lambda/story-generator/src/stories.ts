@@ -1,4 +1,4 @@
-import type { GenerationResult, StoryTurn } from "../../../src/providers/types.js";
+import type { GenerationResult, StoryTurn } from "@noveli/providers";
 import { generationError, type GeneratorFactory, attemptsOf, failureClass } from "./generator.js";
 import { ApiError, badRequest, conflict, notFound } from "./http.js";
 import type { Logger } from "./logger.js";

@@ -5,7 +5,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from "@aws-sdk/client-dynamodb";
-import type { BeatRequest, GenerateOptions, GenerationResult, ProviderName } from "../../../src/providers/types.js";
+import type { BeatRequest, GenerateOptions, GenerationResult, ProviderName } from "@noveli/providers";
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, EventBridgeEvent, LambdaContext } from "../src/aws-events.js";
 import type { BeatGenerator } from "../src/generator.js";
 

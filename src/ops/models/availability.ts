@@ -1,5 +1,5 @@
 import type { FoundationModel, InferenceProfile, ModelAccess } from "../../aws/bedrock.js";
-import { inferenceProfilesFor } from "../../providers/catalog.js";
+import { inferenceProfilesFor } from "@noveli/providers/catalog";
 
 /**
  * Whether a model id is usable, judged from what the provider itself lists: OpenAI's and

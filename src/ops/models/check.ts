@@ -1,8 +1,8 @@
 import type { FoundationModel, InferenceProfile, ModelAccess } from "../../aws/bedrock.js";
-import { isCatalogModel, MODELS } from "../../providers/catalog.js";
-import type { AnthropicSettings, OpenAiSettings, ProviderConfig } from "../../providers/config.js";
-import { oneLine, scrubSecrets } from "../../providers/errors.js";
-import type { ProviderName } from "../../providers/types.js";
+import { isCatalogModel, MODELS } from "@noveli/providers/catalog";
+import type { AnthropicSettings, OpenAiSettings, ProviderConfig } from "@noveli/providers/config";
+import { oneLine, scrubSecrets } from "@noveli/providers/errors";
+import type { ProviderName } from "@noveli/providers/types";
 import { bedrockAccessNeeded, isUsable, judgeModel, type Availability, type ProviderListing } from "./availability.js";
 
 /**

@@ -1,5 +1,5 @@
-import { DEFAULT_MODELS, isCatalogModel, MODELS, modelProfile, type ModelPrice, type ModelProfile, type ThinkingProfile } from "../../providers/catalog.js";
-import type { ProviderName } from "../../providers/types.js";
+import { DEFAULT_MODELS, isCatalogModel, MODELS, modelProfile, type ModelPrice, type ModelProfile, type ThinkingProfile } from "@noveli/providers/catalog";
+import type { ProviderName } from "@noveli/providers/types";
 
 /** One line of `noveli models`: a catalog model, or a configured model the catalog does not know. Pure. */
 export interface ModelRow {

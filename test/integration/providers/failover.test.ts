@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { providerConfigFromEnv } from "../../../src/providers/config.js";
-import { createProviderManager } from "../../../src/providers/manager.js";
+import { providerConfigFromEnv } from "@noveli/providers/config";
+import { createProviderManager } from "@noveli/providers/manager";
 import {
   refusedUrl,
   startAnthropicServer,

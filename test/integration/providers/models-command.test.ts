@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MODELS } from "../../../src/providers/catalog.js";
+import { MODELS } from "@noveli/providers/catalog";
 import { runCli } from "../../helpers/cli.js";
 import { DEFAULT_LISTINGS, ISOLATED_PROVIDER_ENV, refusedUrl, startAnthropicServer, startBedrockServer, startOpenAiServer, type ProviderServer } from "../../helpers/provider-servers.js";
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_MODELS, modelProfile, type ModelPrice } from "../../../src/providers/catalog.js";
-import { providerConfigFromEnv, type ProviderConfigOverrides } from "../../../src/providers/config.js";
-import { GenerationError } from "../../../src/providers/errors.js";
-import { createProviderManager } from "../../../src/providers/manager.js";
-import type { GenerationResult, ProviderManager, ProviderName } from "../../../src/providers/types.js";
+import { DEFAULT_MODELS, modelProfile, type ModelPrice } from "@noveli/providers/catalog";
+import { providerConfigFromEnv, type ProviderConfigOverrides } from "@noveli/providers/config";
+import { GenerationError } from "@noveli/providers/errors";
+import { createProviderManager } from "@noveli/providers/manager";
+import type { GenerationResult, ProviderManager, ProviderName } from "@noveli/providers/types";
 import { DEFAULT_BEAT, refusedUrl, type ProviderServer, type Script, type ServerOptions } from "../../helpers/provider-servers.js";
 
 /**

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ANTHROPIC_API_VERSION, MODELS, outputLimit, type ModelProfile } from "../../../src/providers/catalog.js";
-import { providerConfigFromEnv } from "../../../src/providers/config.js";
-import { createProviderManager } from "../../../src/providers/manager.js";
-import type { ProviderName } from "../../../src/providers/types.js";
+import { ANTHROPIC_API_VERSION, MODELS, outputLimit, type ModelProfile } from "@noveli/providers/catalog";
+import { providerConfigFromEnv } from "@noveli/providers/config";
+import { createProviderManager } from "@noveli/providers/manager";
+import type { ProviderName } from "@noveli/providers/types";
 import { DEFAULT_BEAT, startAnthropicServer, startBedrockServer, startOpenAiServer, type ProviderServer } from "../../helpers/provider-servers.js";
 import { generationFailure, providerEnv, TEST_POLICY } from "./scenarios.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { beatPrompt, beatSchema, checkBeat, parseJsonReply, repairPrompt, requestProblems } from "../../../src/providers/beat.js";
+import { beatPrompt, beatSchema, checkBeat, parseJsonReply, repairPrompt, requestProblems } from "@noveli/providers/beat";
 
 describe("checkBeat", () => {
   it("accepts text plus 2 to 4 choices, trimmed", () => {

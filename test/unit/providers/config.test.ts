@@ -1,9 +1,9 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_MODELS } from "../../../src/providers/catalog.js";
-import { parseProviderList, providerConfigFromEnv, Secret } from "../../../src/providers/config.js";
-import { GenerationError } from "../../../src/providers/errors.js";
-import { DEFAULT_POLICY } from "../../../src/providers/policy.js";
+import { DEFAULT_MODELS } from "@noveli/providers/catalog";
+import { parseProviderList, providerConfigFromEnv, Secret } from "@noveli/providers/config";
+import { GenerationError } from "@noveli/providers/errors";
+import { DEFAULT_POLICY } from "@noveli/providers/policy";
 
 describe("providerConfigFromEnv", () => {
   it("defaults to bedrock, anthropic, openai with current models, and skips providers without credentials", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classifyNetwork, classifyStatus, classifyStreamError, networkCode, retryAfterMs, scrubSecrets } from "../../../src/providers/errors.js";
+import { classifyNetwork, classifyStatus, classifyStreamError, networkCode, retryAfterMs, scrubSecrets } from "@noveli/providers/errors";
 
 describe("classifyStatus", () => {
   it.each([

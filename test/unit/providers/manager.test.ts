@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { AdapterCall, AdapterReply, ProviderAdapter } from "../../../src/providers/adapters/adapter.js";
-import { providerConfigFromEnv, type ProviderConfigOverrides } from "../../../src/providers/config.js";
-import { GenerationError, ProviderCallError } from "../../../src/providers/errors.js";
-import { createProviderManager } from "../../../src/providers/manager.js";
-import type { ProviderName } from "../../../src/providers/types.js";
+import type { AdapterCall, AdapterReply, ProviderAdapter } from "@noveli/providers/adapters/adapter";
+import { providerConfigFromEnv, type ProviderConfigOverrides } from "@noveli/providers/config";
+import { GenerationError, ProviderCallError } from "@noveli/providers/errors";
+import { createProviderManager } from "@noveli/providers/manager";
+import type { ProviderName } from "@noveli/providers/types";
 
 const BEAT = { text: "The tide goes out and does not come back.", choices: ["Follow the water", "Stay on shore"] };
 const USAGE = { input: 1000, output: 200, cached: 0, cacheWrite: 0 };

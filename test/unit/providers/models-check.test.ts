@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { bedrockAccessNeeded, isUsable, judgeModel, type ProviderListing } from "../../../src/ops/models/availability.js";
 import { checkModels, type ModelListers } from "../../../src/ops/models/check.js";
 import { describeThinking, modelRows } from "../../../src/ops/models/rows.js";
-import { MODELS } from "../../../src/providers/catalog.js";
-import { providerConfigFromEnv } from "../../../src/providers/config.js";
+import { MODELS } from "@noveli/providers/catalog";
+import { providerConfigFromEnv } from "@noveli/providers/config";
 
 const bedrock: Extract<ProviderListing, { provider: "bedrock" }> = {
   provider: "bedrock",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, CircuitBreaker } from "../../../src/providers/policy.js";
+import { backoffDelay, CircuitBreaker } from "@noveli/providers/policy";
 
 const policy = { baseDelayMs: 100, maxDelayMs: 1000 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CATALOG_CHECKED, DEFAULT_MODELS, inferenceProfilesFor, isCatalogModel, MODELS, modelProfile, outputLimit, type ModelPrice } from "../../../src/providers/catalog.js";
-import { addCosts, costUsd } from "../../../src/providers/pricing.js";
-import { PROVIDER_NAMES } from "../../../src/providers/types.js";
+import { CATALOG_CHECKED, DEFAULT_MODELS, inferenceProfilesFor, isCatalogModel, MODELS, modelProfile, outputLimit, type ModelPrice } from "@noveli/providers/catalog";
+import { addCosts, costUsd } from "@noveli/providers/pricing";
+import { PROVIDER_NAMES } from "@noveli/providers/types";
 
 const price: ModelPrice = {
   input: 3,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { JsonTextFieldExtractor } from "../../../src/providers/text-extractor.js";
+import { JsonTextFieldExtractor } from "@noveli/providers/text-extractor";
 
 /** Feeds `json` in pieces of `size` characters and returns what was emitted, piece by piece. */
 function feed(json: string, size: number, field = "text"): { deltas: string[]; extractor: JsonTextFieldExtractor } {

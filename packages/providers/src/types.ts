@@ -1,6 +1,6 @@
 /**
  * The provider manager's public contract, shared by `noveli generate` and the story-generator
- * Lambda. Nothing in src/providers/ may depend on the CLI, the terminal or the filesystem.
+ * Lambda. Nothing in this package may depend on the CLI, the terminal or the filesystem.
  */
 
 export type ProviderName = "bedrock" | "anthropic" | "openai";

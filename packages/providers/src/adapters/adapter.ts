@@ -29,6 +29,26 @@ export interface AdapterCall {
  */
 export type StopReason = "end" | "max-tokens" | "context-window" | "refusal" | (string & {});
 
+/**
+ * A stop reason in the words Anthropic's Messages API and Bedrock's Converse API share
+ * (`end_turn`, `tool_use`, `stop_sequence`, `max_tokens`, `model_context_window_exceeded`), with
+ * the provider's own words for a refusal (`refusal`; `content_filtered`, `guardrail_intervened`).
+ */
+export function messagesStopReason(reason: string, refusals: readonly string[]): StopReason {
+  switch (reason) {
+    case "end_turn":
+    case "tool_use":
+    case "stop_sequence":
+      return "end";
+    case "max_tokens":
+      return "max-tokens";
+    case "model_context_window_exceeded":
+      return "context-window";
+    default:
+      return refusals.includes(reason) ? "refusal" : reason;
+  }
+}
+
 export interface AdapterReply {
   /** The structured reply as JSON text (tool input or schema-constrained content); undefined when absent. */
   json?: string;

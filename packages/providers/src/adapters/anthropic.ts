@@ -15,7 +15,7 @@ import type { ModelProfile } from "../catalog.js";
 import type { AnthropicSettings } from "../config.js";
 import { classifyNetwork, classifyStatus, classifyStreamError, oneLine, ProviderCallError, retryAfterMs } from "../errors.js";
 import type { TokenUsage } from "../types.js";
-import type { AdapterCall, AdapterReply, ProviderAdapter, StopReason } from "./adapter.js";
+import { messagesStopReason, type AdapterCall, type AdapterReply, type ProviderAdapter, type StopReason } from "./adapter.js";
 
 /**
  * Anthropic Messages, API version 2026-10-21 (what @anthropic-ai/sdk 1.x sends): no sampling
@@ -172,21 +172,11 @@ function usageOf(usage: Pick<Usage, "input_tokens" | "output_tokens" | "cache_re
   };
 }
 
+/** The stop reasons that mean the model declined (or a filter stopped it). */
+const ANTHROPIC_REFUSALS: readonly AnthropicStopReason[] = ["refusal"];
+
 function stopReasonOf(reason: AnthropicStopReason): StopReason {
-  switch (reason) {
-    case "end_turn":
-    case "tool_use":
-    case "stop_sequence":
-      return "end";
-    case "max_tokens":
-      return "max-tokens";
-    case "model_context_window_exceeded":
-      return "context-window";
-    case "refusal":
-      return "refusal";
-    default:
-      return reason;
-  }
+  return messagesStopReason(reason, ANTHROPIC_REFUSALS);
 }
 
 export function classifyAnthropicError(error: unknown): ProviderCallError {

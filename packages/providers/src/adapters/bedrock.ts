@@ -19,7 +19,7 @@ import { inferenceProfilesFor } from "../catalog.js";
 import type { BedrockSettings } from "../config.js";
 import { classifyNetwork, classifyStatus, oneLine, ProviderCallError, retryAfterMs } from "../errors.js";
 import type { TokenUsage } from "../types.js";
-import type { AdapterCall, AdapterReply, ProviderAdapter, StopReason } from "./adapter.js";
+import { messagesStopReason, type AdapterCall, type AdapterReply, type ProviderAdapter, type StopReason } from "./adapter.js";
 
 /**
  * Bedrock Runtime through Converse / ConverseStream. The beat comes back through a forced tool
@@ -215,22 +215,11 @@ function usageOf(usage: BedrockUsage): TokenUsage {
   };
 }
 
+/** The stop reasons that mean the model declined (or a filter stopped it). */
+const BEDROCK_REFUSALS: readonly BedrockStopReason[] = ["content_filtered", "guardrail_intervened"];
+
 function stopReasonOf(reason: BedrockStopReason): StopReason {
-  switch (reason) {
-    case "end_turn":
-    case "tool_use":
-    case "stop_sequence":
-      return "end";
-    case "max_tokens":
-      return "max-tokens";
-    case "model_context_window_exceeded":
-      return "context-window";
-    case "content_filtered":
-    case "guardrail_intervened":
-      return "refusal";
-    default:
-      return reason;
-  }
+  return messagesStopReason(reason, BEDROCK_REFUSALS);
 }
 
 const TRANSIENT = new Set([
