@@ -14,7 +14,8 @@ import type { Reporter } from "./output/reporter.js";
  * command actually runs, so `noveli --help` loads only commander and the registrations.
  */
 
-export type Invoke = (ctx: CommandContext) => Promise<void>;
+/** Calls one command; what it returns is its typed result (already rendered), which the runner does not need. */
+export type Invoke = (ctx: CommandContext) => Promise<unknown>;
 
 export async function run(cmd: Command, invoke: Invoke): Promise<void> {
   const raw = cmd.optsWithGlobals() as RawGlobalOptions;

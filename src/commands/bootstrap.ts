@@ -1,7 +1,9 @@
 import type { CommandContext } from "../context.js";
 import { OperationError, UsageError } from "../errors.js";
-import { runBootstrap } from "../ops/bootstrap/bootstrap.js";
+import { runBootstrap, type BootstrapResult } from "../ops/bootstrap/bootstrap.js";
 import { parseRepository } from "../state/github-oidc.js";
+import { bootstrapView } from "../views/bootstrap.js";
+import { render } from "../views/view.js";
 
 /** Flags of `noveli bootstrap`. */
 export interface BootstrapCommandOptions {
@@ -13,58 +15,14 @@ export interface BootstrapCommandOptions {
   githubOidc?: string;
 }
 
-export async function bootstrap(options: BootstrapCommandOptions, ctx: CommandContext): Promise<void> {
+export async function bootstrap(options: BootstrapCommandOptions, ctx: CommandContext): Promise<BootstrapResult> {
   let repository: string | undefined;
   if (options.githubOidc !== undefined) {
     repository = parseRepository(options.githubOidc);
     if (!repository) throw new UsageError(`--github-oidc needs a GitHub repository as owner/repo, got ${JSON.stringify(options.githubOidc)}`);
   }
   const result = await runBootstrap(ctx, { repair: options.repair === true, dryRun: options.dryRun === true, ...(repository ? { githubOidc: repository } : {}) });
-  const { account } = result;
-  ctx.reporter.result(
-    {
-      command: "bootstrap",
-      outcome: result.outcome,
-      accountId: account.accountId,
-      region: account.region,
-      stateBucket: account.bucket,
-      opsTable: account.table,
-      actions: result.actions,
-      checks: result.checks,
-      differing: result.differing,
-      ...(result.deployRoleArn ? { deployRoleArn: result.deployRoleArn } : {}),
-      ...(result.reason ? { reason: result.reason } : {}),
-    },
-    (lines, s) => {
-      lines.push(`account ${account.accountId}, ${account.region} (${result.target})`);
-      lines.push(`  state bucket     ${account.bucket}`);
-      lines.push(`  operations table ${account.table}`);
-      if (result.deployRoleArn) lines.push(`  deploy role      ${result.deployRoleArn}  (set it as the repository variable NOVELI_DEPLOY_ROLE_ARN)`);
-      for (const check of result.checks) {
-        lines.push(`  ${check.ok ? s.green("✓") : s.red("✗")} ${check.resource} ${check.setting}: ${check.ok ? check.actual : `${check.actual}, expected ${check.expected}${check.repairable ? "" : " (cannot be repaired)"}`}`);
-      }
-      const verb = result.outcome === "dry-run" ? "would" : "did";
-      for (const action of result.actions) lines.push(`  ${verb === "would" ? s.dim("would") : s.green("done")} ${action.resource} ${action.name}: ${action.action}`);
-      switch (result.outcome) {
-        case "unchanged":
-          lines.push(s.green("✓ already bootstrapped: nothing to change"));
-          break;
-        case "created":
-        case "repaired":
-          lines.push(s.green(`✓ bootstrapped (${result.actions.length} change(s))`));
-          break;
-        case "differs":
-          lines.push(s.red(`✗ ${result.differing.length} setting(s) differ from what noveli needs`));
-          break;
-        case "dry-run":
-          lines.push(result.actions.length === 0 && result.differing.length === 0 ? "dry run: already bootstrapped, nothing would change" : "dry run: nothing changed");
-          break;
-        case "blocked":
-          lines.push(s.red(`✗ ${result.reason ?? "blocked"}`));
-          break;
-      }
-    },
-  );
+  render(ctx.reporter, bootstrapView, result);
   if (result.outcome === "differs") {
     const repairable = result.differing.every((c) => c.repairable);
     throw new OperationError("bootstrap-differs", `${result.differing.map((c) => `${c.resource} ${c.name}: ${c.setting} is ${c.actual}`).join("; ")}`, {
@@ -72,4 +30,5 @@ export async function bootstrap(options: BootstrapCommandOptions, ctx: CommandCo
     });
   }
   if (result.outcome === "blocked") throw new OperationError("bootstrap-blocked", result.reason ?? "the state bucket's name is taken");
+  return result;
 }

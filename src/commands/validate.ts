@@ -1,8 +1,12 @@
 import path from "node:path";
 import type { CommandContext } from "../context.js";
 import { OperationError, UsageError } from "../errors.js";
-import { SCHEMA_VERSION } from "../output/reporter.js";
 import { packageVersion, projectRoot } from "../core/version.js";
+import type { ValidationReport } from "../validate/engine.js";
+import { VALIDATE_FORMATS, validateView, type ValidateFormat } from "../views/validate.js";
+import { render } from "../views/view.js";
+
+export { VALIDATE_FORMATS, type ValidateFormat };
 
 /** `noveli validate`: the well-architected rules over a Terraform tree of noveli's layout. */
 export interface ValidateOptions {
@@ -11,9 +15,6 @@ export interface ValidateOptions {
   /** text (default), json (same document as --json) or sarif (SARIF 2.1.0 for code scanning). */
   format?: string;
 }
-
-export const VALIDATE_FORMATS = ["text", "json", "sarif"] as const;
-export type ValidateFormat = (typeof VALIDATE_FORMATS)[number];
 
 /** Pure: the output format from --format and the global --json. */
 export function resolveValidateFormat(format: string | undefined, json: boolean): ValidateFormat {
@@ -26,26 +27,15 @@ export function resolveValidateFormat(format: string | undefined, json: boolean)
   return json ? "json" : ((format ?? "text") as ValidateFormat);
 }
 
-export async function validate(options: ValidateOptions, ctx: CommandContext): Promise<void> {
+export async function validate(options: ValidateOptions, ctx: CommandContext): Promise<ValidationReport> {
   const format = resolveValidateFormat(options.format, ctx.globals.json);
   const dir = options.dir !== undefined ? path.resolve(options.dir) : path.join(projectRoot(), "terraform");
   const environments = ctx.globals.env ? [ctx.globals.env] : undefined;
   ctx.reporter.debug(`checking ${dir}${environments ? ` (environment ${environments[0]})` : ""}`);
 
   const { validateTerraform } = await import("../validate/engine.js");
-  const { jsonDocument, renderText, sarifDocument } = await import("../validate/render.js");
   const report = await validateTerraform({ dir, ...(environments ? { environments } : {}), today: new Date(), cwd: process.cwd() });
-
-  if (format === "sarif") {
-    const sarif = sarifDocument(report, { toolVersion: packageVersion() });
-    ctx.reporter.result(sarif, (lines) => lines.push(JSON.stringify(sarif, null, 2)));
-  } else if (format === "json" && !ctx.reporter.json) {
-    // --format json without --json: the same versioned document, printed by the human renderer.
-    const document = jsonDocument(report);
-    ctx.reporter.result(document, (lines) => lines.push(JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...document }, null, 2)));
-  } else {
-    ctx.reporter.result(jsonDocument(report), (lines, style) => renderText(report, lines, style));
-  }
+  render(ctx.reporter, validateView(format, packageVersion()), report);
 
   const { errors } = report.summary;
   if (errors > 0) {
@@ -53,4 +43,5 @@ export async function validate(options: ValidateOptions, ctx: CommandContext): P
       details: { errors, warnings: report.summary.warnings },
     });
   }
+  return report;
 }

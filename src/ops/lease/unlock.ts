@@ -10,6 +10,8 @@ export interface UnlockResult {
   outcome: "broken" | "none" | "changed";
   previous: LeaseRecord | null;
   summary: string | null;
+  /** Why the lease was broken, as recorded in the history. */
+  reason: string;
 }
 
 /** Breaks the environment's lease on purpose and records who did it and why (replaces --force-unlock). */
@@ -19,10 +21,10 @@ export async function runUnlock(ctx: CommandContext, reason: string): Promise<Un
   const store = await openOpsStore({ target, env, reporter: ctx.reporter, signal: ctx.signal });
   try {
     const previous = await store.readLease(env);
-    if (!previous) return { env, outcome: "none", previous: null, summary: null };
+    if (!previous) return { env, outcome: "none", previous: null, summary: null, reason };
     const summary = describeHolder(previous, Date.now());
     // Only the lease that was read is deleted: one taken a moment later by someone else stays.
-    if (!(await store.deleteLease(env, previous.token))) return { env, outcome: "changed", previous, summary };
+    if (!(await store.deleteLease(env, previous.token))) return { env, outcome: "changed", previous, summary, reason };
     await recordHistory(store, env, ctx.reporter, {
       type: "lease",
       outcome: "unlocked",
@@ -31,7 +33,7 @@ export async function runUnlock(ctx: CommandContext, reason: string): Promise<Un
       previousHeartbeatAt: previous.heartbeatAt,
       warning: "a command may have been stopped mid-change: check noveli status",
     });
-    return { env, outcome: "broken", previous, summary };
+    return { env, outcome: "broken", previous, summary, reason };
   } finally {
     store.close();
   }

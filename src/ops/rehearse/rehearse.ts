@@ -43,7 +43,7 @@ export async function runRehearsal(ctx: CommandContext, options: RehearseOptions
   const steps: StepOutcome[] = [];
   let deployedColor: string | undefined;
 
-  const step = async (name: RehearsalStepName, run: (sub: CommandContext) => Promise<void>, describe: (doc: Doc) => string): Promise<Doc | undefined> => {
+  const step = async (name: RehearsalStepName, run: (sub: CommandContext) => Promise<unknown>, describe: (doc: Doc) => string): Promise<Doc | undefined> => {
     const capture = new CapturingReporter(ctx.reporter);
     // Confirmations stay the user's on real AWS; an emulator has nothing at stake.
     // Sub-commands render for a person (their lines go to stderr); their documents are captured.

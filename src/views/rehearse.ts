@@ -1,0 +1,24 @@
+import type { RehearsalResult } from "../ops/rehearse/rehearse.js";
+import type { View } from "./view.js";
+
+/** How `noveli rehearse` shows the runbook: one line per step, what did not run, the verdict. */
+export const rehearseView: View<RehearsalResult> = {
+  json: (result) => ({
+    command: "rehearse",
+    env: result.env,
+    target: result.target,
+    steps: result.steps.map(({ name, ok, seconds, detail }) => ({ name, ok, seconds: Math.round(seconds * 10) / 10, detail })),
+    notRun: result.notRun,
+    passed: result.passed,
+  }),
+  human: (result, s) => {
+    const lines = [s.bold(`Rehearsal of ${result.env} on ${result.target}`)];
+    const width = Math.max(...result.steps.map((step) => step.name.length), 8);
+    for (const step of result.steps) {
+      lines.push(`  ${step.ok ? s.green("✓") : s.red("✗")} ${step.name.padEnd(width)} ${`${step.seconds.toFixed(1)}s`.padStart(7)}  ${step.detail}`);
+    }
+    for (const name of result.notRun) lines.push(`  ${s.dim("·")} ${name.padEnd(width)} ${"".padStart(7)}  ${s.dim("not run")}`);
+    lines.push(result.passed ? s.green("rehearsal passed") : s.red("rehearsal failed"));
+    return lines;
+  },
+};
