@@ -9,7 +9,7 @@ import {
   renderPatch,
   verifyReadBack,
 } from "../../src/ops/traffic/planner.js";
-import { rollbackTarget } from "../../src/ops/traffic/shift.js";
+import { previousColor } from "../../src/ops/traffic/previous-color.js";
 import { recentEntries, trafficShares } from "../../src/ops/traffic/status.js";
 import type { HistoryRecord } from "../../src/state/history.js";
 
@@ -126,11 +126,11 @@ describe("decideTrafficConfirmation", () => {
   });
 });
 
-describe("rollbackTarget", () => {
+describe("previousColor from the stage alone", () => {
   it("is the other color, or the stable one under a canary", () => {
-    expect(rollbackTarget({ deployment: "green" })).toMatchObject({ to: "blue" });
-    expect(rollbackTarget({ deployment: "blue", canary: { percentTraffic: 10, deployment: "green" } })).toMatchObject({ to: "blue" });
-    expect(rollbackTarget({ deployment: "purple" })).toMatchObject({ refuse: expect.stringMatching(/not blue or green/) });
+    expect(previousColor({ deployment: "green" })).toMatchObject({ to: "blue" });
+    expect(previousColor({ deployment: "blue", canary: { percentTraffic: 10, deployment: "green" } })).toMatchObject({ to: "blue" });
+    expect(previousColor({ deployment: "purple" })).toMatchObject({ refuse: expect.stringMatching(/not blue or green/) });
   });
 });
 

@@ -369,6 +369,55 @@ describe("executeShift: rollback", () => {
   });
 });
 
+describe("executeShift: rollback from the shared history", () => {
+  const switchRecord = (from: string, to: string) => ({ type: "switch" as const, at: "2026-12-01T10:00:00.000Z", user: "alice", host: "laptop-a", env: "dev" as const, outcome: "switched", from, to, live: { deployment: to } });
+
+  it("goes back to the color live before the last completed switch, and says whose switch it undoes", async () => {
+    const h = harness(new MemoryStage({ deployment: "green" }));
+    h.deps.trafficHistory = async () => [switchRecord("blue", "green")];
+    const outcome = await executeShift(h.deps, request({ operation: "rollback", to: undefined }));
+    expect(outcome).toMatchObject({ from: "green", to: "blue", result: "switched", undoes: { user: "alice", host: "laptop-a", from: "blue", to: "green" } });
+    expect(h.messages).toContain("rollback: live is green since the switch blue → green by alice@laptop-a at 2026-12-01T10:00:00.000Z; the previous color is blue");
+  });
+
+  it("refuses without touching the stage when the history and the stage disagree", async () => {
+    const h = harness(new MemoryStage({ deployment: "blue" }));
+    h.deps.trafficHistory = async () => [switchRecord("blue", "green")];
+    const outcome = await executeShift(h.deps, request({ operation: "rollback", to: undefined }));
+    expect(outcome).toMatchObject({ from: "blue", to: null, result: "refused", exit: "failed" });
+    expect(outcome.reason).toMatch(/left live traffic on green, but the live stage reads blue/);
+    expect(h.stage.updates).toEqual([]);
+    expect(h.gateCalls).toEqual([]);
+  });
+
+  it("a history that cannot be read refuses: nothing is guessed", async () => {
+    const h = harness(new MemoryStage({ deployment: "green" }));
+    h.deps.trafficHistory = async () => {
+      throw new Error("ProvisionedThroughputExceededException: slow down");
+    };
+    const outcome = await executeShift(h.deps, request({ operation: "rollback", to: undefined }));
+    expect(outcome).toMatchObject({ result: "refused", exit: "failed", reason: expect.stringMatching(/ProvisionedThroughputExceeded/) });
+    expect(h.stage.updates).toEqual([]);
+  });
+});
+
+describe("executeShift: the one rollback", () => {
+  it("runs once even when an interrupt arrives while it runs", async () => {
+    const stage = new MemoryStage({ deployment: "blue" });
+    const h = harness(stage, { alarms: (read) => [alarm("a", read >= 2 ? "ALARM" : "OK", "r")] });
+    const update = stage.update.bind(stage);
+    stage.update = async (ops) => {
+      if (stage.updates.length === 1) h.controller.abort(new Error("interrupted by SIGINT")); // during the rollback's write
+      return update(ops);
+    };
+    const outcome = await executeShift(h.deps, request({ watchMs: 30_000 }));
+    expect(outcome).toMatchObject({ result: "rolled-back", exit: "rolled-back" });
+    expect(outcome.steps.filter((s) => s.name === "restore")).toHaveLength(1);
+    expect(stage.updates).toHaveLength(2);
+    expect(stage.traffic).toEqual({ deployment: "blue" });
+  });
+});
+
 describe("exit codes of a traffic change", () => {
   const base = { from: "blue", to: "green", reason: "r", steps: [], liveAfter: null };
   it("0 switched/unchanged, 1 refused or failed, 3 rolled back, 130 interrupted", async () => {

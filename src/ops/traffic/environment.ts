@@ -17,13 +17,14 @@ import { artifactObjectKey } from "../../state/bootstrap-plan.js";
 import { readHistoryOldestFirst, type HistoryRecord, type HistoryStore } from "../../state/history.js";
 import { openOpsStore } from "../../state/ops-store.js";
 import { loadEnvironmentOutputs } from "../../terraform/environment.js";
-import type { Color } from "../../core/color.js";
+import { COLORS, type Color } from "../../core/color.js";
 import type { EnvironmentOutputs } from "../../terraform/outputs.js";
 import type { HealthReport } from "../health/judge.js";
 import { checkColorHealth, describeResponse, type HealthCheckSettings } from "../health/run.js";
 import { signInSyntheticUser, type SyntheticIdentity } from "../health/synthetic.js";
 import { openColorSubject, type ColorSubject } from "../health/targets.js";
-import type { LiveStage } from "./shift.js";
+import { TRAFFIC_HISTORY_KINDS, TRAFFIC_HISTORY_LIMIT } from "./previous-color.js";
+import type { LiveStage } from "./stage.js";
 
 /**
  * One environment as the blue-green commands see it: its Terraform outputs, the live stage, the
@@ -43,6 +44,8 @@ export interface TrafficEnvironment {
   metricData(queries: MetricStatQuery[], start: Date, end: Date): Promise<ReadonlyMap<string, MetricSeries>>;
   /** The environment's newest deploy records (from the operations table), oldest first. */
   deployHistory(): Promise<HistoryRecord[]>;
+  /** The environment's newest switch, rollback and teardown records (from the operations table), newest first. */
+  trafficHistory(): Promise<HistoryRecord[]>;
   /** The operations table's history, for the records of the command. */
   history: HistoryStore;
   subject(color: Color): Promise<ColorSubject>;
@@ -95,6 +98,7 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
 
   const readStage = (signal?: AbortSignal) => getStageTraffic(apiGateway, outputs.apiId, outputs.liveStageName, signal);
   const deployHistory = () => readHistoryOldestFirst(history, env, { limit: DEPLOY_RECORDS, types: ["deploy"] });
+  const trafficHistory = () => history.readHistory(env, { limit: TRAFFIC_HISTORY_LIMIT, types: TRAFFIC_HISTORY_KINDS });
   /** Emulator targets: the zip another machine deployed, from the state bucket into this machine's cache. */
   const fetchArtifact = async (zipSha256Hex: string): Promise<Uint8Array | undefined> => {
     const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
@@ -139,11 +143,15 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
         warnedMissing = true;
         ctx.reporter.warn(`alarm(s) from the Terraform outputs not found in CloudWatch: ${missing.join(", ")}`);
       }
-      const colorOf = new Map(Object.entries(outputs.colorAlarmNames ?? {}).flatMap(([color, names]) => names.map((name) => [name, color as Color] as const)));
-      return alarms.map((alarm) => (colorOf.has(alarm.name) ? { ...alarm, color: colorOf.get(alarm.name) as Color } : alarm));
+      const colorOf = new Map<string, Color>(COLORS.flatMap((color) => (outputs.colorAlarmNames?.[color] ?? []).map((name) => [name, color] as const)));
+      return alarms.map((alarm) => {
+        const color = colorOf.get(alarm.name);
+        return color ? { ...alarm, color } : alarm;
+      });
     },
     metricData: (queries, start, end) => getMetricData(cloudWatch, queries, start, end, ctx.signal),
     deployHistory,
+    trafficHistory,
     history,
     subject,
     async health(color, settings) {

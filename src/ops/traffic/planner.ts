@@ -132,9 +132,14 @@ export type TrafficConfirmation = { kind: "proceed" } | { kind: "refuse"; reason
 
 /** Production needs confirmation as deploy does: typing its name at a terminal, or --yes outside one. */
 export function decideTrafficConfirmation(input: { env: Environment; yes: boolean; interactive: boolean; action: string }): TrafficConfirmation {
-  if (input.env !== "production" || input.yes) return { kind: "proceed" };
+  if (!needsTrafficConfirmation(input.env, input.yes)) return { kind: "proceed" };
   if (!input.interactive) return { kind: "refuse", reason: `${input.action} in production needs confirmation`, hint: "run in a terminal, or pass --yes" };
   return { kind: "confirm", prompt: `Type the environment name (production) to ${input.action}:` };
+}
+
+/** Only production asks, and --yes answers for it. */
+export function needsTrafficConfirmation(env: Environment, yes: boolean): boolean {
+  return env === "production" && !yes;
 }
 
 export function confirmationAnswered(answer: string, env: Environment): boolean {

@@ -9,8 +9,9 @@ import type { Color } from "../../core/color.js";
 import { systemClock, type Clock } from "../../core/clock.js";
 import { type HealthCheckSettings } from "../health/run.js";
 import { openTrafficEnvironment, type TrafficEnvironment } from "./environment.js";
-import { confirmationAnswered, decideTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
-import { executeShift, rollbackTarget, type ShiftOutcome, type ShiftRequest } from "./shift.js";
+import { confirmationAnswered, decideTrafficConfirmation, needsTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
+import { previousColor, type PreviousColor } from "./previous-color.js";
+import { executeShift, type ShiftOutcome, type ShiftRequest } from "./shift.js";
 import { createCanaryAnalysis, type AnalysisSettings } from "./analysis.js";
 import { DEFAULT_PROPAGATION, verifyPropagation, type PropagationResult } from "./propagation.js";
 import { httpProbe } from "../health/http-probe.js";
@@ -60,7 +61,7 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
   if (options.dryRun) {
     const environment = await openTrafficEnvironment(ctx);
     try {
-      return { env, ...(await dryRun(environment.readStage, options)) };
+      return { env, ...(await dryRun(environment, options)) };
     } finally {
       await environment.close();
     }
@@ -94,6 +95,7 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
           gateHealth: (color: Color) => environment.health(color, options.gateSettings),
           pollHealth: (color: Color) => environment.health(color, pollSettings),
           readAlarms: () => environment.readAlarms(),
+          trafficHistory: () => environment.trafficHistory(),
           ...(analysis ? { analysis } : {}),
           verifyPropagation: (color: Color) => landsOn(environment, color, options, ctx.signal),
           clock: options.clock ?? systemClock,
@@ -110,6 +112,7 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
         result: outcome.result,
         from: outcome.from,
         to: outcome.to,
+        ...(outcome.undoes ? { undoes: outcome.undoes } : {}),
         reason: outcome.reason,
         ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
         ...(options.canary ? { canary: options.canary } : {}),
@@ -129,9 +132,11 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
 
 /** The production confirmation, asked about the stage as it reads now. */
 async function confirm(ctx: CommandContext, env: Environment, options: TrafficChangeOptions): Promise<void> {
+  if (!needsTrafficConfirmation(env, ctx.globals.yes)) return;
   const environment = await openTrafficEnvironment(ctx);
   try {
-    const action = describeAction(env, options, await environment.readStage());
+    const current = await environment.readStage();
+    const action = describeAction(env, options, current, options.operation === "rollback" ? await rollbackTo(environment, current) : undefined);
     const confirmation = decideTrafficConfirmation({ env, yes: ctx.globals.yes, interactive: canPrompt(), action });
     if (confirmation.kind === "refuse") throw new OperationError("confirmation-needed", `${confirmation.reason}`, { hint: confirmation.hint });
     if (confirmation.kind === "confirm") {
@@ -190,15 +195,21 @@ async function retargetEvents(ctx: CommandContext, environment: TrafficEnvironme
   }
 }
 
-async function dryRun(readStage: () => Promise<StageTraffic>, options: TrafficChangeOptions): Promise<Omit<TrafficChangeResult, "env">> {
-  const current = await readStage();
+/** Where a rollback would go now, from the stage as read and the shared history. */
+async function rollbackTo(environment: TrafficEnvironment, current: StageTraffic): Promise<PreviousColor> {
+  return previousColor(current, await environment.trafficHistory());
+}
+
+async function dryRun(environment: TrafficEnvironment, options: TrafficChangeOptions): Promise<Omit<TrafficChangeResult, "env">> {
+  const current = await environment.readStage();
   let to: Color;
   if (options.operation === "rollback") {
-    const target = rollbackTarget(current);
-    if ("refuse" in target) throw new OperationError("rollback-impossible", target.refuse);
+    const target = await rollbackTo(environment, current);
+    if ("refuse" in target) throw new OperationError("rollback-impossible", `rollback refused: ${target.refuse}`);
     to = target.to;
   } else {
-    to = options.to as Color;
+    if (!options.to) throw new OperationError("switch-failed", "a switch needs the color to switch to");
+    to = options.to;
   }
   const plan = planShift({ current, to, ...(options.canary ? { canary: options.canary } : {}) });
   const steps: DryRunStep[] = plan.map((s) => ({ name: s.kind, percent: s.percent, title: s.title, patchOperations: s.patchOperations, expect: s.expect }));
@@ -217,10 +228,9 @@ async function dryRun(readStage: () => Promise<StageTraffic>, options: TrafficCh
 }
 
 /** What the confirmation asks about, with the colors as the stage reads now. */
-function describeAction(env: Environment, options: TrafficChangeOptions, current: StageTraffic): string {
+function describeAction(env: Environment, options: TrafficChangeOptions, current: StageTraffic, target: PreviousColor | undefined): string {
   const live = current.deployment ?? "an unknown color";
-  if (options.operation === "switch") return `switch ${env} from ${live} to ${options.to}`;
-  const target = rollbackTarget(current);
+  if (options.operation === "switch" || !target) return `switch ${env} from ${live} to ${options.to}`;
   return "refuse" in target ? `roll back ${env}` : current.canary ? `roll back ${env}: remove the canary, all traffic on ${target.to}` : `roll back ${env} from ${live} to ${target.to}`;
 }
 
