@@ -94,9 +94,10 @@ const STATUS_RECORDS = 200;
 /** Pure: each color's share of live traffic from the stage. */
 export function trafficShares(stage: StageTraffic): Record<Color, number> {
   const shares: Record<Color, number> = { blue: 0, green: 0 };
-  const canary = stage.canary && stage.canary.percentTraffic > 0 && isColor(stage.canary.deployment) ? stage.canary : undefined;
-  if (isColor(stage.deployment)) shares[stage.deployment] += 100 - (canary?.percentTraffic ?? 0);
-  if (canary) shares[canary.deployment as Color] += canary.percentTraffic;
+  const canaryColor = stage.canary && stage.canary.percentTraffic > 0 && isColor(stage.canary.deployment) ? stage.canary.deployment : undefined;
+  const canaryPercent = canaryColor ? (stage.canary?.percentTraffic ?? 0) : 0;
+  if (isColor(stage.deployment)) shares[stage.deployment] += 100 - canaryPercent;
+  if (canaryColor) shares[canaryColor] += canaryPercent;
   return shares;
 }
 
