@@ -1,4 +1,4 @@
-import { APIGatewayClient, GetStageCommand } from "@aws-sdk/client-api-gateway";
+import { APIGatewayClient, GetStageCommand, UpdateStageCommand } from "@aws-sdk/client-api-gateway";
 import { CloudWatchClient, SetAlarmStateCommand } from "@aws-sdk/client-cloudwatch";
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
@@ -72,6 +72,16 @@ async function liveColor(): Promise<string | undefined> {
   const client = new APIGatewayClient(aws());
   try {
     return (await client.send(new GetStageCommand({ restApiId: apiId, stageName: "live" }))).variables?.deployment;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Moves live traffic as someone outside noveli would, with an independent client. */
+async function moveLiveOutsideNoveli(color: string): Promise<void> {
+  const client = new APIGatewayClient(aws());
+  try {
+    await client.send(new UpdateStageCommand({ restApiId: apiId, stageName: "live", patchOperations: [{ op: "replace", path: "/variables/deployment", value: color }] }));
   } finally {
     client.destroy();
   }
@@ -307,6 +317,37 @@ describe.sequential("one account, two machines", { timeout: 600_000 }, () => {
         /* already gone */
       }
       await stalled;
+    }
+  });
+
+  it("rollback on B goes back to the color A's switch left, read from the shared history, which then shows who rolled back where", async () => {
+    const switched = await on(machineA, ["switch-traffic", "green", ...FAST_GATE], { NOVELI_ACTOR: "alice" });
+    expect(switched.exitCode, switched.stderr).toBe(0);
+    expect(await liveColor()).toBe("green");
+
+    const rolled = await on(machineB, ["rollback", "--json", ...FAST_GATE], { NOVELI_ACTOR: "bob" });
+    expect(rolled.exitCode, rolled.stderr).toBe(0);
+    expect(json(rolled.stdout)).toMatchObject({ from: "green", to: "blue", result: "switched" });
+    expect(rolled.stderr).toMatch(/rollback: live is green since the switch blue → green by alice@\S+ at \S+; the previous color is blue/);
+    expect(await liveColor()).toBe("blue");
+
+    const [record] = json<HistoryDoc>((await on(machineA, ["history", "--kind", "rollback", "--limit", "1", "--json"])).stdout).records;
+    expect(record).toMatchObject({ type: "rollback", outcome: "switched", from: "green", to: "blue", user: "bob", host: expect.any(String), undoes: { type: "switch", from: "blue", to: "green", user: "alice" } });
+  });
+
+  it("rollback refuses with one line naming both when traffic moved outside noveli since the history's last switch", async () => {
+    await moveLiveOutsideNoveli("green");
+    try {
+      for (const args of [["rollback", ...FAST_GATE], ["rollback", "--dry-run"]]) {
+        const refused = await on(machineA, args);
+        expect(refused.exitCode, refused.stderr).toBe(1);
+        const errors = refused.stderr.split("\n").filter((line) => line.startsWith("error:"));
+        expect(errors).toEqual([expect.stringMatching(/^error: rollback refused: the shared history's last switch \(rollback green → blue by bob@\S+ at \S+\) left live traffic on blue, but the live stage reads green: .*noveli switch-traffic <blue\|green>/)]);
+        expect(refused.stderr).not.toMatch(/\n\s+at /);
+        expect(await liveColor()).toBe("green");
+      }
+    } finally {
+      await moveLiveOutsideNoveli("blue");
     }
   });
 
