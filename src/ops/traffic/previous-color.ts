@@ -78,6 +78,6 @@ function colorAfter(record: HistoryRecord): Color | undefined {
 }
 
 /** `switch blue → green by alice@laptop-a at 2026-12-01T23:40:12.000Z`. */
-export function describeMove(move: ColorMove): string {
+function describeMove(move: ColorMove): string {
   return `${move.type} ${move.from} → ${move.to} by ${move.user}@${move.host}${move.ciRunUrl ? ` (${move.ciRunUrl})` : ""} at ${move.at}`;
 }

@@ -24,10 +24,8 @@ import { alarmsAlreadyFiring, judgePoll, watchWindow, type PollVerdict, type Wat
  * an instant clock.
  */
 
-export type { HealthSummary, ShiftEvidence, ShiftOutcome, ShiftResult, StepName, StepRecord } from "./outcome.js";
-export { summarizeHealth } from "./outcome.js";
+export type { ShiftOutcome } from "./outcome.js";
 export type { LiveStage } from "./stage.js";
-export { RESTORE_DEADLINE_MS } from "./rollback.js";
 
 export interface ShiftDeps {
   stage: LiveStage;
