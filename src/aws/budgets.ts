@@ -1,4 +1,8 @@
-import { CreateBudgetCommand, DeleteBudgetCommand, type BudgetsClient } from "@aws-sdk/client-budgets";
+import { BudgetsClient, CreateBudgetCommand, DeleteBudgetCommand, DescribeBudgetsCommand, type Budget } from "@aws-sdk/client-budgets";
+import { nextPageToken } from "./pagination.js";
+
+export { BudgetsClient };
+export type { Budget };
 
 export interface CostBudget {
   name: string;
@@ -28,4 +32,18 @@ export async function putMonthlyCostBudget(client: BudgetsClient, accountId: str
     await client.send(new DeleteBudgetCommand({ AccountId: accountId, BudgetName: budget.name }), options);
     await client.send(new CreateBudgetCommand({ AccountId: accountId, Budget: definition }), options);
   }
+}
+
+/** Every budget of the account (DescribeBudgets is paginated with NextToken). */
+export async function describeBudgets(client: BudgetsClient, accountId: string, signal: AbortSignal): Promise<Budget[]> {
+  const all: Budget[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    signal.throwIfAborted();
+    const response = await client.send(new DescribeBudgetsCommand({ AccountId: accountId, MaxResults: 100, ...(token ? { NextToken: token } : {}) }), { abortSignal: signal });
+    all.push(...(response.Budgets ?? []));
+    token = nextPageToken(seen, response.NextToken, "DescribeBudgets");
+  } while (token !== undefined);
+  return all;
 }

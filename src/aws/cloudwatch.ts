@@ -1,4 +1,9 @@
-import { DescribeAlarmsCommand, GetMetricDataCommand, PutMetricDataCommand, type CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand, ListMetricsCommand, PutMetricDataCommand, type Metric, type MetricDataQuery } from "@aws-sdk/client-cloudwatch";
+import { OperationError } from "../errors.js";
+import { nextPageToken } from "./pagination.js";
+
+export { CloudWatchClient };
+export type { Metric };
 
 /** One CloudWatch alarm's state, as the watch and `noveli status` show it. */
 export interface AlarmState {
@@ -136,4 +141,60 @@ export async function putMetricData(client: CloudWatchClient, namespace: string,
   for (let i = 0; i < data.length; i += 20) {
     await client.send(new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + 20) }), signal ? { abortSignal: signal } : {});
   }
+}
+
+/** Every metric (with its dimension set) of a namespace, every page. */
+export async function listMetrics(client: CloudWatchClient, namespace: string, signal: AbortSignal): Promise<Metric[]> {
+  const metrics: Metric[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    signal.throwIfAborted();
+    const response = await client.send(new ListMetricsCommand({ Namespace: namespace, ...(token ? { NextToken: token } : {}) }), { abortSignal: signal });
+    metrics.push(...(response.Metrics ?? []));
+    token = nextPageToken(seen, response.NextToken, "ListMetrics");
+  } while (token !== undefined);
+  return metrics;
+}
+
+/** One statistic of one metric, its dimensions as CloudWatch lists them. */
+export interface MetricValuesQuery {
+  id: string;
+  namespace: string;
+  metricName: string;
+  dimensions: { Name: string; Value: string }[];
+  stat: string;
+  periodSeconds: number;
+}
+
+/**
+ * GetMetricData over [start, end): the datapoint values per query id, every page (one call, so at
+ * most 500 queries). A query CloudWatch answers Forbidden or InternalError for is an error, not
+ * an empty series.
+ */
+export async function getMetricValues(client: CloudWatchClient, queries: readonly MetricValuesQuery[], start: Date, end: Date, signal: AbortSignal): Promise<Map<string, number[]>> {
+  const values = new Map<string, number[]>();
+  const metricQueries: MetricDataQuery[] = queries.map((q) => ({
+    Id: q.id,
+    MetricStat: { Metric: { Namespace: q.namespace, MetricName: q.metricName, Dimensions: q.dimensions }, Period: q.periodSeconds, Stat: q.stat },
+    ReturnData: true,
+  }));
+  const seen = new Set<string>();
+  let token: string | undefined;
+  do {
+    signal.throwIfAborted();
+    const response = await client.send(
+      new GetMetricDataCommand({ MetricDataQueries: metricQueries, StartTime: start, EndTime: end, ScanBy: "TimestampAscending", ...(token ? { NextToken: token } : {}) }),
+      { abortSignal: signal },
+    );
+    for (const result of response.MetricDataResults ?? []) {
+      if (!result.Id) continue;
+      if (result.StatusCode === "Forbidden" || result.StatusCode === "InternalError") {
+        throw new OperationError("metric-data", `GetMetricData answered ${result.StatusCode} for ${queries.find((q) => q.id === result.Id)?.metricName ?? result.Id}`);
+      }
+      values.set(result.Id, [...(values.get(result.Id) ?? []), ...(result.Values ?? [])]);
+    }
+    token = nextPageToken(seen, response.NextToken, "GetMetricData");
+  } while (token !== undefined);
+  return values;
 }

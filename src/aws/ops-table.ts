@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 
 export { DynamoDBClient };
+export type { AttributeValue };
 
 /**
  * The DynamoDB calls on noveli's operations table (one per account and region: every

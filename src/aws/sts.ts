@@ -1,4 +1,5 @@
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { OperationError } from "../errors.js";
 
 export { STSClient };
 
@@ -12,4 +13,11 @@ export async function getCallerIdentity(client: STSClient, signal?: AbortSignal)
   const out = await client.send(new GetCallerIdentityCommand({}), signal ? { abortSignal: signal } : {});
   if (!out.Account) throw new Error("STS GetCallerIdentity returned no account id");
   return { account: out.Account, arn: out.Arn ?? "" };
+}
+
+/** The account id of the credentials (GetCallerIdentity). */
+export async function getAccountId(client: STSClient, signal: AbortSignal): Promise<string> {
+  const response = await client.send(new GetCallerIdentityCommand({}), { abortSignal: signal });
+  if (!response.Account) throw new OperationError("sts-account", "STS GetCallerIdentity returned no account id");
+  return response.Account;
 }

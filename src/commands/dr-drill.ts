@@ -1,19 +1,11 @@
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { createClient } from "../aws/clients.js";
-import { describeTarget, isEmulatorTarget } from "../core/target.js";
 import type { CommandContext } from "../context.js";
-import { AbortError, OperationError, UsageError, errorMessage, isNoveliError } from "../errors.js";
-import { runDrill } from "../ops/drill/drill.js";
-import { collectGarbage } from "../ops/drill/gc.js";
-import { renderHuman, renderMarkdown, type DrillMethod, type DrillReport } from "../ops/drill/report.js";
+import { AbortError, OperationError, UsageError } from "../errors.js";
+import type { DrillMethod } from "../ops/drill/report.js";
+import { runDrDrill, runDrDrillGc, type DrDrillGcResult, type DrDrillResult } from "../ops/drill/run.js";
 import { parseWaitLock } from "../ops/lease/wait-lock.js";
-import type { OpsStore } from "../state/ops-store.js";
-import { recordHistory, withLease } from "../state/lease-scope.js";
-import { loadEnvironmentOutputs } from "../terraform/environment.js";
-import type { EnvironmentOutputs } from "../terraform/outputs.js";
-import { targetKey } from "../core/target.js";
+import { drDrillGcView, drDrillView } from "../views/dr-drill.js";
+import { render } from "../views/view.js";
 
 /** Arguments and flags of `noveli dr-drill [action]`. */
 export interface DrDrillOptions {
@@ -42,7 +34,7 @@ export const DEFAULT_GUARD_SECONDS = 10;
 export const DEFAULT_GC_MIN_AGE_MINUTES = 60;
 const BACKUP_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}\/backup\/[A-Za-z0-9_.-]+$/;
 
-interface RunPlan {
+export interface RunPlan {
   kind: "run";
   method: DrillMethod;
   backupArn: string | null;
@@ -52,7 +44,7 @@ interface RunPlan {
   guardMs: number;
 }
 
-interface GcPlan {
+export interface GcPlan {
   kind: "gc";
   minAgeMs: number;
 }
@@ -99,57 +91,20 @@ export function parseDrDrillOptions(options: DrDrillOptions): RunPlan | GcPlan {
   };
 }
 
-export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Promise<void> {
+/** Flags → the drill or the gc (src/ops/drill/run.ts) → its view; a drill that did not pass, or a gc that left something, fails the command. */
+export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Promise<DrDrillResult | DrDrillGcResult> {
   const plan = parseDrDrillOptions(options);
   const waitMs = parseWaitLock(options.waitLock);
   const env = ctx.environment();
-  const target = await ctx.target();
-  const lease = { target, env, reporter: ctx.reporter, signal: ctx.signal, waitMs };
-  if (plan.kind === "gc") return withLease({ ...lease, command: `dr-drill gc ${env}` }, ({ store }) => gc(plan, ctx, store));
-  const outputs = await loadEnvironmentOutputs(ctx);
-  const report = await withLease({ ...lease, command: `dr-drill ${env}` }, async ({ store }) => {
-    const client = createClient(DynamoDBClient, target, { region: outputs.region });
-    const crossRegion = outputs.backupTableName && outputs.backupRegion ? { tableName: outputs.backupTableName, region: outputs.backupRegion } : null;
-    const crossRegionClient = crossRegion ? createClient(DynamoDBClient, target, { region: crossRegion.region }) : null;
-    const outcome = await runDrill(
-      {
-        env,
-        method: plan.method,
-        backupArn: plan.backupArn,
-        keep: plan.keep,
-        segments: plan.segments,
-        guardMs: plan.guardMs,
-        source: { tableName: outputs.tableName, tableArn: outputs.tableArn, region: outputs.region },
-        crossRegion,
-        alarmNames: outputs.alarmNames,
-        stateDir: ctx.stateDir,
-        target: describeTarget(target),
-        targetKey: targetKey(target),
-        emulator: isEmulatorTarget(target),
-        ...(isEmulatorTarget(target) ? { pollMs: 100 } : {}),
-      },
-      { client, crossRegionClient, reporter: ctx.reporter, signal: ctx.signal, records: store.drillRecords(env) },
-    ).finally(() => {
-      client.destroy();
-      crossRegionClient?.destroy();
-    });
-    const drilled = outcome.report;
-    await recordHistory(store, env, ctx.reporter, {
-      type: "drill",
-      outcome: drilled.passed ? "passed" : drilled.interrupted ? "interrupted" : "failed",
-      method: drilled.method,
-      scratchTable: drilled.scratchTable,
-      restorePoint: drilled.restorePoint,
-      rtoSeconds: drilled.rtoSeconds,
-      rpoSeconds: drilled.rpoSeconds,
-      items: drilled.items ? { source: drilled.items.source, matched: drilled.items.matched, missing: drilled.items.missing, extra: drilled.items.extra, changed: drilled.items.changed } : null,
-      cleanedUp: drilled.cleanedUp,
-    });
-    return drilled;
-  });
-
-  if (plan.reportFile !== null) writeReportFile(plan.reportFile, report, ctx);
-  ctx.reporter.result(jsonDocument(report), (lines, s) => renderHuman(report, lines, s));
+  if (plan.kind === "gc") {
+    const result = await runDrDrillGc(ctx, { minAgeMs: plan.minAgeMs, waitMs });
+    render(ctx.reporter, drDrillGcView, result);
+    if (result.failed.length > 0) throw new OperationError("drill-gc", `${result.failed.length} leftover(s) could not be deleted`);
+    return result;
+  }
+  const { kind: _kind, ...run } = plan;
+  const report = await runDrDrill(ctx, { ...run, waitMs });
+  render(ctx.reporter, drDrillView, report);
   if (report.interrupted) throw new AbortError(`interrupted; cleanup ${report.cleanedUp ? "done" : "incomplete: run noveli dr-drill gc"}`);
   if (!report.passed) {
     throw new OperationError("drill-failed", `DR drill failed: ${report.problems[0] ?? "see the report"}`, {
@@ -157,62 +112,5 @@ export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Pro
       ...(report.cleanedUp ? {} : { hint: `run noveli dr-drill gc --env ${env}` }),
     });
   }
-}
-
-/** The --json document: the issue's fields first, the evidence after. */
-function jsonDocument(report: DrillReport): object {
-  const { env, method, sourceTable, scratchTable, restorePoint, rtoSeconds, rpoSeconds, phases, items, settings, crossRegion, cleanedUp, passed, ...rest } = report;
-  return { command: "dr-drill", env, method, sourceTable, scratchTable, restorePoint, rtoSeconds, rpoSeconds, phases, items, settings, crossRegion, cleanedUp, passed, ...rest };
-}
-
-function writeReportFile(file: string, report: DrillReport, ctx: CommandContext): void {
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, renderMarkdown(report));
-    ctx.reporter.info(`report written to ${file}`);
-  } catch (error) {
-    // The drill's own outcome matters more than the report file: say so and carry on.
-    ctx.reporter.warn(`could not write the report to ${file}: ${errorMessage(error)}`);
-  }
-}
-
-/** The environment's outputs, or null when it is not deployed (a torn-down environment can still have leftovers). */
-async function outputsIfDeployed(ctx: CommandContext): Promise<EnvironmentOutputs | null> {
-  try {
-    return await loadEnvironmentOutputs(ctx);
-  } catch (error) {
-    if (isNoveliError(error) && error.code === "not-deployed") return null;
-    throw error;
-  }
-}
-
-async function gc(plan: GcPlan, ctx: CommandContext, store: OpsStore): Promise<void> {
-  const target = await ctx.target();
-  const env = ctx.environment();
-  const outputs = await outputsIfDeployed(ctx);
-  if (outputs === null) {
-    ctx.reporter.warn(`${env} is not deployed on this target: looking at every drill restore in the region, not just ${env}'s`);
-  }
-  const client = createClient(DynamoDBClient, target, outputs ? { region: outputs.region } : {});
-  const source = outputs ? { tableName: outputs.tableName, tableArn: outputs.tableArn } : null;
-  const result = await ctx.reporter
-    .phase(`Looking for tables and sentinels left by drills of ${env}`, () =>
-      collectGarbage({ env, stateDir: ctx.stateDir, targetKey: targetKey(target), source, minAgeMs: plan.minAgeMs }, { client, signal: ctx.signal, records: store.drillRecords(env) }),
-    )
-    .finally(() => client.destroy());
-  ctx.reporter.result({ command: "dr-drill gc", env, ...result }, (lines, s) => {
-    if (result.deleted.length === 0) lines.push("no drill tables to delete");
-    for (const d of result.deleted) lines.push(`${s.green("deleted")} ${d.table}: ${d.reason}${d.result === "absent" ? " (already gone)" : ""}`);
-    for (const d of result.skipped) lines.push(`${s.dim("left")} ${d.table}: ${d.reason}`);
-    for (const f of result.failed) lines.push(`${s.red("failed")} ${f.table}: ${f.error}`);
-    if (result.sentinelsDeleted > 0) lines.push(`deleted ${result.sentinelsDeleted} sentinel item(s) from the source table`);
-  });
-  await recordHistory(store, env, ctx.reporter, {
-    type: "gc",
-    outcome: result.failed.length > 0 ? "incomplete" : "done",
-    deleted: result.deleted.map((d) => d.table),
-    failed: result.failed.map((f) => f.table),
-    sentinelsDeleted: result.sentinelsDeleted,
-  });
-  if (result.failed.length > 0) throw new OperationError("drill-gc", `${result.failed.length} leftover(s) could not be deleted`);
+  return report;
 }

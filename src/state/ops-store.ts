@@ -1,5 +1,4 @@
-import type { AttributeValue } from "@aws-sdk/client-dynamodb";
-import { deleteItem, deleteItemIf, getItemConsistent, putItem, putItemIf, putNewItem, queryPrefixNewestFirst, updateItemIf, type DynamoDBClient, type OpsItem } from "../aws/ops-table.js";
+import { deleteItem, deleteItemIf, getItemConsistent, putItem, putItemIf, putNewItem, queryPrefixNewestFirst, updateItemIf, type AttributeValue, type DynamoDBClient, type OpsItem } from "../aws/ops-table.js";
 import type { Environment } from "../core/environment.js";
 import type { Target } from "../core/target.js";
 import type { DrillRecordEntry, DrillRecords } from "./drill-records.js";

@@ -21,7 +21,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AbortError, LockError } from "../../src/errors.js";
-import { listTables } from "../../src/ops/drill/dynamo.js";
+import { listTables } from "../../src/aws/dynamodb.js";
 import { runDrill, type DrillDependencies, type DrillInput } from "../../src/ops/drill/drill.js";
 import { collectGarbage } from "../../src/ops/drill/gc.js";
 import { readDrillRecords, saveDrillEntry, newDrillEntry } from "../../src/ops/drill/record.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { styleFor } from "../../src/output/style.js";
 import { evaluateBudgetGate, summarizeBudgets } from "../../src/ops/cost/budgets.js";
 import { resolvePeriod } from "../../src/ops/cost/period.js";
-import { bar, csvField, formatMoney, renderCsv, renderMarkdown, renderTable } from "../../src/ops/cost/render.js";
+import { bar, csvField, formatMoney, renderCsv, renderMarkdown, renderTable } from "../../src/views/cost-report.js";
 import { assembleReport, type CostReport } from "../../src/ops/cost/report.js";
 import { mergePages, summarizeSpend } from "../../src/ops/cost/spend.js";
 
@@ -280,7 +280,7 @@ describe("a report on an emulator", () => {
 
 describe("stackedChart", () => {
   it("stacks each day by group, biggest groups first, the rest as other; segments add up to the day's bar", async () => {
-    const { stackedChart } = await import("../../src/ops/cost/render.js");
+    const { stackedChart } = await import("../../src/views/cost-report.js");
     const byService = ["A", "B", "C", "D", "E"].map((service, i) => ({ service, amount: 50 - i, estimated: false }));
     const chart = stackedChart({
       byService,
@@ -299,7 +299,7 @@ describe("stackedChart", () => {
     expect(chart?.bars[0]).toHaveLength(20);
   });
   it("is not drawn when no day has more than one group", async () => {
-    const { stackedChart } = await import("../../src/ops/cost/render.js");
+    const { stackedChart } = await import("../../src/views/cost-report.js");
     expect(stackedChart({ byService: [], byEnvironment: null, daily: [{ date: "d", amount: 1, estimated: false }], dailyByGroup: [{ date: "d", groups: [{ label: "A", amount: 1 }] }] })).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { judge, renderHuman, renderMarkdown, type DrillReport } from "../../src/ops/drill/report.js";
+import { judge, renderMarkdown, type DrillReport } from "../../src/ops/drill/report.js";
+import { renderHuman } from "../../src/views/dr-drill.js";
 import { styleFor } from "../../src/output/style.js";
 
 type Partial = Omit<DrillReport, "passed" | "problems">;

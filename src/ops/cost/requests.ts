@@ -29,9 +29,3 @@ export function createCeRequestMeter(): CeRequestMeter {
 export function ceRequestCost(count: number): number {
   return Math.round(count * CE_REQUEST_PRICE_USD * 100) / 100;
 }
-
-/** Attempts an SDK call took, from a response or an error's `$metadata`. */
-export function attemptsOf(value: unknown): number | undefined {
-  const metadata = (value as { $metadata?: { attempts?: unknown } } | null | undefined)?.$metadata;
-  return typeof metadata?.attempts === "number" ? metadata.attempts : undefined;
-}

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { BackupSummary, DynamoDBClient, TableDescription } from "@aws-sdk/client-dynamodb";
 import { OperationError, errorMessage } from "../../errors.js";
 import type { Reporter } from "../../output/reporter.js";
 import { acquireLock } from "../../state/lock.js";
@@ -19,8 +18,11 @@ import {
   restoreTableToPointInTime,
   scanOneItem,
   waitForTableActive,
+  type BackupSummary,
+  type DynamoDBClient,
   type Item,
-} from "./dynamo.js";
+  type TableDescription,
+} from "../../aws/dynamodb.js";
 import { drillIdentity, sentinelHashKey, type DrillIdentity, type SentinelRole } from "./names.js";
 import { chooseBackup, keyAttributes, keyShape, pitrCovers, pitrRestorePoint, sentinelItem, type ChosenBackup, type KeyShape } from "./plan.js";
 import { drillLockPath, localDrillRecords, newDrillEntry, type DrillRecordEntry, type DrillRecords } from "./record.js";

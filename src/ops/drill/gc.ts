@@ -1,8 +1,16 @@
-import type { DynamoDBClient, TableDescription } from "@aws-sdk/client-dynamodb";
 import { errorMessage } from "../../errors.js";
 import { acquireLock } from "../../state/lock.js";
-import { deleteSentinel, deleteTable, describeTable, isNotFound, listTables, type Item } from "./dynamo.js";
-import { scanItemsWithKeyPrefix } from "../../aws/dynamodb.js";
+import {
+  deleteSentinel,
+  deleteTable,
+  describeTable,
+  isNotFound,
+  listTables,
+  scanItemsWithKeyPrefix,
+  type DynamoDBClient,
+  type Item,
+  type TableDescription,
+} from "../../aws/dynamodb.js";
 import { SENTINEL_PREFIX, isScratchTable, scratchPrefixFor } from "./names.js";
 import { keyShape } from "./plan.js";
 import { drillLockPath, localDrillRecords, type DrillRecordEntry, type DrillRecords } from "./record.js";

@@ -1,4 +1,4 @@
-import type { AttributeValue, BackupSummary, TableDescription } from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, BackupSummary, TableDescription } from "../../aws/dynamodb.js";
 import type { RecordedKey } from "./record.js";
 
 /**

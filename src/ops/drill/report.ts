@@ -1,11 +1,10 @@
-import type { Style } from "../../output/style.js";
 import { settingsPassed, type SettingParity } from "./settings.js";
 import type { PhaseTiming, SentinelCheck } from "./timing.js";
 import type { VerifyResult } from "./verify.js";
 
 /**
- * The drill's result: the `--json` document (with `schemaVersion` added by the reporter), the
- * Markdown of `--report`, and the human summary. Building and rendering are pure.
+ * The drill's result and the Markdown of `--report` (the file the drill writes); the `--json`
+ * document and the human summary are its view (src/views/dr-drill.ts). Building and rendering are pure.
  */
 
 export type DrillMethod = "pitr" | "backup";
@@ -204,35 +203,6 @@ export function renderMarkdown(report: DrillReport): string {
     out.push("");
   }
   return `${out.join("\n").trimEnd()}\n`;
-}
-
-/** Pure: the human summary on stdout. */
-export function renderHuman(report: DrillReport, lines: string[], s: Style): void {
-  const head = report.passed ? (report.warnings.length > 0 ? s.yellow("✓ DR drill passed, with warnings") : s.green("✓ DR drill passed")) : s.red("✗ DR drill failed");
-  lines.push(`${head}: ${report.env}, ${report.method}, ${report.sourceTable} → ${report.scratchTable ?? "no scratch table"}`);
-  lines.push(`  restore point ${report.restorePoint ?? "n/a"} · RPO ${fmtSeconds(report.rpoSeconds)} · RTO ${fmtSeconds(report.rtoSeconds)}`);
-  const timed = report.phases.filter((p) => p.inRto).map((p) => `${p.name} ${p.seconds.toFixed(1)}s`);
-  if (timed.length > 0) lines.push(`  RTO phases: ${timed.join(", ")}`);
-  const items = report.items;
-  if (items) {
-    lines.push(
-      `  items: ${items.source} source, ${items.restored} restored, ${items.matched} matched, ${items.missing} missing, ${items.extra} extra, ${items.changed} changed`,
-    );
-    for (const kind of ["missing", "extra", "changed"] as const) {
-      if (items.examples[kind].length > 0) lines.push(`    ${kind}: ${items.examples[kind].join(", ")}`);
-    }
-  }
-  for (const sentinel of report.sentinels) {
-    lines.push(`  sentinel ${sentinel.role}: ${sentinel.found ?? "not checked"} (expected ${sentinel.expected})${sentinel.ok ? "" : ` ${s.red("✗")}`}`);
-  }
-  const differs = report.settings.filter((p) => p.status === "differs" || p.status === "emulator-gap");
-  for (const p of differs) lines.push(`  ${p.status === "differs" ? s.red("settings") : s.yellow("settings")}: ${p.setting} ${p.status}: source ${p.source}, restored ${p.restored}`);
-  const reapply = report.settings.filter((p) => p.status === "reapply").map((p) => p.setting);
-  if (reapply.length > 0) lines.push(`  a real recovery must apply again: ${reapply.join(", ")}`);
-  if (report.crossRegion) lines.push(`  cross-region ${report.crossRegion.table} (${report.crossRegion.region}): ${report.crossRegion.ok ? "ok" : s.red(report.crossRegion.error ?? "not ok")}`);
-  lines.push(`  cleanup: scratch table ${report.cleanup.scratchTable}, ${report.cleanup.sentinelsDeleted} sentinel(s) deleted${report.cleanedUp ? "" : s.red(" (incomplete: run noveli dr-drill gc)")}`);
-  for (const p of report.problems) lines.push(`  ${s.red("problem")}: ${p}`);
-  for (const w of report.warnings) lines.push(`  ${s.yellow("warning")}: ${w}`);
 }
 
 /** Pure: what a drill that passed did not prove. */

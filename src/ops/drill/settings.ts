@@ -1,4 +1,4 @@
-import type { ContinuousBackupsDescription, TableDescription, Tag, TimeToLiveDescription } from "@aws-sdk/client-dynamodb";
+import type { ContinuousBackupsDescription, TableDescription, Tag, TimeToLiveDescription } from "../../aws/dynamodb.js";
 
 /**
  * Settings parity between the source table and its restore. Pure.

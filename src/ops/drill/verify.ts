@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { displayKey } from "./canonical.js";
 import {
   BucketJoin,
@@ -14,7 +13,7 @@ import {
   planBuckets,
   type DifferenceCounts,
 } from "./digest.js";
-import { scanSegment, type Item } from "./dynamo.js";
+import { scanSegment, type DynamoDBClient, type Item } from "../../aws/dynamodb.js";
 import { countExclusion, disposition, emptyExclusions, type ComparisonRules, type ExclusionCounts } from "./rules.js";
 
 /**

@@ -1,9 +1,10 @@
 import { putMonthlyCostBudget } from "../../aws/budgets.js";
 import { putMetricData } from "../../aws/cloudwatch.js";
+import { createCostClients, destroyCostClients } from "../../aws/cost-clients.js";
+import { getAccountId } from "../../aws/sts.js";
 import type { EmulatorTarget } from "../../core/target.js";
 import type { Environment } from "../../core/environment.js";
 import { queueCostAndUsageResults } from "../../local/moto-api.js";
-import { createCostClients, destroyCostClients, getAccountId } from "../cost/aws.js";
 import { markSampleCosts } from "../cost/sample-data.js";
 import { sampleCostData } from "./sample-costs.js";
 

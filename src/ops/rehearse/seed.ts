@@ -1,6 +1,6 @@
-import { BatchWriteItemCommand, DynamoDBClient, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { beatItem } from "../../../lambda/story-generator/src/sessions.js";
 import { createClient } from "../../aws/clients.js";
+import { batchPutItems, DynamoDBClient, type AttributeValue } from "../../aws/dynamodb.js";
 import type { EmulatorTarget } from "../../core/target.js";
 
 /**
@@ -46,16 +46,7 @@ export async function seedSampleStories(target: EmulatorTarget, tableName: strin
   const client = createClient(DynamoDBClient, target);
   try {
     const items = sampleStoryItems(options.stories, options.beats, Date.now());
-    const batches: Record<string, AttributeValue>[][] = [];
-    for (let i = 0; i < items.length; i += 25) batches.push(items.slice(i, i + 25));
-    for (const batch of batches) {
-      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 8) throw new Error(`DynamoDB kept ${pending.length} sample items unprocessed`);
-        const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), { abortSignal: options.signal });
-        pending = (result.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-      }
-    }
+    await batchPutItems(client, tableName, items, options.signal);
     return items.length;
   } finally {
     client.destroy();

@@ -1,9 +1,11 @@
-import type { Style } from "../../output/style.js";
-import { STORY_DEFINITION } from "./ai.js";
-import { describeRootCause } from "./anomalies.js";
-import { BUDGET_THRESHOLDS, type ThresholdStatus } from "./budgets.js";
-import type { CostReport } from "./report.js";
-import { CE_REQUEST_PRICE_USD } from "./requests.js";
+import { SCHEMA_VERSION } from "../output/reporter.js";
+import type { Style } from "../output/style.js";
+import { STORY_DEFINITION } from "../ops/cost/ai.js";
+import { describeRootCause } from "../ops/cost/anomalies.js";
+import { BUDGET_THRESHOLDS, type ThresholdStatus } from "../ops/cost/budgets.js";
+import type { CostReport } from "../ops/cost/report.js";
+import { CE_REQUEST_PRICE_USD } from "../ops/cost/requests.js";
+import type { View } from "./view.js";
 
 /**
  * Pure renderers of a cost report: the terminal table (a proportional bar per group and a day
@@ -443,4 +445,20 @@ export function renderMarkdown(report: CostReport): string {
   }
   out.push(`_Cost Explorer requests: ${requestsText(report)}._`);
   return out.join("\n");
+}
+
+/**
+ * The cost report's view for one --format: with --json (or --format json) the document is the
+ * report itself; otherwise the lines are the table, the CSV or the Markdown.
+ */
+export function costReportView(format: ReportFormat): View<CostReport> {
+  return {
+    json: (report) => report,
+    human(report, style) {
+      if (format === "json") return [JSON.stringify({ schemaVersion: SCHEMA_VERSION, ...report }, null, 2)];
+      if (format === "csv") return [renderCsv(report)];
+      if (format === "markdown") return [renderMarkdown(report)];
+      return renderTable(report, style);
+    },
+  };
 }
