@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { judge, renderMarkdown, type DrillReport } from "../../src/ops/drill/report.js";
-import { renderHuman } from "../../src/views/dr-drill.js";
+import { drDrillGcView, drDrillView, renderHuman } from "../../src/views/dr-drill.js";
 import { styleFor } from "../../src/output/style.js";
 
 type Partial = Omit<DrillReport, "passed" | "problems">;
@@ -142,5 +142,35 @@ describe("drillWarnings", () => {
     ]);
     expect(drillWarnings({ sourceTable: "t", items: { source: 3 }, passed: true })).toEqual([]);
     expect(drillWarnings({ sourceTable: "t", items: null, passed: false })).toEqual([]);
+  });
+});
+
+describe("drDrillView and drDrillGcView", () => {
+  it("puts the issue's fields first in the --json document, the evidence after, and renders the summary", () => {
+    const report: DrillReport = { ...passingReport(), ...judge(passingReport(), null), warnings: [] };
+    const doc = drDrillView.json(report) as Record<string, unknown>;
+    expect(Object.keys(doc).slice(0, 15)).toEqual(["command", "env", "method", "sourceTable", "scratchTable", "restorePoint", "rtoSeconds", "rpoSeconds", "phases", "items", "settings", "crossRegion", "cleanedUp", "passed", "target"]);
+    expect(doc).toMatchObject({ command: "dr-drill", passed: true, drillId: report.drillId });
+    const lines = drDrillView.human(report, styleFor(false));
+    expect(lines[0]).toBe("✓ DR drill passed: dev, pitr, noveli-dev-story-sessions → noveli-drill-noveli-dev-story-sessions-20261125T140509Z-0a1b2c3d");
+  });
+
+  it("lists what gc deleted, left and failed to delete", () => {
+    const result = {
+      env: "dev",
+      deleted: [{ table: "noveli-drill-a", reason: "recorded by a finished drill", result: "deleting" as const }],
+      skipped: [{ table: "noveli-drill-b", reason: "younger than 60 minutes" }],
+      failed: [{ table: "noveli-drill-c", error: "AccessDenied" }],
+      sentinelsDeleted: 2,
+      recordsCleared: 1,
+    };
+    const gc: Parameters<typeof drDrillGcView.json>[0] = result;
+    expect(drDrillGcView.json(gc)).toEqual({ command: "dr-drill gc", ...result });
+    expect(drDrillGcView.human(gc, styleFor(false))).toEqual([
+      "deleted noveli-drill-a: recorded by a finished drill",
+      "left noveli-drill-b: younger than 60 minutes",
+      "failed noveli-drill-c: AccessDenied",
+      "deleted 2 sentinel item(s) from the source table",
+    ]);
   });
 });
