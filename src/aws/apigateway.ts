@@ -1,4 +1,6 @@
-import { GetStageCommand, UpdateStageCommand, type APIGatewayClient, type PatchOperation } from "@aws-sdk/client-api-gateway";
+import { APIGatewayClient, GetStageCommand, UpdateStageCommand, type PatchOperation } from "@aws-sdk/client-api-gateway";
+
+export { APIGatewayClient };
 
 /** What the live stage says about traffic: its `deployment` variable and any canary. */
 export interface StageTraffic {

@@ -4,6 +4,16 @@ import {
   ListInferenceProfilesCommand,
   type BedrockClient,
 } from "@aws-sdk/client-bedrock";
+import type { Target } from "../core/target.js";
+import { createClient } from "./clients.js";
+
+export type { BedrockClient };
+
+/** A Bedrock control-plane client from the one factory; its SDK package loads only when one is asked for. */
+export async function createBedrockClient(target: Target, region?: string): Promise<BedrockClient> {
+  const { BedrockClient } = await import("@aws-sdk/client-bedrock");
+  return createClient(BedrockClient, target, region ? { region } : {});
+}
 
 /**
  * The Bedrock control plane calls `noveli models --check` makes, one small function each. The

@@ -1,4 +1,6 @@
-import { AdminInitiateAuthCommand, type CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { AdminInitiateAuthCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+
+export { CognitoIdentityProviderClient };
 
 /** The sign-in of a user pool's user through an app client with the admin password flow. */
 export interface AdminSignIn {

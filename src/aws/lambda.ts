@@ -1,4 +1,6 @@
-import { GetAliasCommand, GetFunctionConfigurationCommand, type LambdaClient } from "@aws-sdk/client-lambda";
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+
+export { LambdaClient };
 
 /** Where a color's alias points. */
 export interface AliasTarget {

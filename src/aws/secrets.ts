@@ -1,4 +1,6 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+
+export { SecretsManagerClient };
 
 /** GetSecretValue: the secret's current string value (never logged by callers). */
 export async function getSecretString(client: SecretsManagerClient, secretId: string, signal?: AbortSignal): Promise<string> {

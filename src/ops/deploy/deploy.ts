@@ -1,8 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
 import { createClient } from "../../aws/clients.js";
-import { getStageTraffic } from "../../aws/apigateway.js";
+import { APIGatewayClient, getStageTraffic } from "../../aws/apigateway.js";
 import { EMULATOR_REGION, isEmulatorTarget, type Target } from "../../core/target.js";
 import { type Environment } from "../../core/environment.js";
 import type { CommandContext } from "../../context.js";

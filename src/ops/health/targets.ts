@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { LambdaClient } from "@aws-sdk/client-lambda";
 import { awsProcessEnv } from "../../aws/clients.js";
-import { getAlias, getFunctionVersionConfiguration, type AliasTarget, type FunctionVersionConfiguration } from "../../aws/lambda.js";
+import { getAlias, getFunctionVersionConfiguration, type AliasTarget, type FunctionVersionConfiguration, type LambdaClient } from "../../aws/lambda.js";
 import { isEmulatorTarget, type Target } from "../../core/target.js";
 import { OperationError, errorMessage } from "../../errors.js";
 import { nodeModulesProviding, startLambdaRunner } from "../../local/lambda-runner.js";

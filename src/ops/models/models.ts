@@ -65,13 +65,13 @@ async function modelListers(config: ProviderConfig, ctx: CommandContext): Promis
   const listing = await import("@noveli/providers/listing");
   const signal = () => AbortSignal.any([ctx.signal, AbortSignal.timeout(LIST_TIMEOUT_MS)]);
   const bedrockRegion = config.providers.bedrock.region;
-  let bedrockClient: Promise<import("@aws-sdk/client-bedrock").BedrockClient> | undefined;
+  let bedrockClient: Promise<import("../../aws/bedrock.js").BedrockClient> | undefined;
   const bedrock = () => {
     bedrockClient ??= (async () => {
       // The embedded emulator (moto) has no Bedrock: say so rather than fail on an unknown route.
       if (ctx.globals.local) throw new Error("the local emulator has no Bedrock; use --endpoint-url or real AWS");
-      const [{ BedrockClient }, { createClient }, target] = await Promise.all([import("@aws-sdk/client-bedrock"), import("../../aws/clients.js"), ctx.target()]);
-      return createClient(BedrockClient, target, bedrockRegion ? { region: bedrockRegion } : {});
+      const [{ createBedrockClient }, target] = await Promise.all([import("../../aws/bedrock.js"), ctx.target()]);
+      return createBedrockClient(target, bedrockRegion);
     })();
     return bedrockClient;
   };

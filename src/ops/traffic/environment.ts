@@ -1,13 +1,9 @@
-import { APIGatewayClient } from "@aws-sdk/client-api-gateway";
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
-import { LambdaClient } from "@aws-sdk/client-lambda";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { getStageTraffic, updateStage, type StageTraffic } from "../../aws/apigateway.js";
+import { APIGatewayClient, getStageTraffic, updateStage, type StageTraffic } from "../../aws/apigateway.js";
 import { createClient } from "../../aws/clients.js";
-import { describeAlarmStates, getMetricData, type AlarmState, type MetricSeries, type MetricStatQuery } from "../../aws/cloudwatch.js";
-import { adminPasswordSignIn } from "../../aws/cognito.js";
-import { getSecretString } from "../../aws/secrets.js";
+import { CloudWatchClient, describeAlarmStates, getMetricData, type AlarmState, type MetricSeries, type MetricStatQuery } from "../../aws/cloudwatch.js";
+import { adminPasswordSignIn, CognitoIdentityProviderClient } from "../../aws/cognito.js";
+import { LambdaClient } from "../../aws/lambda.js";
+import { getSecretString, SecretsManagerClient } from "../../aws/secrets.js";
 import type { Environment } from "../../core/environment.js";
 import type { Target } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
