@@ -1,9 +1,9 @@
 import type { CommandContext } from "../context.js";
-import { OperationError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { parseBudgetUsd } from "../ops/cost/budgets.js";
 import { resolvePeriod, utcDate } from "../ops/cost/period.js";
 import { parseGroupBy } from "../ops/cost/query.js";
-import { runCostReport, type CostReportResult } from "../ops/cost/run.js";
+import { budgetGateFailure, runCostReport, type CostReportResult } from "../ops/cost/run.js";
 import { costReportView, REPORT_FORMATS, type ReportFormat } from "../views/cost-report.js";
 import { render } from "../views/view.js";
 
@@ -48,8 +48,7 @@ export async function costReport(options: CostReportOptions, ctx: CommandContext
   const report = await runCostReport(ctx, { period, groupBy, env: ctx.globals.env, today, ...(budgetUsd !== undefined ? { budgetUsd } : {}) });
   render(ctx.reporter, costReportView(format), report);
 
-  const budgetGate = report.budgetGate;
-  if (budgetGate?.verdict === "over") throw new OperationError("over-budget", budgetGate.reason, { details: { limit: budgetGate.limit, actual: budgetGate.actual, forecast: budgetGate.forecast } });
-  if (budgetGate?.verdict === "unknown") throw new OperationError("budget-unknown", budgetGate.reason);
+  const failure = budgetGateFailure(report);
+  if (failure) throw failure;
   return report;
 }

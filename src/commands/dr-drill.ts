@@ -1,8 +1,18 @@
 import path from "node:path";
 import type { CommandContext } from "../context.js";
-import { AbortError, OperationError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import type { DrillMethod } from "../ops/drill/report.js";
-import { runDrDrill, runDrDrillGc, type DrDrillGcResult, type DrDrillResult } from "../ops/drill/run.js";
+import {
+  DEFAULT_GC_MIN_AGE_MINUTES,
+  DEFAULT_GUARD_SECONDS,
+  DEFAULT_SEGMENTS,
+  drillFailure,
+  drillGcFailure,
+  runDrDrill,
+  runDrDrillGc,
+  type DrDrillGcResult,
+  type DrDrillResult,
+} from "../ops/drill/run.js";
 import { parseWaitLock } from "../ops/lease/wait-lock.js";
 import { drDrillGcView, drDrillView } from "../views/dr-drill.js";
 import { render } from "../views/view.js";
@@ -29,9 +39,7 @@ export interface DrDrillOptions {
   waitLock?: string;
 }
 
-export const DEFAULT_SEGMENTS = 4;
-export const DEFAULT_GUARD_SECONDS = 10;
-export const DEFAULT_GC_MIN_AGE_MINUTES = 60;
+export { DEFAULT_GC_MIN_AGE_MINUTES, DEFAULT_GUARD_SECONDS, DEFAULT_SEGMENTS };
 const BACKUP_ARN = /^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:\d{12}:table\/[A-Za-z0-9_.-]{3,255}\/backup\/[A-Za-z0-9_.-]+$/;
 
 export interface RunPlan {
@@ -95,22 +103,17 @@ export function parseDrDrillOptions(options: DrDrillOptions): RunPlan | GcPlan {
 export async function drDrill(options: DrDrillOptions, ctx: CommandContext): Promise<DrDrillResult | DrDrillGcResult> {
   const plan = parseDrDrillOptions(options);
   const waitMs = parseWaitLock(options.waitLock);
-  const env = ctx.environment();
   if (plan.kind === "gc") {
     const result = await runDrDrillGc(ctx, { minAgeMs: plan.minAgeMs, waitMs });
     render(ctx.reporter, drDrillGcView, result);
-    if (result.failed.length > 0) throw new OperationError("drill-gc", `${result.failed.length} leftover(s) could not be deleted`);
+    const failure = drillGcFailure(result);
+    if (failure) throw failure;
     return result;
   }
   const { kind: _kind, ...run } = plan;
   const report = await runDrDrill(ctx, { ...run, waitMs });
   render(ctx.reporter, drDrillView, report);
-  if (report.interrupted) throw new AbortError(`interrupted; cleanup ${report.cleanedUp ? "done" : "incomplete: run noveli dr-drill gc"}`);
-  if (!report.passed) {
-    throw new OperationError("drill-failed", `DR drill failed: ${report.problems[0] ?? "see the report"}`, {
-      details: { problems: report.problems },
-      ...(report.cleanedUp ? {} : { hint: `run noveli dr-drill gc --env ${env}` }),
-    });
-  }
+  const failure = drillFailure(report);
+  if (failure) throw failure;
   return report;
 }

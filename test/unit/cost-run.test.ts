@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { CostClients } from "../../src/aws/cost-clients.js";
 import type { CommandContext } from "../../src/context.js";
 import { resolvePeriod } from "../../src/ops/cost/period.js";
-import { runCostReport } from "../../src/ops/cost/run.js";
+import { budgetGateFailure, runCostReport } from "../../src/ops/cost/run.js";
 import { MemoryReporter } from "../../src/output/reporter.js";
 import { costReportView } from "../../src/views/cost-report.js";
 
@@ -90,6 +90,7 @@ describe("runCostReport", () => {
     expect(report.budgetGate?.verdict).toBe("over");
     expect(report.budgetGate?.limit).toBe(40);
     expect(report.unavailable).toEqual([]);
+    expect(budgetGateFailure(report)).toMatchObject({ code: "over-budget", exitCode: 1 });
   });
 
   it("lists a failing section under unavailable and still reports the others", async () => {
@@ -102,6 +103,7 @@ describe("runCostReport", () => {
     expect(report.anomalies).toEqual([]);
     expect(report.unavailable).toEqual([{ section: "anomalies", reason: "access denied: the caller needs ce:GetAnomalies" }]);
     expect(report.budgetGate).toBeNull();
+    expect(budgetGateFailure(report)).toBeUndefined();
   });
 
   it("renders through its view: the report is the --json document, csv and markdown are one block each", async () => {

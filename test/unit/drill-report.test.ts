@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { judge, renderMarkdown, type DrillReport } from "../../src/ops/drill/report.js";
 import { drDrillGcView, drDrillView, renderHuman } from "../../src/views/dr-drill.js";
+import { drillFailure } from "../../src/ops/drill/run.js";
 import { styleFor } from "../../src/output/style.js";
 
 type Partial = Omit<DrillReport, "passed" | "problems">;
@@ -172,5 +173,17 @@ describe("drDrillView and drDrillGcView", () => {
       "failed noveli-drill-c: AccessDenied",
       "deleted 2 sentinel item(s) from the source table",
     ]);
+  });
+});
+
+describe("drillFailure", () => {
+  const report = (overrides: { [K in keyof DrillReport]?: DrillReport[K] }): DrillReport => ({ ...passingReport(), ...judge(passingReport(), null), warnings: [], ...overrides });
+  it("fails a drill that did not pass with its first problem, and points at gc when cleanup is unfinished", () => {
+    expect(drillFailure(report({}))).toBeUndefined();
+    const failed = drillFailure(report({ passed: false, problems: ["1 item(s) missing from the restore"], cleanedUp: false }));
+    expect(failed).toMatchObject({ code: "drill-failed", message: "DR drill failed: 1 item(s) missing from the restore", hint: "run noveli dr-drill gc --env dev" });
+  });
+  it("an interrupted drill is an abort (exit 130)", () => {
+    expect(drillFailure(report({ interrupted: true, passed: false }))).toMatchObject({ exitCode: 130, message: "interrupted; cleanup done" });
   });
 });

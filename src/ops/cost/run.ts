@@ -5,7 +5,7 @@ import { getAccountId } from "../../aws/sts.js";
 import type { Environment } from "../../core/environment.js";
 import { isEmulatorTarget, type Target } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
-import { ConfigError, errorMessage, isNoveliError } from "../../errors.js";
+import { ConfigError, OperationError, errorMessage, isNoveliError, type NoveliError } from "../../errors.js";
 import { readEmulatorRecord } from "../../local/emulator.js";
 import { summarizeAi, LIST_METRICS_WINDOW_DAYS, type AiSpend } from "./ai.js";
 import { getAiProviderMetrics } from "./ai-metrics.js";
@@ -156,6 +156,14 @@ export async function runCostReport(ctx: CommandContext, input: CostReportInput,
   } finally {
     if (!deps.clients) destroyCostClients(clients);
   }
+}
+
+/** Why the report fails `noveli cost-report` (and the rehearsal's step): over budget, or the gate could not tell; undefined otherwise. */
+export function budgetGateFailure(report: CostReportResult): NoveliError | undefined {
+  const gate = report.budgetGate;
+  if (gate?.verdict === "over") return new OperationError("over-budget", gate.reason, { details: { limit: gate.limit, actual: gate.actual, forecast: gate.forecast } });
+  if (gate?.verdict === "unknown") return new OperationError("budget-unknown", gate.reason);
+  return undefined;
 }
 
 /**

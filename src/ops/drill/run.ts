@@ -4,7 +4,7 @@ import { createClient } from "../../aws/clients.js";
 import { DynamoDBClient } from "../../aws/dynamodb.js";
 import { describeTarget, isEmulatorTarget, targetKey } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
-import { errorMessage, isNoveliError } from "../../errors.js";
+import { AbortError, OperationError, errorMessage, isNoveliError, type NoveliError } from "../../errors.js";
 import type { Reporter } from "../../output/reporter.js";
 import type { OpsStore } from "../../state/ops-store.js";
 import { recordHistory, withLease } from "../../state/lease-scope.js";
@@ -21,31 +21,36 @@ import { renderMarkdown, type DrillMethod, type DrillReport } from "./report.js"
  * a failing outcome into its exit code.
  */
 
+export const DEFAULT_SEGMENTS = 4;
+export const DEFAULT_GUARD_SECONDS = 10;
+export const DEFAULT_GC_MIN_AGE_MINUTES = 60;
+
 /** What a drill of an environment is asked to do (the parsed flags of `noveli dr-drill`). */
 export interface DrDrillInput {
-  method: DrillMethod;
-  /** The backup to restore (method backup); null: the newest available one. */
-  backupArn: string | null;
-  /** Leave the scratch table in place (dr-drill gc deletes it later). */
-  keep: boolean;
-  /** Also write the report as Markdown to this (absolute) file; null: none. */
-  reportFile: string | null;
-  /** Parallel scan segments per table. */
-  segments: number;
-  /** Items stamped this close before the restore point are left out of the comparison (ms). */
-  guardMs: number;
-  /** How long to wait for the environment's lease (ms); 0 refuses at once. */
-  waitMs: number;
+  /** Default pitr. */
+  method?: DrillMethod;
+  /** The backup to restore (method backup). Default null: the newest available one. */
+  backupArn?: string | null;
+  /** Leave the scratch table in place (dr-drill gc deletes it later). Default false. */
+  keep?: boolean;
+  /** Also write the report as Markdown to this (absolute) file. Default null: none. */
+  reportFile?: string | null;
+  /** Parallel scan segments per table. Default DEFAULT_SEGMENTS. */
+  segments?: number;
+  /** Items stamped this close before the restore point are left out of the comparison (ms). Default DEFAULT_GUARD_SECONDS. */
+  guardMs?: number;
+  /** How long to wait for the environment's lease (ms). Default 0: refuse at once. */
+  waitMs?: number;
 }
 
 /** The drill's report: `passed`, `interrupted` and `cleanedUp` say how it ended. */
 export type DrDrillResult = DrillReport;
 
 export interface DrDrillGcInput {
-  /** Unrecorded drill restores younger than this are left alone (ms). */
-  minAgeMs: number;
-  /** How long to wait for the environment's lease (ms); 0 refuses at once. */
-  waitMs: number;
+  /** Unrecorded drill restores younger than this are left alone (ms). Default DEFAULT_GC_MIN_AGE_MINUTES. */
+  minAgeMs?: number;
+  /** How long to wait for the environment's lease (ms). Default 0: refuse at once. */
+  waitMs?: number;
 }
 
 export type DrDrillGcResult = { env: string } & GcReport;
@@ -64,7 +69,16 @@ function clientFactory(ctx: CommandContext, deps: DrDrillDependencies): Promise<
   return ctx.target().then((target) => (region?: string) => createClient(DynamoDBClient, target, region ? { region } : {}));
 }
 
-export async function runDrDrill(ctx: CommandContext, input: DrDrillInput, deps: DrDrillDependencies = {}): Promise<DrDrillResult> {
+export async function runDrDrill(ctx: CommandContext, request: DrDrillInput = {}, deps: DrDrillDependencies = {}): Promise<DrDrillResult> {
+  const input = {
+    method: request.method ?? "pitr",
+    backupArn: request.backupArn ?? null,
+    keep: request.keep ?? false,
+    reportFile: request.reportFile ?? null,
+    segments: request.segments ?? DEFAULT_SEGMENTS,
+    guardMs: request.guardMs ?? DEFAULT_GUARD_SECONDS * 1000,
+    waitMs: request.waitMs ?? 0,
+  };
   const env = ctx.environment();
   const target = await ctx.target();
   const dynamoDb = await clientFactory(ctx, deps);
@@ -134,13 +148,32 @@ async function outputsIfDeployed(ctx: CommandContext): Promise<EnvironmentOutput
   }
 }
 
-export async function runDrDrillGc(ctx: CommandContext, input: DrDrillGcInput, deps: Pick<DrDrillDependencies, "dynamoDb"> = {}): Promise<DrDrillGcResult> {
+/**
+ * Why a drill's outcome fails `noveli dr-drill` (and the rehearsal's drill step): interrupted
+ * (exit 130) or not passed; undefined when it passed.
+ */
+export function drillFailure(report: DrDrillResult): NoveliError | undefined {
+  if (report.interrupted) return new AbortError(`interrupted; cleanup ${report.cleanedUp ? "done" : "incomplete: run noveli dr-drill gc"}`);
+  if (report.passed) return undefined;
+  return new OperationError("drill-failed", `DR drill failed: ${report.problems[0] ?? "see the report"}`, {
+    details: { problems: report.problems },
+    ...(report.cleanedUp ? {} : { hint: `run noveli dr-drill gc --env ${report.env}` }),
+  });
+}
+
+/** Why a gc fails `noveli dr-drill gc`: a leftover it could not delete; undefined when none. */
+export function drillGcFailure(result: DrDrillGcResult): NoveliError | undefined {
+  return result.failed.length > 0 ? new OperationError("drill-gc", `${result.failed.length} leftover(s) could not be deleted`) : undefined;
+}
+
+export async function runDrDrillGc(ctx: CommandContext, request: DrDrillGcInput = {}, deps: Pick<DrDrillDependencies, "dynamoDb"> = {}): Promise<DrDrillGcResult> {
+  const input = { minAgeMs: request.minAgeMs ?? DEFAULT_GC_MIN_AGE_MINUTES * 60_000, waitMs: request.waitMs ?? 0 };
   const env = ctx.environment();
   const target = await ctx.target();
   return withLease({ target, env, reporter: ctx.reporter, signal: ctx.signal, waitMs: input.waitMs, command: `dr-drill gc ${env}` }, ({ store }) => gc(ctx, input, store, deps));
 }
 
-async function gc(ctx: CommandContext, input: DrDrillGcInput, store: OpsStore, deps: Pick<DrDrillDependencies, "dynamoDb">): Promise<DrDrillGcResult> {
+async function gc(ctx: CommandContext, input: { minAgeMs: number }, store: OpsStore, deps: Pick<DrDrillDependencies, "dynamoDb">): Promise<DrDrillGcResult> {
   const target = await ctx.target();
   const env = ctx.environment();
   const outputs = await outputsIfDeployed(ctx);
