@@ -25,9 +25,10 @@ export async function readStateObject(target: Target, account: AccountResources,
 }
 
 /**
- * The raw outputs of the environment's Terraform state, or undefined when it has never been
- * deployed on this target. Read straight from the state object in the account's bucket (no
- * terraform process), the same on every target and from every machine.
+ * The raw outputs of the environment's Terraform state (empty when an apply stopped before it
+ * recorded any), or undefined when it has never been deployed on this target. Read straight from
+ * the state object in the account's bucket (no terraform process), the same on every target and
+ * from every machine.
  */
 export async function readRawOutputs(ctx: CommandContext): Promise<RawOutputs | undefined> {
   const target = await ctx.target();
@@ -47,9 +48,28 @@ export async function readRawOutputs(ctx: CommandContext): Promise<RawOutputs | 
   if (typeof state !== "object" || state === null || Array.isArray(state)) {
     throw new ConfigError("state-corrupt", `the Terraform state ${where} is not a Terraform state`, { hint: "the bucket is versioned: restore the previous version of the object" });
   }
+  return stateOutputs(state);
+}
+
+/**
+ * Pure: the root outputs a Terraform state records; empty when it records resources and no
+ * outputs (a first apply that stopped before its outputs were known, see inspectOutputs: deployed
+ * in part); undefined when it records neither (never deployed, or torn down).
+ */
+export function stateOutputs(state: object): RawOutputs | undefined {
   const outputs = (state as { outputs?: unknown }).outputs;
   const raw = outputs !== undefined && typeof outputs === "object" && outputs !== null ? (outputs as RawOutputs) : {};
-  return Object.keys(raw).length > 0 ? raw : undefined;
+  if (Object.keys(raw).length > 0) return raw;
+  return holdsResources(state) ? {} : undefined;
+}
+
+/** Whether a Terraform state records any managed resource instance (data sources aside). */
+function holdsResources(state: object): boolean {
+  const resources = (state as { resources?: unknown }).resources;
+  return (
+    Array.isArray(resources) &&
+    resources.some((resource: { mode?: unknown; instances?: unknown }) => resource?.mode === "managed" && Array.isArray(resource.instances) && resource.instances.length > 0)
+  );
 }
 
 /**

@@ -5,7 +5,8 @@ import { ConfigError } from "../errors.js";
 /**
  * Every identifier the CLI needs, read from the environment's Terraform outputs: commands never
  * build resource names themselves. The Terraform module (terraform/modules/noveli) declares these
- * outputs in snake_case; `parseOutputs` maps `terraform output -json` onto this shape.
+ * outputs in snake_case; each environment root passes them on as its one output, `noveli`, the
+ * module's whole output object. `parseOutputs` maps `terraform output -json` onto this shape.
  */
 
 export interface EnvironmentOutputs {
@@ -48,6 +49,21 @@ export interface EnvironmentOutputs {
 
 type RawOutputs = Record<string, { value: unknown } | undefined>;
 
+/** The environment roots' one output (terraform/environments/<env>/outputs.tf): `value = module.noveli`. */
+export const MODULE_OUTPUT = "noveli";
+
+/**
+ * Pure: the module's outputs, one entry each, from the root outputs as `terraform output -json`,
+ * the apply's messages or the state object give them. A state last applied before the roots had
+ * their one output holds the module's outputs one by one at the top: read as they are, so an
+ * environment deployed by an earlier noveli keeps working until its next deploy rewrites them.
+ */
+export function moduleOutputs(raw: RawOutputs): RawOutputs {
+  const whole = raw[MODULE_OUTPUT]?.value;
+  if (typeof whole !== "object" || whole === null || Array.isArray(whole)) return raw;
+  return Object.fromEntries(Object.entries(whole).map(([name, value]) => [name, { value }]));
+}
+
 function need<T>(raw: RawOutputs, name: string, check: (v: unknown) => v is T): T {
   const entry = raw[name];
   if (!entry || !check(entry.value)) {
@@ -72,19 +88,23 @@ const isEnvironment = (v: unknown): v is Environment => v === "dev" || v === "st
 
 /** Pure: the typed outputs from the document `terraform output -json` prints. */
 export function parseOutputs(raw: RawOutputs): EnvironmentOutputs {
-  return readOutputs(raw, need);
+  return readOutputs(moduleOutputs(raw), need);
 }
 
 /**
  * What a state's outputs say about the environment: complete, or `partial` when an apply stopped
- * before it finished (terraform records outputs as it goes: a first deploy interrupted mid-apply
- * leaves some of them). A partial environment is "deployed in part": `noveli deploy` completes it.
+ * before it finished. Terraform records a root output once every value it holds is known: the
+ * roots' one output only at the end of a first apply, so a first deploy interrupted mid-apply
+ * leaves resources and no outputs (readRawOutputs gives an empty set: all of them missing); a root
+ * with one output per value, as before, leaves some of them. A partial environment is "deployed in
+ * part": `noveli deploy` completes it. `raw` holds the module's outputs (moduleOutputs).
  */
 export type OutputsInspection =
   | { kind: "complete"; outputs: EnvironmentOutputs }
   | { kind: "partial"; missing: string[]; present: number; required: number; raw: RawOutputs };
 
-export function inspectOutputs(raw: RawOutputs): OutputsInspection {
+export function inspectOutputs(rootOutputs: RawOutputs): OutputsInspection {
+  const raw = moduleOutputs(rootOutputs);
   const missing: string[] = [];
   let required = 0;
   const collect = <T>(r: RawOutputs, name: string, check: (v: unknown) => v is T): T => {

@@ -88,8 +88,10 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
     // The Terraform state is an object in the emulator's state bucket, not a file under the state dir.
     const s3 = new S3Client({ ...awsConfig(), forcePathStyle: true });
     const object = await s3.send(new GetObjectCommand({ Bucket: "noveli-tfstate-123456789012-us-east-1", Key: "noveli/dev/terraform.tfstate" }));
-    const state = JSON.parse(await object.Body!.transformToString()) as { outputs: Record<string, { value: unknown }> };
-    expect(state.outputs.api_id?.value).toBe(first.outputs!.apiId);
+    const state = JSON.parse(await object.Body!.transformToString()) as { outputs: Record<string, { value: Record<string, unknown> }> };
+    // The root's one output: the module's whole output object.
+    expect(Object.keys(state.outputs)).toEqual(["noveli"]);
+    expect(state.outputs.noveli?.value.api_id).toBe(first.outputs!.apiId);
     s3.destroy();
     // (TF_DATA_DIR/terraform.tfstate is terraform's cache of the backend settings: no resources in it.)
     const stateFiles = findFiles(stateDir, /\.tfstate(\.backup)?$/).filter((f) => !f.endsWith(path.join("data", "terraform.tfstate")));

@@ -22,7 +22,7 @@ import { ENVIRONMENTS, type Environment } from "../../src/core/environment.js";
 import { type Target } from "../../src/core/target.js";
 import { MemoryReporter } from "../../src/output/reporter.js";
 import { deterministicZip } from "../../src/package/zip.js";
-import { parseOutputs, type EnvironmentOutputs } from "../../src/terraform/outputs.js";
+import { moduleOutputs, parseOutputs, type EnvironmentOutputs } from "../../src/terraform/outputs.js";
 import {
   terraformApply,
   terraformDestroy,
@@ -93,7 +93,7 @@ async function applyEnvironment(call: TerraformCall, planDir: string, label: str
     await terraformApply(call, planFile);
   });
   const raw = await terraformOutputJson(call);
-  return { ...parseOutputs(raw), eventRuleName: String(raw.event_rule_name?.value) };
+  return { ...parseOutputs(raw), eventRuleName: String(moduleOutputs(raw).event_rule_name?.value) };
 }
 
 /** The ARN the story-events rule targets (EventBridge's JSON API; no SDK client is installed for it). */

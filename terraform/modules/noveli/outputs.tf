@@ -1,5 +1,5 @@
-# Every identifier noveli needs. The names are a contract with src/terraform/outputs.ts:
-# add outputs freely, never rename these.
+# Every identifier noveli needs. The names are a contract with src/terraform/outputs.ts (each
+# environment passes them all on as its one output, `noveli`): add outputs freely, never rename these.
 
 output "environment" {
   description = "Environment name."
