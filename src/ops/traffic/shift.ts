@@ -138,7 +138,7 @@ export async function executeShift(deps: ShiftDeps, request: ShiftRequest): Prom
   const restored = await rollback(ending.why);
   shift.state.steps.push(restored.step);
   shift.state.liveAfter = restored.liveAfter;
-  const { result, exit } = restored.ok ? ending.ifRestored : { result: "refused" as const, exit: "failed" as const };
+  const { result, exit } = restored.ok ? ending.ifRestored : REFUSED;
   return { ...outcome(shift, result, exit, `${ending.why}; ${restored.detail}`, ending.evidence), ...(restored.ok ? {} : { restoreFailed: true as const }) };
 }
 
@@ -171,7 +171,7 @@ function outcome({ state }: Shift, result: ShiftResult, exit: ShiftExit, reason:
 
 const end = (result: ShiftResult, exit: ShiftExit, reason: string, evidence?: ShiftEvidence): Ending => ({ kind: "end", result, exit, reason, ...(evidence ? { evidence } : {}) });
 const ROLLED_BACK = { result: "rolled-back", exit: "rolled-back" } as const;
-/** A failed step's rollback leaves the shift refused, whether or not traffic went back. */
+/** A shift whose rollback put traffic back after a failed step, or whose rollback failed: refused, exit 1. */
 const REFUSED = { result: "refused", exit: "failed" } as const;
 
 async function timed<T>(clock: Clock, run: () => Promise<T>): Promise<{ value: T; at: string; durationMs: number }> {
