@@ -44,3 +44,12 @@ export async function getFunctionVersionConfiguration(client: LambdaClient, func
     environment: { ...(config.Environment?.Variables ?? {}) },
   };
 }
+
+/**
+ * GetFunctionConfiguration with an alias as qualifier: the configuration of the version the alias
+ * points at (its `version` is that version's number), in one call instead of GetAlias and then
+ * GetFunctionConfiguration of its version.
+ */
+export function getAliasedVersionConfiguration(client: LambdaClient, functionName: string, aliasName: string, signal?: AbortSignal): Promise<FunctionVersionConfiguration> {
+  return getFunctionVersionConfiguration(client, functionName, aliasName, signal);
+}

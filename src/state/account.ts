@@ -1,11 +1,13 @@
 import { createClient } from "../aws/clients.js";
 import { describeOpsTable, DynamoDBClient } from "../aws/ops-table.js";
 import { headBucket, S3Client } from "../aws/s3.js";
-import { getCallerIdentity, STSClient } from "../aws/sts.js";
+import type { STSClient } from "../aws/sts.js";
 import { describeTarget, isEmulatorTarget, type Target } from "../core/target.js";
 import { type Environment } from "../core/environment.js";
 import { ConfigError, OperationError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
+import { identityCacheKey, readCachedIdentity, writeCachedIdentity, type CachedIdentity } from "./account-cache.js";
+import { stateDir as defaultStateDir } from "./paths.js";
 import { OPS_TABLE_NAME, decideBootstrap, planBootstrap, stateBucketName } from "./bootstrap-plan.js";
 import { applyBootstrap, observeBucket, observeTable, type AccountResources } from "./bootstrap.js";
 
@@ -27,27 +29,101 @@ export function opsClientFor(target: Target, region: string): DynamoDBClient {
   return createClient(DynamoDBClient, target, { region });
 }
 
-/** The account id and region of a target, and the names of its bootstrap resources. */
+/** The account id and region of a target, and the names of its bootstrap resources (always asks STS). */
 export async function resolveAccount(target: Target, signal?: AbortSignal): Promise<AccountResources> {
-  const sts = createClient(STSClient, target);
+  const sts = await stsClient(target);
   try {
-    const identity = await getCallerIdentity(sts, signal).catch((error: unknown) => {
-      throw new ConfigError("no-credentials", `cannot tell which AWS account this is (STS GetCallerIdentity failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)})`, {
-        hint: isEmulatorTarget(target) ? "is the emulator running?" : "sign in (aws sso login, a profile with --profile, or AWS_* credentials)",
-      });
+    const region = await targetRegion(target, sts);
+    return accountOf(target, await askSts(target, sts, signal), region);
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** STS loads only when it is asked: a cached identity needs no STS client. */
+async function stsClient(target: Target): Promise<STSClient> {
+  const { STSClient } = await import("../aws/sts.js");
+  return createClient(STSClient, target);
+}
+
+async function targetRegion(target: Target, sts: STSClient): Promise<string> {
+  const region = target.region ?? (await sts.config.region().catch(() => undefined));
+  if (!region) throw new ConfigError("no-region", "no AWS region: pass --region or set AWS_REGION");
+  return region;
+}
+
+async function askSts(target: Target, sts: STSClient, signal?: AbortSignal): Promise<{ accountId: string; partition: string }> {
+  const { getCallerIdentity } = await import("../aws/sts.js");
+  const identity = await getCallerIdentity(sts, signal).catch((error: unknown) => {
+    throw new ConfigError("no-credentials", `cannot tell which AWS account this is (STS GetCallerIdentity failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)})`, {
+      hint: isEmulatorTarget(target) ? "is the emulator running?" : "sign in (aws sso login, a profile with --profile, or AWS_* credentials)",
     });
-    const region = target.region ?? (await sts.config.region().catch(() => undefined));
-    if (!region) throw new ConfigError("no-region", "no AWS region: pass --region or set AWS_REGION");
-    const partition = identity.arn.split(":")[1] || "aws";
-    return {
-      accountId: identity.account,
-      region,
-      partition,
-      bucket: stateBucketName(identity.account, region),
-      table: OPS_TABLE_NAME,
-      emulator: isEmulatorTarget(target),
-      tlsOnlyPolicy: !isEmulatorTarget(target) || target.endpointUrl.startsWith("https:"),
-    };
+  });
+  return { accountId: identity.account, partition: identity.arn.split(":")[1] || "aws" };
+}
+
+function accountOf(target: Target, identity: { accountId: string; partition: string }, region: string): AccountResources {
+  return {
+    accountId: identity.accountId,
+    region,
+    partition: identity.partition,
+    bucket: stateBucketName(identity.accountId, region),
+    table: OPS_TABLE_NAME,
+    emulator: isEmulatorTarget(target),
+    tlsOnlyPolicy: !isEmulatorTarget(target) || target.endpointUrl.startsWith("https:"),
+  };
+}
+
+/**
+ * What this machine may know about the target's identity without asking STS: the running embedded
+ * emulator's launch id (local targets) or the resolved credentials' access key id (real AWS).
+ */
+async function localIdentityKey(target: Extract<Target, { kind: "local" }>, stateDir: string): Promise<string | undefined> {
+  const { readEmulatorRecord } = await import("../local/emulator.js");
+  const record = readEmulatorRecord(stateDir);
+  return record && record.url === target.endpointUrl ? identityCacheKey(target, { region: target.region, emulatorInstanceId: record.instanceId }) : undefined;
+}
+
+async function awsIdentityKey(target: Target, sts: STSClient, region: string): Promise<string | undefined> {
+  if (target.kind === "aws") {
+    // Resolving the credentials is what the STS call would do first anyway; a failure is left to it.
+    const credentials = await sts.config.credentials().catch(() => undefined);
+    return credentials?.accessKeyId ? identityCacheKey(target, { region, accessKeyId: credentials.accessKeyId }) : undefined;
+  }
+  return undefined;
+}
+
+const resolved = new Map<string, Promise<AccountResources>>();
+
+/**
+ * The account's names (id, region, bucket, table), not checked to exist: from this machine's cache
+ * where that is safe (see account-cache.ts), else one STS call that fills it; once per process.
+ * `stateDir`: where the cache lives (default: noveli's state dir).
+ */
+export function accountResources(target: Target, signal?: AbortSignal, stateDir: string = defaultStateDir()): Promise<AccountResources> {
+  const key = `${stateDir}|${describeTarget(target)}`;
+  let account = resolved.get(key);
+  if (!account) {
+    account = resolveThroughCache(target, stateDir, signal);
+    resolved.set(key, account);
+    account.catch(() => resolved.delete(key));
+  }
+  return account;
+}
+
+async function resolveThroughCache(target: Target, stateDir: string, signal?: AbortSignal): Promise<AccountResources> {
+  const localKey = target.kind === "local" ? await localIdentityKey(target, stateDir) : undefined;
+  const localHit = localKey ? readCachedIdentity(stateDir, localKey) : undefined;
+  if (localHit && localHit.region === target.region) return accountOf(target, localHit, target.region);
+  const sts = await stsClient(target);
+  try {
+    const region = await targetRegion(target, sts);
+    const key = localKey ?? (await awsIdentityKey(target, sts, region));
+    const cached = key && key !== localKey ? readCachedIdentity(stateDir, key) : undefined;
+    if (cached && cached.region === region) return accountOf(target, cached, region);
+    const identity = await askSts(target, sts, signal);
+    if (key) writeCachedIdentity(stateDir, key, { ...identity, region } satisfies CachedIdentity);
+    return accountOf(target, identity, region);
   } finally {
     sts.destroy();
   }
@@ -79,7 +155,7 @@ export function openAccount(input: { target: Target; env: Environment; reporter:
 
 async function openUncached(input: { target: Target; env: Environment; reporter: Reporter; signal?: AbortSignal }): Promise<AccountResources> {
   const { target, env, reporter, signal } = input;
-  const account = await resolveAccount(target, signal);
+  const account = await accountResources(target, signal);
   const s3 = s3ClientFor(target, account.region);
   const dynamodb = opsClientFor(target, account.region);
   try {

@@ -1,9 +1,10 @@
+import type { Environment } from "../core/environment.js";
 import type { Target } from "../core/target.js";
 import type { CommandContext } from "../context.js";
 import { ConfigError } from "../errors.js";
 import { getObjectText } from "../aws/s3.js";
 import { readEmulatorRecord } from "../local/emulator.js";
-import { openAccount, s3ClientFor, type AccountResources } from "../state/account.js";
+import { accountResources, openAccount, s3ClientFor, type AccountResources } from "../state/account.js";
 import { stateObjectKey } from "../state/bootstrap-plan.js";
 import { inspectOutputs, type EnvironmentOutputs, type OutputsInspection } from "./outputs.js";
 
@@ -25,6 +26,20 @@ export async function readStateObject(target: Target, account: AccountResources,
 }
 
 /**
+ * The state object, read while the account's bootstrap is checked (both need only the account's
+ * names): one round trip instead of two. The check decides: its error wins over the read's, and a
+ * read that failed because the check had yet to bootstrap an emulator is done again after it.
+ */
+async function readCheckedStateObject(ctx: CommandContext, target: Target, env: Environment): Promise<{ account: AccountResources; text: string | undefined }> {
+  const names = await accountResources(target, ctx.signal, ctx.stateDir);
+  const early = readStateObject(target, names, env, ctx.signal);
+  early.catch(() => undefined);
+  const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
+  const text = await early.catch(() => readStateObject(target, account, env, ctx.signal));
+  return { account, text };
+}
+
+/**
  * The raw outputs of the environment's Terraform state (empty when an apply stopped before it
  * recorded any), or undefined when it has never been deployed on this target. Read straight from
  * the state object in the account's bucket (no terraform process), the same on every target and
@@ -33,8 +48,7 @@ export async function readStateObject(target: Target, account: AccountResources,
 export async function readRawOutputs(ctx: CommandContext): Promise<RawOutputs | undefined> {
   const target = await ctx.target();
   const env = ctx.environment();
-  const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
-  const text = await readStateObject(target, account, env, ctx.signal);
+  const { account, text } = await readCheckedStateObject(ctx, target, env);
   if (text === undefined) return undefined;
   const where = `s3://${account.bucket}/${stateObjectKey(env)}`;
   let state: unknown;

@@ -1,9 +1,7 @@
 import { APIGatewayClient, getStageTraffic, updateStage, type StageTraffic } from "../../aws/apigateway.js";
 import { createClient } from "../../aws/clients.js";
 import { CloudWatchClient, describeAlarmStates, getMetricData, type AlarmState, type MetricSeries, type MetricStatQuery } from "../../aws/cloudwatch.js";
-import { adminPasswordSignIn, CognitoIdentityProviderClient } from "../../aws/cognito.js";
 import { LambdaClient } from "../../aws/lambda.js";
-import { getSecretString, SecretsManagerClient } from "../../aws/secrets.js";
 import type { Environment } from "../../core/environment.js";
 import type { Target } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
@@ -17,8 +15,8 @@ import { COLORS, type Color } from "../../core/color.js";
 import type { EnvironmentOutputs } from "../../terraform/outputs.js";
 import type { HealthReport } from "../health/judge.js";
 import { checkColorHealth, describeResponse, type HealthCheckSettings } from "../health/run.js";
-import { signInSyntheticUser, type SyntheticIdentity } from "../health/synthetic.js";
-import { openColorSubject, type ColorSubject } from "../health/targets.js";
+import type { SyntheticIdentity } from "../health/synthetic.js";
+import type { ColorSubject } from "../health/targets.js";
 import { TRAFFIC_HISTORY_KINDS, TRAFFIC_HISTORY_LIMIT } from "./previous-color.js";
 import type { LiveStage } from "./stage.js";
 
@@ -80,13 +78,21 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
       return Promise.reject(new Error("the environment's outputs name no synthetic user (deploy it with this noveli)"));
     }
     if (!syntheticSignIn) {
-      const cognito = createClient(CognitoIdentityProviderClient, target, region);
-      const secrets = createClient(SecretsManagerClient, target, region);
-      signInClients.push(cognito, secrets);
-      syntheticSignIn = signInSyntheticUser(
-        { region: outputs.region, userPoolId, clientId: syntheticClientId, secretName: syntheticUserSecretName },
-        { readSecret: (name) => getSecretString(secrets, name, ctx.signal), signIn: (signIn) => adminPasswordSignIn(cognito, signIn, ctx.signal) },
-      );
+      // Cognito and Secrets Manager load only for a synthetic check: status and rollback never sign in.
+      syntheticSignIn = (async () => {
+        const [{ CognitoIdentityProviderClient, adminPasswordSignIn }, { SecretsManagerClient, getSecretString }, { signInSyntheticUser }] = await Promise.all([
+          import("../../aws/cognito.js"),
+          import("../../aws/secrets.js"),
+          import("../health/synthetic.js"),
+        ]);
+        const cognito = createClient(CognitoIdentityProviderClient, target, region);
+        const secrets = createClient(SecretsManagerClient, target, region);
+        signInClients.push(cognito, secrets);
+        return signInSyntheticUser(
+          { region: outputs.region, userPoolId, clientId: syntheticClientId, secretName: syntheticUserSecretName },
+          { readSecret: (name) => getSecretString(secrets, name, ctx.signal), signIn: (signIn) => adminPasswordSignIn(cognito, signIn, ctx.signal) },
+        );
+      })();
       syntheticSignIn.catch(() => (syntheticSignIn = undefined));
     }
     return syntheticSignIn;
@@ -109,7 +115,8 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
   const subject = (color: Color): Promise<ColorSubject> => {
     let opened = subjects.get(color);
     if (!opened) {
-      opened = deployHistory().then((records) =>
+      // The health probes (and the local Lambda runner) load only when a color is checked.
+      opened = Promise.all([deployHistory(), import("../health/targets.js")]).then(([records, { openColorSubject }]) =>
         openColorSubject({ color, target, outputs, stateDir: ctx.stateDir, lambdaClient: lambda, history: records, fetchArtifact, reporter: ctx.reporter, signal: ctx.signal }),
       );
       subjects.set(color, opened);

@@ -2,14 +2,15 @@ import type { StageTraffic } from "../../aws/apigateway.js";
 import { createClient } from "../../aws/clients.js";
 import { EventBridgeClient, getRuleTargetArn } from "../../aws/eventbridge.js";
 import type { AlarmState } from "../../aws/cloudwatch.js";
-import { getAlias, getFunctionVersionConfiguration } from "../../aws/lambda.js";
+import { getAliasedVersionConfiguration, type FunctionVersionConfiguration } from "../../aws/lambda.js";
 import type { Environment } from "../../core/environment.js";
 import type { Target } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
 import { errorMessage } from "../../errors.js";
 import { readHistoryOldestFirst, type HistoryRecord } from "../../state/history.js";
 import { describeHolder, type LeaseHolder } from "../../state/lease.js";
-import { openOpsStore } from "../../state/ops-store.js";
+import { accountResources, opsClientFor } from "../../state/account.js";
+import { OpsStore } from "../../state/ops-store.js";
 import { COLORS, type Color } from "../../core/color.js";
 import { type EnvironmentOutputs } from "../../terraform/outputs.js";
 import { expectationFromHistory } from "../health/judge.js";
@@ -120,42 +121,64 @@ export function recentEntries(records: HistoryRecord[], types: HistoryRecord["ty
     }));
 }
 
+/**
+ * Every read in as few round trips as they depend on each other: the history and the lease need
+ * only the account's names, so they go out with the bootstrap check and the state object; then the
+ * stage, the alarms, the events rule and each color's alias (with its version's configuration) at once.
+ */
 export async function readEnvironmentStatus(ctx: CommandContext): Promise<EnvironmentStatus> {
-  const store = await openOpsStore({ target: await ctx.target(), env: ctx.environment(), reporter: ctx.reporter, signal: ctx.signal });
+  const target = await ctx.target();
+  const env = ctx.environment();
+  const names = await accountResources(target, ctx.signal, ctx.stateDir);
+  const store = new OpsStore(opsClientFor(target, names.region), names.table);
+  const early = {
+    history: settled(() => readHistoryOldestFirst(store, env, { limit: STATUS_RECORDS })),
+    lease: settled(() => store.readLease(env)),
+  };
   const environment = await openTrafficEnvironment(ctx, { history: store }).catch((error: unknown) => {
     store.close();
     throw error;
   });
   try {
-    const { outputs, env } = environment;
-    const [stage, alarms, eventsTarget] = await Promise.all([environment.readStage(), environment.readAlarms(), readEventsTarget(ctx, environment)]);
-    const [history, lease] = await Promise.all([readHistoryOldestFirst(store, env, { limit: STATUS_RECORDS }), store.readLease(env)]);
+    const { outputs } = environment;
+    const colorReads = COLORS.map((color) =>
+      getAliasedVersionConfiguration(environment.lambda, outputs.functionName, outputs.aliasNames[color], ctx.signal).then(
+        (config) => ({ config }),
+        (error: unknown) => ({ error: errorMessage(error) }),
+      ),
+    );
+    // The bootstrap check passed (opening the environment waited for it): a read that failed
+    // before an emulator's table existed is done again.
+    const [stage, alarms, eventsTarget, history, lease, ...colorConfigs] = await Promise.all([
+      environment.readStage(),
+      environment.readAlarms(),
+      readEventsTarget(ctx, environment),
+      early.history(),
+      early.lease(),
+      ...colorReads,
+    ]);
     const now = Date.now();
     const shares = trafficShares(stage);
     const colors = {} as Record<Color, ColorStatus>;
-    await Promise.all(
-      COLORS.map(async (color) => {
-        const base = { live: stage.deployment === color, trafficPercent: shares[color], alias: outputs.aliasNames[color] };
-        const recorded = expectationFromHistory(history, color);
-        try {
-          const alias = await getAlias(environment.lambda, outputs.functionName, outputs.aliasNames[color], ctx.signal);
-          const config = await getFunctionVersionConfiguration(environment.lambda, outputs.functionName, alias.functionVersion, ctx.signal);
-          const matches = recorded
-            ? recorded.codeSha256 === config.codeSha256 && (recorded.lambdaVersion === null || recorded.lambdaVersion === alias.functionVersion)
-            : null;
-          colors[color] = {
-            ...base,
-            lambdaVersion: alias.functionVersion,
-            codeSha256: config.codeSha256,
-            version: config.environment.APP_VERSION ?? null,
-            deployedAt: matches ? (recorded?.recordedAt ?? null) : null,
-            matchesDeployRecord: matches,
-          };
-        } catch (error) {
-          colors[color] = { ...base, lambdaVersion: null, codeSha256: null, version: null, deployedAt: null, matchesDeployRecord: null, error: errorMessage(error) };
-        }
-      }),
-    );
+    COLORS.forEach((color, index) => {
+      const base = { live: stage.deployment === color, trafficPercent: shares[color], alias: outputs.aliasNames[color] };
+      const read = colorConfigs[index] as { config: FunctionVersionConfiguration } | { error: string };
+      if ("error" in read) {
+        colors[color] = { ...base, lambdaVersion: null, codeSha256: null, version: null, deployedAt: null, matchesDeployRecord: null, error: read.error };
+        return;
+      }
+      const { config } = read;
+      const recorded = expectationFromHistory(history, color);
+      const matches = recorded ? recorded.codeSha256 === config.codeSha256 && (recorded.lambdaVersion === null || recorded.lambdaVersion === config.version) : null;
+      colors[color] = {
+        ...base,
+        lambdaVersion: config.version,
+        codeSha256: config.codeSha256,
+        version: config.environment.APP_VERSION ?? null,
+        deployedAt: matches ? (recorded?.recordedAt ?? null) : null,
+        matchesDeployRecord: matches,
+      };
+    });
     const canary = stage.canary ? { percentTraffic: stage.canary.percentTraffic, color: stage.canary.deployment ?? null } : null;
     const liveColor = isColor(stage.deployment) ? stage.deployment : null;
     const events =
@@ -181,6 +204,16 @@ export async function readEnvironmentStatus(ctx: CommandContext): Promise<Enviro
     await environment.close();
     store.close();
   }
+}
+
+/**
+ * Starts a read now; the returned function gives its result, or runs it again when the first try
+ * failed (it may have gone out before an emulator's bootstrap created what it reads).
+ */
+export function settled<T>(read: () => Promise<T>): () => Promise<T> {
+  const first = read();
+  first.catch(() => undefined);
+  return () => first.catch(() => read());
 }
 
 /** The story-events rule's target ARN; an error is reported in the status, not thrown. */
