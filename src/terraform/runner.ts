@@ -235,8 +235,31 @@ export async function terraformInit(call: TerraformCall, backendConfig: string[]
   await terraform(call, initArgs(backendConfig));
 }
 
-export function planArgs(planFile: string, varFile: string, options: { destroy?: boolean } = {}): string[] {
-  return ["plan", "-input=false", "-detailed-exitcode", `-out=${planFile}`, `-var-file=${varFile}`, ...(options.destroy ? ["-destroy"] : []), "-json"];
+export interface PlanSettings {
+  destroy?: boolean;
+  /** Read every managed resource back before planning (terraform's default). Default true. */
+  refresh?: boolean;
+}
+
+export function planArgs(planFile: string, varFile: string, options: PlanSettings = {}): string[] {
+  return [
+    "plan", "-input=false", "-detailed-exitcode", `-out=${planFile}`, `-var-file=${varFile}`,
+    ...(options.destroy ? ["-destroy"] : []),
+    ...(options.refresh === false ? ["-refresh=false"] : []),
+    "-json",
+  ];
+}
+
+/**
+ * Pure: how deploy plans on a target. Real AWS: terraform's defaults, a full refresh (drift made
+ * outside terraform is seen and planned away). An emulator: no refresh. Reading back every one of
+ * the ~60 resources is most of a code-only redeploy's plan there, and an emulator's state and
+ * resources live and die together (the state bucket is inside it), so its state is what it holds;
+ * what noveli itself changes outside terraform (the live stage's color, the events target) is
+ * ignored by the configuration or planned from the live stage either way.
+ */
+export function deployPlanSettings(target: { emulator: boolean }): PlanSettings {
+  return target.emulator ? { refresh: false } : {};
 }
 
 export interface PlanOutcome {
@@ -247,7 +270,7 @@ export interface PlanOutcome {
 }
 
 /** Saves a plan and says what it changes. */
-export async function terraformPlan(call: TerraformCall, planFile: string, varFile: string, options: { destroy?: boolean } = {}): Promise<PlanOutcome> {
+export async function terraformPlan(call: TerraformCall, planFile: string, varFile: string, options: PlanSettings = {}): Promise<PlanOutcome> {
   const result = await terraform(call, planArgs(planFile, varFile, options), [0, 2], { json: true });
   return { changes: result.exitCode === 2, planned: plannedChanges(parseUiMessages(result.stdout)) };
 }

@@ -1,5 +1,6 @@
 import { targetKey } from "../core/target.js";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isEmulatorTarget, type Target } from "../core/target.js";
 import { type Environment } from "../core/environment.js";
@@ -18,6 +19,7 @@ import type { TerraformCall } from "./runner.js";
  *     data/             TF_DATA_DIR (providers, the initialised backend)
  *     plans/            saved plans
  *     emulator.s3.tfbackend  the S3 backend's endpoint options, emulator targets only
+ *     init.fingerprint  what the last successful `terraform init` was run with (see initFingerprint)
  * The state itself is never here: every target keeps it in the S3 backend, in the bucket
  * `noveli bootstrap` made for the account and region (emulators included, inside the emulator), so
  * a workspace can be deleted or copied at any time; the next run stages and initialises it again.
@@ -113,4 +115,72 @@ export function prepareWorkspace(options: PrepareWorkspaceOptions): Workspace {
 
 export function terraformCall(workspace: Workspace, reporter: Reporter, signal?: AbortSignal): TerraformCall {
   return { binary: workspace.terraform.binary, dir: workspace.rootDir, env: workspace.processEnv, reporter, ...(signal ? { signal } : {}) };
+}
+
+/**
+ * What a `terraform init` of this workspace depends on, as one hash: the terraform binary, noveli's
+ * CLI config (the provider mirror), the backend options (bucket, key, region, an emulator's
+ * endpoint), every file of the staged tree (module calls, required providers) and the dependency
+ * lock file. When the last successful init was run with the same fingerprint and its data folder is
+ * still there, running it again would change nothing, so deploy skips it. Any difference (another
+ * emulator port, another account's bucket, an edited .tf file, a new provider mirror) runs init.
+ */
+export function initFingerprint(workspace: Pick<Workspace, "rootDir" | "backendConfig" | "terraform" | "processEnv">): string {
+  const hash = createHash("sha256");
+  const add = (label: string, value: string | Buffer) => hash.update(`${label}\0`).update(value).update("\0");
+  const binary = statSync(workspace.terraform.binary);
+  add("binary", `${workspace.terraform.binary}:${binary.size}:${binary.mtimeMs}`);
+  const cliConfig = workspace.processEnv.TF_CLI_CONFIG_FILE;
+  add("cli-config", cliConfig && existsSync(cliConfig) ? readFileSync(cliConfig) : "");
+  for (const argument of workspace.backendConfig) {
+    add("backend", argument);
+    // A -backend-config file: its content counts, not its name.
+    const file = argument.startsWith("-backend-config=") ? argument.slice("-backend-config=".length) : "";
+    if (file !== "" && path.isAbsolute(file) && existsSync(file)) add("backend-file", readFileSync(file));
+  }
+  add("data-dir", workspace.processEnv.TF_DATA_DIR ?? "");
+  const staged = path.resolve(workspace.rootDir, "..", "..");
+  for (const file of listFiles(staged)) add(path.relative(staged, file), readFileSync(file));
+  return hash.digest("hex");
+}
+
+/** Every file under a folder, sorted; terraform's own folders and noveli's output files left out. */
+function listFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name === ".terraform" || entry.name === ".noveli-output") continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...listFiles(full));
+    else if (entry.isFile()) files.push(full);
+  }
+  return files;
+}
+
+function fingerprintFile(workspace: Pick<Workspace, "dir">): string {
+  return path.join(workspace.dir, "init.fingerprint");
+}
+
+/** Whether the last successful init ran with this same fingerprint and left its data folder (the initialised backend, providers, modules). */
+export function initialisedAsBefore(workspace: Workspace): boolean {
+  const dataDir = workspace.processEnv.TF_DATA_DIR;
+  if (!dataDir || !["terraform.tfstate", "providers", path.join("modules", "modules.json")].every((entry) => existsSync(path.join(dataDir, entry)))) return false;
+  try {
+    return readFileSync(fingerprintFile(workspace), "utf8").trim() === initFingerprint(workspace);
+  } catch {
+    return false;
+  }
+}
+
+/** After a successful init: its fingerprint, for the next deploy to compare (a cache: losing it only means init runs again). */
+export function recordInitialised(workspace: Workspace): void {
+  try {
+    writeFileSync(fingerprintFile(workspace), `${initFingerprint(workspace)}\n`);
+  } catch {
+    /* the next deploy runs init again */
+  }
+}
+
+/** Before an init: a fingerprint left from an earlier one no longer holds (the init may fail half-way). */
+export function forgetInitialised(workspace: Workspace): void {
+  rmSync(fingerprintFile(workspace), { force: true });
 }

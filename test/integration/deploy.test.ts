@@ -124,8 +124,13 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
   });
 
   it("--plan-only summarises and applies nothing", async () => {
-    const result = await deploy(["--env", "dev", "--release", "r3", "--plan-only"]);
+    const result = await deploy(["--env", "dev", "--release", "r3", "--plan-only", "--verbose"]);
     expect(result.exitCode, result.stderr).toBe(0);
+    // Initialised by the deploys before with the same backend and configuration: no init again.
+    expect(result.stderr).toMatch(/terraform init skipped \(dev, state in s3:\/\/noveli-tfstate-123456789012-us-east-1\/noveli\/dev\/terraform\.tfstate\)/);
+    expect(result.stderr).not.toMatch(/\$ terraform -chdir=\S+ init /);
+    // An emulator target plans without reading every resource back (real AWS keeps the refresh: see the unit tests).
+    expect(result.stderr).toMatch(/\$ terraform -chdir=\S+ plan .*-refresh=false/);
     expect(result.stdout).toMatch(/^Plan: \d+ to add, [1-9]\d* to change, \d+ to replace, 0 to destroy\.$/m);
     expect(result.stdout).toMatch(/plan only: nothing applied/);
   });
@@ -137,8 +142,11 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
       // Renaming the table forces a replacement: the data would be gone.
       writeFileSync(file, text.replace(/(name\s*=\s*")([^"]*story[^"]*)(")/, "$1$2-renamed$3"));
     });
-    const result = await deploy(["--env", "dev", "--release", "r4"], { NOVELI_TERRAFORM_DIR: tree });
+    const result = await deploy(["--env", "dev", "--release", "r4", "--verbose"], { NOVELI_TERRAFORM_DIR: tree });
     expect(result.exitCode).toBe(1);
+    // Another configuration: init runs again.
+    expect(result.stderr).toMatch(/\$ terraform -chdir=\S+ init -input=false -reconfigure /);
+    expect(result.stderr).not.toMatch(/terraform init skipped/);
     expect(result.stderr).toMatch(/deploy refused: the plan would replace \S*aws_dynamodb_table\.\S+/);
     expect(result.stderr).toMatch(/--allow-destroy/);
     const table = await new DynamoDBClient(awsConfig()).send(new DescribeTableCommand({ TableName: first.outputs!.tableName }));

@@ -21,6 +21,7 @@ import { COLORS, type Color } from "../../core/color.js";
 import { inspectOutputs, parseOutputs, type EnvironmentOutputs, type OutputsInspection } from "../../terraform/outputs.js";
 import {
   applyArgs,
+  deployPlanSettings,
   initArgs,
   planArgs,
   renderCommand,
@@ -28,8 +29,9 @@ import {
   terraformInit,
   terraformOutputJson,
   terraformPlan,
+  type TerraformCall,
 } from "../../terraform/runner.js";
-import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
+import { forgetInitialised, initialisedAsBefore, prepareWorkspace, recordInitialised, terraformCall, type Workspace } from "../../terraform/workspace.js";
 import { deployedArtifactPath } from "./paths.js";
 import { createApplyProgress } from "./apply-progress.js";
 import { renderPlanSummary, summarizePlannedChanges, type PlanSummary } from "./plan-summary.js";
@@ -159,7 +161,7 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
       const commands = [
         `package lambda/story-generator -> ${path.join(ctx.stateDir, "artifacts", "story-generator.zip")}`,
         renderCommand(call, initArgs(workspace.backendConfig)),
-        renderCommand(call, planArgs(planFile, varFile)),
+        renderCommand(call, planArgs(planFile, varFile, deployPlanSettings({ emulator }))),
         renderCommand(call, applyArgs(planFile)),
       ];
       return {
@@ -170,8 +172,8 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
 
     const artifact = await reporter.phase("Packaging the story-generator Lambda", () => packageStoryGenerator({ stateDir: ctx.stateDir, projectRoot: projectRoot() }));
     codeSha256 = artifact.zipSha256Base64;
-    await reporter.phase(`terraform init (${env}, state in s3://${workspace.backend.bucket}/${workspace.backend.key})`, () => terraformInit(call, workspace.backendConfig));
-    const { live, partial } = await readLiveState(ctx, target);
+    await initWorkspace(ctx, workspace, call);
+    const { live, partial, outputs: deployedOutputs } = await readLiveState(ctx, target);
     if (partial) {
       reporter.warn(`${env} is deployed in part (${partial.present} of ${partial.required} outputs): an earlier deploy stopped before it finished; this deploy completes it`);
     }
@@ -184,13 +186,14 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
     writeFileSync(varFile, `${JSON.stringify(variables, null, 2)}\n`);
     // The summary comes from the plan's own -json messages, the outputs from the apply's: no
     // `show -json` or `output -json` run (each started terraform again, show the provider too).
-    const { changes, planned } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile));
+    const { changes, planned } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile, deployPlanSettings({ emulator })));
     summary = summarizePlannedChanges(planned);
     const plan = { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy };
     const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, liveColor: live.liveColor ?? null, version: release, codeSha256, plan, summary, completedPartial: completing };
 
     if (options.planOnly || !changes) {
-      const outputs = live.liveColor ? parseOutputs(await terraformOutputJson(call)) : null;
+      // Nothing was applied: the outputs are the state's, read above (no `terraform output` run).
+      const outputs = live.liveColor ? (deployedOutputs ?? parseOutputs(await terraformOutputJson(call))) : null;
       const outcome = options.planOnly ? "plan-only" : "no-changes";
       await record({ type: "deploy", outcome, color, codeSha256, plan, durationMs: Date.now() - started });
       return { ...base, lambdaVersion: outputs?.aliasVersions[color] ?? null, applied: false, outcome, outputs };
@@ -244,6 +247,22 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
     if (interrupted && !(isNoveliError(error) && error.code === "interrupted")) throw new AbortError("deploy interrupted; terraform stopped gracefully");
     throw error;
   }
+}
+
+/**
+ * `terraform init`, unless the workspace was initialised with exactly the same backend options,
+ * configuration, lock file and terraform (its fingerprint): then init would change nothing.
+ */
+export async function initWorkspace(ctx: Pick<CommandContext, "reporter">, workspace: Workspace, call: TerraformCall): Promise<"ran" | "skipped"> {
+  const where = `${workspace.env}, state in s3://${workspace.backend.bucket}/${workspace.backend.key}`;
+  if (initialisedAsBefore(workspace)) {
+    ctx.reporter.debug(`terraform init skipped (${where}): the workspace is initialised with the same backend options, configuration and lock file`);
+    return "skipped";
+  }
+  forgetInitialised(workspace);
+  await ctx.reporter.phase(`terraform init (${where})`, () => terraformInit(call, workspace.backendConfig));
+  recordInitialised(workspace);
+  return "ran";
 }
 
 /** The plan by service, on stderr before it is applied (every address with --verbose). */
