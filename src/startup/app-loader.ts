@@ -1,0 +1,118 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import Module from "node:module";
+import path from "node:path";
+import vm from "node:vm";
+
+/**
+ * Loads dist/app.cjs, the one bundle of the runner and every command (scripts/build.mjs), with
+ * V8's code cache: the first run of a command compiles what it uses and leaves V8's compiled code
+ * in `<state dir>/cache/code/`; later runs of that command hand it back to V8, which then skips
+ * parsing and compiling nearly all of it. Node 20 has no compile cache for modules of its own
+ * (module.enableCompileCache came in Node 22), hence vm.Script's cachedData.
+ *
+ * The cache is a cache: one file per command and build, written only into a state dir that exists
+ * already (never a new .noveli/ in whatever folder a command runs in), rewritten when V8 rejects
+ * it (another Node, another build), removed for other builds, and any failure to read or write it
+ * only means compiling as without it. Until a command has one, the build's own cache of the
+ * bundle's top level (dist/app.cjs.cache, made by the build with the same Node) spares V8 parsing
+ * the whole bundle; V8 rejects it too when it does not fit, and the bundle is compiled from source. With --verbose (or source maps on by other means) the bundle
+ * is require()d as usual instead, so Node maps its stack traces back to src/ through app.cjs.map.
+ */
+
+/** What dist/app.cjs exports (its entry is written by scripts/build.mjs). */
+export interface AppBundle {
+  runner(): { run(...args: unknown[]): Promise<void> };
+  command(name: string): Record<string, unknown>;
+}
+
+export interface LoadOptions {
+  /** The bundle (dist/app.cjs). */
+  file: string;
+  /** The build's id (a hash of the bundle, inlined by the build): part of each cache file's name. */
+  buildId: string;
+  /** Which command runs, e.g. `status` or `local-up`: each has its own cache. */
+  key: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+let loaded: { bundle: AppBundle; key: string } | undefined;
+
+/** The loaded bundle; the first call loads it (once per process). */
+export function loadApp(options: LoadOptions): AppBundle {
+  if (loaded) return loaded.bundle;
+  const bundle = sourceMapsWanted(options.env ?? process.env) ? (require(options.file) as AppBundle) : loadWithCodeCache(options);
+  loaded = { bundle, key: options.key };
+  return bundle;
+}
+
+function sourceMapsWanted(env: NodeJS.ProcessEnv): boolean {
+  const enabled = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled;
+  return enabled === true || process.execArgv.includes("--enable-source-maps") || /--enable-source-maps/.test(env.NODE_OPTIONS ?? "");
+}
+
+/** Pure: the cache file of a command of a build, for this Node and CPU. */
+export function codeCacheFile(stateDir: string, buildId: string, key: string, nodeVersion = process.version, arch = process.arch): string {
+  const runtime = createHash("sha256").update(`${nodeVersion}|${arch}|${process.versions.v8}`).digest("hex").slice(0, 12);
+  return path.join(stateDir, "cache", "code", `${buildId}-${runtime}-${key.replace(/[^A-Za-z0-9_-]/g, "_")}.bin`);
+}
+
+/** noveli's state dir (as src/state/paths.ts finds it), when it exists already. */
+export function existingStateDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string | undefined {
+  const configured = env.NOVELI_STATE_DIR;
+  const dir = configured && configured.trim() !== "" ? path.resolve(cwd, configured) : path.resolve(cwd, ".noveli");
+  try {
+    return statSync(dir).isDirectory() ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function loadWithCodeCache(options: LoadOptions): AppBundle {
+  const { file } = options;
+  const source = readFileSync(file, "utf8");
+  const stateDir = existingStateDir(options.env, options.cwd);
+  const cacheFile = stateDir ? codeCacheFile(stateDir, options.buildId, options.key) : undefined;
+  const commandCache = cacheFile ? readIfThere(cacheFile) : undefined;
+  const cachedData = commandCache ?? readIfThere(`${file}.cache`);
+  const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
+  if (cacheFile && (!commandCache || script.cachedDataRejected)) {
+    // At exit V8's cache holds every function this run compiled, not only the top level.
+    process.once("exit", () => writeCodeCache(cacheFile, options.buildId, script));
+  }
+  const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
+  const module = new Module(file);
+  module.filename = file;
+  module.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(file));
+  wrapper.call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
+  module.loaded = true;
+  return module.exports as AppBundle;
+}
+
+function readIfThere(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCodeCache(cacheFile: string, buildId: string, script: vm.Script): void {
+  try {
+    const dir = path.dirname(cacheFile);
+    mkdirSync(dir, { recursive: true });
+    // Other builds' caches can never be used again.
+    for (const name of readdirSync(dir)) if (!name.startsWith(`${buildId}-`)) rmSync(path.join(dir, name), { force: true });
+    const temporary = `${cacheFile}.${process.pid}.tmp`;
+    writeFileSync(temporary, script.createCachedData());
+    renameSync(temporary, cacheFile);
+  } catch {
+    /* compiled as without a cache next time */
+  }
+}
+
+/** Pure: a command's cache key from commander's command chain, e.g. `local-up` for `noveli local up`. */
+export function commandKey(names: string[]): string {
+  return names.filter((name) => name !== "").join("-") || "default";
+}
