@@ -2,7 +2,8 @@ import type { CommandContext } from "../context.js";
 import { AbortError, OperationError, RolledBackError, UsageError } from "../errors.js";
 import { parseWaitLock } from "../ops/lease/wait-lock.js";
 import { runRehearsal, type RehearsalResult } from "../ops/rehearse/rehearse.js";
-import { rehearseView } from "../views/rehearse.js";
+import { targetFlags } from "../views/deploy.js";
+import { rehearsalStepLines, rehearseView } from "../views/rehearse.js";
 import { render } from "../views/view.js";
 
 /** Flags of `noveli rehearse`. */
@@ -20,7 +21,17 @@ export async function rehearse(options: RehearseCommandOptions, ctx: CommandCont
     throw new UsageError("--teardown only applies to emulator targets (--local or --endpoint-url)");
   }
   const waitLockMs = parseWaitLock(options.waitLock);
-  const result = await runRehearsal(ctx, { teardown: options.teardown === true, waitLockMs, ...(options.release ? { release: options.release } : {}) });
+  const flags = targetFlags(ctx.globals);
+  const result = await runRehearsal(
+    ctx,
+    { teardown: options.teardown === true, waitLockMs, ...(options.release ? { release: options.release } : {}) },
+    {
+      // Each passed step's result, as its own command shows it, indented under the step's heading (stderr).
+      stepPassed: (step) => {
+        for (const line of rehearsalStepLines(step, ctx.reporter.style, flags)) ctx.reporter.info(`   ${line}`);
+      },
+    },
+  );
   render(ctx.reporter, rehearseView, result);
   if (result.exitCode === 0) return result;
   const failed = result.steps.find((step) => !step.ok);

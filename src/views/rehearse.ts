@@ -1,4 +1,10 @@
-import type { RehearsalResult } from "../ops/rehearse/rehearse.js";
+import type { RehearsalResult, RehearsalStepResult } from "../ops/rehearse/rehearse.js";
+import type { Style } from "../output/style.js";
+import { costReportView } from "./cost-report.js";
+import { deployView } from "./deploy.js";
+import { drDrillView } from "./dr-drill.js";
+import { healthCheckView } from "./health-check.js";
+import { switchTrafficView } from "./traffic.js";
 import type { View } from "./view.js";
 
 /** How `noveli rehearse` shows the runbook: one line per step, what did not run, the verdict. */
@@ -22,3 +28,27 @@ export const rehearseView: View<RehearsalResult> = {
     return lines;
   },
 };
+
+/**
+ * Pure: a passed step's result as its own command shows it (the same views), for the rehearsal's
+ * progress; `targetFlags` go into the follow-up commands the deploy suggests.
+ */
+export function rehearsalStepLines(step: RehearsalStepResult, style: Style, targetFlags: string): string[] {
+  switch (step.name) {
+    case "deploy":
+      return deployView(targetFlags).human(step.result, style);
+    case "seed sample stories":
+      return step.result ? [`wrote ${step.result.written} sample beats to ${step.result.tableName}`] : [];
+    case "health-check idle":
+    case "health-check live":
+      return healthCheckView.human(step.result, style);
+    case "switch-traffic":
+      return switchTrafficView.human(step.result, style);
+    case "dr-drill":
+      return drDrillView.human(step.result, style);
+    case "cost-report":
+      return costReportView("table").human(step.result, style);
+    case "teardown":
+      return [];
+  }
+}

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_HEALTH_SETTINGS } from "../../src/ops/health/run.js";
-import { healthCheckSettings, planRehearsal, rehearsalExitCode, RELEASE_SETTINGS, switchRequest, type StepOutcome } from "../../src/ops/rehearse/plan.js";
+import { planRehearsal, rehearsalExitCode, RELEASE_SETTINGS, type StepOutcome } from "../../src/ops/rehearse/plan.js";
 import { sampleStoryItems, SEED_USER } from "../../src/ops/rehearse/seed.js";
 
 const step = (name: StepOutcome["name"], ok: boolean, exitCode = ok ? 0 : 1): StepOutcome => ({ name, ok, seconds: 1, detail: "", exitCode });
@@ -23,27 +22,6 @@ describe("planRehearsal", () => {
     expect(planRehearsal("dev", true, false).switchSettings.healthInterval).toBe("200ms");
     expect(planRehearsal("dev", false, false).healthSettings).toEqual({});
     expect(planRehearsal("staging", false, false).switchSettings.healthInterval).toBeUndefined();
-  });
-});
-
-describe("switchRequest", () => {
-  it("on an emulator: all at once, a short watch, the health gate 200 ms apart, the default analysis", () => {
-    const request = switchRequest(planRehearsal("dev", true, false).switchSettings, "green");
-    expect(request).toMatchObject({ operation: "switch", to: "green", watchMs: 3_000, pollMs: 1_000, autoRollback: true, healthGate: true, dryRun: false, waitLockMs: 0 });
-    expect(request.canary).toBeUndefined();
-    expect(request.gateSettings).toEqual({ ...DEFAULT_HEALTH_SETTINGS, intervalMs: 200 });
-    expect(request.analysis).toEqual({ maxErrorRate: 0.01, maxLatencyRatio: 1.5, minRequests: 20, failureLimit: 1, requireTraffic: false, maxExtensions: 1 });
-  });
-
-  it("on real AWS: the environment's canary steps and intervals", () => {
-    const request = switchRequest(planRehearsal("production", false, false).switchSettings, "blue");
-    expect(request).toMatchObject({ canary: [10, 25, 50, 100], stepIntervalMs: 120_000, watchMs: 600_000, pollMs: 15_000 });
-    expect(request.gateSettings).toEqual(DEFAULT_HEALTH_SETTINGS);
-  });
-
-  it("the health checks read their settings as health-check reads its flags", () => {
-    expect(healthCheckSettings(planRehearsal("dev", true, false).healthSettings)).toEqual({ ...DEFAULT_HEALTH_SETTINGS, intervalMs: 200 });
-    expect(healthCheckSettings(planRehearsal("staging", false, false).healthSettings)).toEqual(DEFAULT_HEALTH_SETTINGS);
   });
 });
 

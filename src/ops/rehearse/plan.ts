@@ -1,12 +1,4 @@
-import type { Color } from "../../core/color.js";
 import type { Environment } from "../../core/environment.js";
-import { DURATION_LIMITS, parseDuration } from "../health/duration.js";
-import type { HealthCheckSettings } from "../health/run.js";
-import { parseHealthSettings } from "../health/settings.js";
-import { DEFAULT_POLICY } from "../traffic/analysis.js";
-import { parseCanarySteps } from "../traffic/planner.js";
-import type { TrafficChangeOptions } from "../traffic/run.js";
-import { DEFAULT_THRESHOLDS } from "../traffic/verdict.js";
 
 /**
  * Pure: the runbook a rehearsal runs, per environment and target. Emulator targets cannot run
@@ -80,39 +72,4 @@ export function rehearsalExitCode(steps: StepOutcome[]): number {
   const failed = steps.find((s) => !s.ok);
   if (!failed) return 0;
   return failed.exitCode === 3 || failed.exitCode === 130 ? failed.exitCode : 1;
-}
-
-/** Time at each canary step when the settings name none (as `noveli switch-traffic`). */
-const DEFAULT_STEP_INTERVAL_MS = 60_000;
-/** Poll interval of the watch when the settings name none (as `noveli switch-traffic`). */
-const DEFAULT_POLL_MS = 10_000;
-
-/** Pure: the settings of the rehearsal's health checks, read as `noveli health-check` reads its flags. */
-export function healthCheckSettings(settings: HealthSettings): HealthCheckSettings {
-  return parseHealthSettings(settings);
-}
-
-/**
- * Pure: the switch the rehearsal runs, as `noveli switch-traffic <to>` with these settings as its
- * flags runs it: the health gate first, automatic rollback, and the canary analysis with its
- * default thresholds whenever a step or the watch is observed.
- */
-export function switchRequest(settings: SwitchSettings, to: Color): TrafficChangeOptions {
-  const canary = settings.canary !== undefined ? parseCanarySteps(settings.canary) : undefined;
-  const watchMs = settings.watch !== undefined ? parseDuration(settings.watch, "--watch", DURATION_LIMITS.watch) : 0;
-  const watched = watchMs > 0 || canary !== undefined;
-  return {
-    operation: "switch",
-    to,
-    ...(canary ? { canary } : {}),
-    stepIntervalMs: settings.interval !== undefined ? parseDuration(settings.interval, "--interval", DURATION_LIMITS.canaryInterval) : DEFAULT_STEP_INTERVAL_MS,
-    watchMs,
-    pollMs: settings.pollInterval !== undefined ? parseDuration(settings.pollInterval, "--poll-interval", DURATION_LIMITS.pollInterval) : DEFAULT_POLL_MS,
-    autoRollback: true,
-    healthGate: true,
-    gateSettings: parseHealthSettings({ interval: settings.healthInterval }, "health-"),
-    dryRun: false,
-    waitLockMs: 0,
-    ...(watched ? { analysis: { ...DEFAULT_THRESHOLDS, ...DEFAULT_POLICY } } : {}),
-  };
 }

@@ -36,6 +36,8 @@ export interface TrafficChangeOptions extends Omit<ShiftRequest, "healthGate"> {
   analysis?: AnalysisSettings | "skipped";
   /** How long the live stage may take to answer from the new color after a switch or promotion (ms). Default 60 s. */
   propagationTimeoutMs?: number;
+  /** Answer the production confirmation (the caller already confirmed, e.g. rehearse on an emulator). Default: --yes. */
+  yes?: boolean;
 }
 
 /** How the analysis was run, as the --json document and the history record it. */
@@ -132,12 +134,13 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
 
 /** The production confirmation, asked about the stage as it reads now. */
 async function confirm(ctx: CommandContext, env: Environment, options: TrafficChangeOptions): Promise<void> {
-  if (!needsTrafficConfirmation(env, ctx.globals.yes)) return;
+  const yes = options.yes === true || ctx.globals.yes;
+  if (!needsTrafficConfirmation(env, yes)) return;
   const environment = await openTrafficEnvironment(ctx);
   try {
     const current = await environment.readStage();
     const action = describeAction(env, options, current, options.operation === "rollback" ? await rollbackTo(environment, current) : undefined);
-    const confirmation = decideTrafficConfirmation({ env, yes: ctx.globals.yes, interactive: canPrompt(), action });
+    const confirmation = decideTrafficConfirmation({ env, yes, interactive: canPrompt(), action });
     if (confirmation.kind === "refuse") throw new OperationError("confirmation-needed", `${confirmation.reason}`, { hint: confirmation.hint });
     if (confirmation.kind === "confirm") {
       const answer = await ask(confirmation.prompt, ctx.signal);

@@ -9,7 +9,7 @@ import { deployView, targetFlags } from "../../../src/views/deploy.js";
 import { healthCheckView } from "../../../src/views/health-check.js";
 import { historyView } from "../../../src/views/history.js";
 import { localStatusView } from "../../../src/views/local.js";
-import { rehearseView } from "../../../src/views/rehearse.js";
+import { rehearsalStepLines, rehearseView } from "../../../src/views/rehearse.js";
 import { unlockView } from "../../../src/views/unlock.js";
 
 const plain = styleFor(false);
@@ -145,5 +145,14 @@ describe("rehearseView", () => {
       notRun: ["switch-traffic"],
       passed: false,
     });
+  });
+});
+
+describe("rehearsalStepLines", () => {
+  it("shows a passed step through its own command's view", () => {
+    expect(rehearsalStepLines({ name: "deploy", result: applied }, plain, " --local")).toEqual(deployView(" --local").human(applied, plain));
+    expect(rehearsalStepLines({ name: "seed sample stories", result: { written: 600, tableName: "noveli-dev-stories" } }, plain, "")).toEqual(["wrote 600 sample beats to noveli-dev-stories"]);
+    expect(rehearsalStepLines({ name: "seed sample stories", result: null }, plain, "")).toEqual([]);
+    expect(rehearsalStepLines({ name: "teardown", result: { destroyed: true } }, plain, "")).toEqual([]);
   });
 });
