@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { beatItem } from "../lambda/story-generator/src/sessions.js";
+import { beatItem } from "@noveli/providers/story-item";
 import { findMotoServer, freePort, launchMoto, type LaunchedMoto } from "../src/local/emulator.js";
 import { fingerprint } from "../src/ops/drill/digest.js";
 import type { ComparisonRules } from "../src/ops/drill/rules.js";

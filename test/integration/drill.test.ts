@@ -9,9 +9,7 @@ import {
   RestoreTableToPointInTimeCommand,
   ScanCommand,
   TagResourceCommand,
-  UpdateContinuousBackupsCommand,
   UpdateItemCommand,
-  UpdateTimeToLiveCommand,
   type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
 import { spawn } from "node:child_process";
@@ -28,6 +26,7 @@ import { readDrillRecords, saveDrillEntry, newDrillEntry } from "../../src/ops/d
 import { MemoryReporter } from "../../src/output/reporter.js";
 import { noveliBin, repoRoot, runCli } from "../helpers/cli.js";
 import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
+import { createStoryTable } from "../helpers/story-table.js";
 
 /**
  * The drill core against a real (private) moto server: a source table with the story table's
@@ -45,6 +44,8 @@ const ITEMS = 3000;
 const WRITTEN_LATER = 15; // stamped an hour from now: after any restore point
 const EXPIRED = 12; // TTL already passed: TTL may delete them any moment
 const KMS = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-aaaa-bbbb-cccc-000000000001";
+/** The story table's settings as Terraform creates it: its customer-managed key and point-in-time recovery. */
+const TERRAFORM_LIKE = { kmsKeyId: KMS, pointInTimeRecovery: true };
 
 let moto: PrivateMoto;
 let client: DynamoDBClient;
@@ -100,38 +101,6 @@ async function batchWrite(table: string, items: Item[]): Promise<void> {
   );
 }
 
-async function createStoryTable(c: DynamoDBClient, name: string): Promise<string> {
-  const out = await c.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "session_id", AttributeType: "S" },
-        { AttributeName: "timestamp", AttributeType: "N" },
-        { AttributeName: "user_id", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "session_id", KeyType: "HASH" },
-        { AttributeName: "timestamp", KeyType: "RANGE" },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: "UserStoryIndex",
-          KeySchema: [
-            { AttributeName: "user_id", KeyType: "HASH" },
-            { AttributeName: "timestamp", KeyType: "RANGE" },
-          ],
-          Projection: { ProjectionType: "ALL" },
-        },
-      ],
-      SSESpecification: { Enabled: true, SSEType: "KMS", KMSMasterKeyId: KMS },
-    }),
-  );
-  await c.send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
-  await c.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { Enabled: true, AttributeName: "expires_at" } }));
-  return out.TableDescription?.TableArn as string;
-}
-
 function input(overrides: Partial<DrillInput> = {}): DrillInput {
   return {
     env: "dev",
@@ -185,16 +154,16 @@ beforeAll(async () => {
   client = dynamo();
   westClient = dynamo(BACKUP_REGION);
   stateDir = mkdtempSync(path.join(tmpdir(), "noveli-drill-state-"));
-  tableArn = await createStoryTable(client, TABLE);
+  tableArn = await createStoryTable(client, TABLE, TERRAFORM_LIKE);
   await client.send(new TagResourceCommand({ ResourceArn: tableArn, Tags: [{ Key: "DataClassification", Value: "internal" }] }));
   const now = (loadedAt = Date.now());
   const items = Array.from({ length: ITEMS }, (_, i) => beat(i, now));
   for (let i = 0; i < WRITTEN_LATER; i++) items.push({ ...beat(i, now), session_id: { S: `session-later-${i}` }, written_at: { N: String(now + 3_600_000) } });
   for (let i = 0; i < EXPIRED; i++) items.push({ ...beat(i, now), session_id: { S: `session-expired-${i}` }, expires_at: { N: String(Math.floor(now / 1000) - 3_600) } });
   await batchWrite(TABLE, items);
-  smallTableArn = await createStoryTable(client, SMALL_TABLE);
+  smallTableArn = await createStoryTable(client, SMALL_TABLE, TERRAFORM_LIKE);
   await batchWrite(SMALL_TABLE, Array.from({ length: SMALL_ITEMS }, (_, i) => beat(i, now)));
-  await createStoryTable(westClient, BACKUP_TABLE);
+  await createStoryTable(westClient, BACKUP_TABLE, TERRAFORM_LIKE);
 });
 
 afterAll(async () => {
@@ -392,14 +361,7 @@ describe("dr-drill against moto", () => {
 
   it("fails before restoring anything when PITR is off", async () => {
     const plain = "noveli-dev-no-pitr";
-    await client.send(
-      new CreateTableCommand({
-        TableName: plain,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [{ AttributeName: "session_id", AttributeType: "S" }],
-        KeySchema: [{ AttributeName: "session_id", KeyType: "HASH" }],
-      }),
-    );
+    await createStoryTable(client, plain); // the story table, PITR left off
     try {
       const { report } = await runDrill(input({ source: { tableName: plain, tableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/noveli-dev-no-pitr", region: "us-east-1" } }), deps());
       expect(report.passed).toBe(false);

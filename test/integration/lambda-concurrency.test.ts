@@ -5,7 +5,6 @@ import { createHandler, type StoryHandler } from "../../lambda/story-generator/s
 import { createDynamoSessionStore } from "../../lambda/story-generator/src/sessions.js";
 import {
   apiEvent,
-  createStoryTable,
   dynamoClient,
   eventBridgeEvent,
   json,
@@ -15,6 +14,7 @@ import {
 } from "../../lambda/story-generator/testing/harness.js";
 import type { BeatGenerator } from "../../lambda/story-generator/src/generator.js";
 import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
+import { createStoryTable } from "../helpers/story-table.js";
 
 /**
  * Many choices at once on one story, from several "containers" (handler instances sharing the

@@ -4,9 +4,10 @@ import { createHandler, type StoryHandler } from "../../lambda/story-generator/s
 import { createLogger } from "../../lambda/story-generator/src/logger.js";
 import { createSecretSource } from "../../lambda/story-generator/src/secrets.js";
 import { createDynamoSessionStore } from "../../lambda/story-generator/src/sessions.js";
-import { apiEvent, createStoryTable, eventBridgeEvent, lambdaContext, seededRandom } from "../../lambda/story-generator/testing/harness.js";
+import { apiEvent, eventBridgeEvent, lambdaContext, seededRandom } from "../../lambda/story-generator/testing/harness.js";
 import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
 import { startOpenAiServer, type ProviderServer } from "../helpers/provider-servers.js";
+import { createStoryTable } from "../helpers/story-table.js";
 
 /**
  * Fuzz: thousands of random and malformed API Gateway requests and EventBridge events against the

@@ -8,7 +8,6 @@ import { createSecretSource } from "../../lambda/story-generator/src/secrets.js"
 import { createDynamoSessionStore, type SessionStore } from "../../lambda/story-generator/src/sessions.js";
 import {
   apiEvent,
-  createStoryTable,
   dynamoClient,
   eventBridgeEvent,
   json,
@@ -19,6 +18,7 @@ import {
 } from "../../lambda/story-generator/testing/harness.js";
 import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
 import { DEFAULT_BEAT, startAnthropicServer, startOpenAiServer, type ProviderServer } from "../helpers/provider-servers.js";
+import { createStoryTable } from "../helpers/story-table.js";
 
 /**
  * The handler against DynamoDB on moto, the table created with Terraform's schema. Most tests use

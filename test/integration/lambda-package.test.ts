@@ -6,10 +6,10 @@ import { promisify } from "node:util";
 import { unzipSync } from "fflate";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleStoryGenerator, packageStoryGenerator, type LambdaArtifact } from "../../src/package/lambda.js";
-import { createStoryTable } from "../../lambda/story-generator/testing/harness.js";
 import { repoRoot } from "../helpers/cli.js";
 import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
 import { startOpenAiServer, type ProviderServer } from "../helpers/provider-servers.js";
+import { createStoryTable } from "../helpers/story-table.js";
 
 /**
  * The package `noveli deploy` uploads: deterministic bytes, the layout Lambda's `index.handler`

@@ -1,18 +1,9 @@
 import type { BackupSummary, TableDescription } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
+import { storyTableDescription } from "../helpers/story-table.js";
 import { CLOCK_SKEW_ALLOWANCE_MS, SENTINEL_TTL_SECONDS, chooseBackup, keyAttributes, keyShape, pitrCovers, pitrRestorePoint, sentinelItem } from "../../src/ops/drill/plan.js";
 
-const table: TableDescription = {
-  TableName: "t",
-  AttributeDefinitions: [
-    { AttributeName: "session_id", AttributeType: "S" },
-    { AttributeName: "timestamp", AttributeType: "N" },
-  ],
-  KeySchema: [
-    { AttributeName: "session_id", KeyType: "HASH" },
-    { AttributeName: "timestamp", KeyType: "RANGE" },
-  ],
-};
+const table: TableDescription = storyTableDescription({ TableName: "t" });
 
 describe("keyShape", () => {
   it("reads hash and range keys with their types", () => {

@@ -1,35 +1,16 @@
 import type { TableDescription } from "@aws-sdk/client-dynamodb";
 import { describe, expect, it } from "vitest";
+import { storyTableDescription } from "../helpers/story-table.js";
 import { compareSettings, settingsPassed, tableSettings, type TableSettings } from "../../src/ops/drill/settings.js";
 
 const KMS = "arn:aws:kms:us-east-1:123456789012:key/abc";
 
 /** What DescribeTable says about the story table Terraform creates. */
-const storyTable: TableDescription = {
-  TableName: "noveli-dev-story-sessions",
-  AttributeDefinitions: [
-    { AttributeName: "session_id", AttributeType: "S" },
-    { AttributeName: "timestamp", AttributeType: "N" },
-    { AttributeName: "user_id", AttributeType: "S" },
-  ],
-  KeySchema: [
-    { AttributeName: "session_id", KeyType: "HASH" },
-    { AttributeName: "timestamp", KeyType: "RANGE" },
-  ],
-  GlobalSecondaryIndexes: [
-    {
-      IndexName: "UserStoryIndex",
-      KeySchema: [
-        { AttributeName: "user_id", KeyType: "HASH" },
-        { AttributeName: "timestamp", KeyType: "RANGE" },
-      ],
-      Projection: { ProjectionType: "ALL" },
-    },
-  ],
+const storyTable: TableDescription = storyTableDescription({
   BillingModeSummary: { BillingMode: "PAY_PER_REQUEST" },
   SSEDescription: { Status: "ENABLED", SSEType: "KMS", KMSMasterKeyArn: KMS },
   DeletionProtectionEnabled: true,
-};
+});
 
 const source = tableSettings(
   storyTable,

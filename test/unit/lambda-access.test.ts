@@ -3,7 +3,7 @@ import { requireCaller, verifiedCaller } from "../../lambda/story-generator/src/
 import { ApiError } from "../../lambda/story-generator/src/http.js";
 import { createLogger } from "../../lambda/story-generator/src/logger.js";
 import { createBeatQuota, quotaExpiresAt, quotaKey, quotaSetting, secondsToNextUtcDay, utcDay, type QuotaLedger } from "../../lambda/story-generator/src/quota.js";
-import { beatItem, sessionFromItems } from "../../lambda/story-generator/src/sessions.js";
+import { beatItem, sessionFromItems } from "@noveli/providers/story-item";
 import { DEFAULT_LIMITS, validateStoryRequest } from "../../lambda/story-generator/src/validate.js";
 import { apiEvent, cognitoClaims } from "../../lambda/story-generator/testing/harness.js";
 

@@ -3,7 +3,7 @@ import { awsClientConfig } from "../../lambda/story-generator/src/aws-clients.js
 import { eventStartTime, sessionIdForEvent } from "../../lambda/story-generator/src/events.js";
 import { failureClass, generationError } from "../../lambda/story-generator/src/generator.js";
 import { createSecretSource, parseProviderSecret, SecretError } from "../../lambda/story-generator/src/secrets.js";
-import { beatItem, sessionFromItems, type BeatRecord, type StorySession } from "../../lambda/story-generator/src/sessions.js";
+import { beatItem, sessionFromItems, type BeatRecord, type StorySession } from "@noveli/providers/story-item";
 import { isStoryBeat, storyHistory } from "../../lambda/story-generator/src/stories.js";
 import { isSessionId } from "../../lambda/story-generator/src/validate.js";
 

@@ -1,10 +1,11 @@
 import type { GenerationResult, StoryTurn } from "@noveli/providers";
+import type { BeatRecord, StorySession } from "@noveli/providers/story-item";
 import { generationError, type GeneratorFactory, attemptsOf, failureClass } from "./generator.js";
 import { ApiError, badRequest, conflict, notFound } from "./http.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import type { BeatQuota } from "./quota.js";
-import type { BeatRecord, SessionStore, StorySession } from "./sessions.js";
+import type { SessionStore } from "./sessions.js";
 import type { Tracer } from "./tracing.js";
 import type { ChoiceInput, Limits, StartStoryInput } from "./validate.js";
 

@@ -1,67 +1,16 @@
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-  waitUntilTableExists,
-} from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { BeatRequest, GenerateOptions, GenerationResult, ProviderName } from "@noveli/providers";
 import type { ApiGatewayProxyEvent, ApiGatewayProxyResult, EventBridgeEvent, LambdaContext } from "../src/aws-events.js";
 import type { BeatGenerator } from "../src/generator.js";
 
 /**
- * Test support for the story-generator handler: the table as Terraform creates it, API Gateway
- * and EventBridge events, a Lambda context, a scripted generator standing in for the provider
- * manager where the provider path is not what a test is about, and a line collector for logs and
- * metrics. Not part of the bundle (index.ts never imports it).
+ * Test support for the story-generator handler: API Gateway and EventBridge events, a Lambda
+ * context, a scripted generator standing in for the provider manager where the provider path is
+ * not what a test is about, and a line collector for logs and metrics. Not part of the bundle
+ * (index.ts never imports it). The story table itself is test/helpers/story-table.ts.
  */
 
 export const FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:noveli-story-generator-dev";
-
-/** The story_sessions schema of terraform/modules/noveli (hash session_id, range timestamp, GSI, TTL). */
-export async function createStoryTable(env: Record<string, string>, tableName: string): Promise<void> {
-  const client = dynamoClient(env);
-  try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: "PAY_PER_REQUEST",
-        AttributeDefinitions: [
-          { AttributeName: "session_id", AttributeType: "S" },
-          { AttributeName: "timestamp", AttributeType: "N" },
-          { AttributeName: "user_id", AttributeType: "S" },
-        ],
-        KeySchema: [
-          { AttributeName: "session_id", KeyType: "HASH" },
-          { AttributeName: "timestamp", KeyType: "RANGE" },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: "UserStoryIndex",
-            KeySchema: [
-              { AttributeName: "user_id", KeyType: "HASH" },
-              { AttributeName: "timestamp", KeyType: "RANGE" },
-            ],
-            Projection: { ProjectionType: "ALL" },
-          },
-        ],
-      }),
-    );
-    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: "expires_at", Enabled: true } }));
-  } finally {
-    client.destroy();
-  }
-}
-
-export async function deleteStoryTable(env: Record<string, string>, tableName: string): Promise<void> {
-  const client = dynamoClient(env);
-  try {
-    await client.send(new DeleteTableCommand({ TableName: tableName }));
-  } finally {
-    client.destroy();
-  }
-}
 
 export function dynamoClient(env: Record<string, string>): DynamoDBClient {
   return new DynamoDBClient({

@@ -1,4 +1,4 @@
-import { beatItem } from "../../../lambda/story-generator/src/sessions.js";
+import { beatItem } from "@noveli/providers/story-item";
 import { createClient } from "../../aws/clients.js";
 import { batchPutItems, DynamoDBClient, type AttributeValue } from "../../aws/dynamodb.js";
 import type { EmulatorTarget } from "../../core/target.js";
@@ -6,7 +6,7 @@ import type { EmulatorTarget } from "../../core/target.js";
 /**
  * An emulator starts with an empty story table, and a DR drill over nothing proves nothing: on
  * emulator targets the rehearsal writes sample stories first, in the exact item format the Lambda
- * writes (its own `beatItem`), marked as rehearsal data (user `noveli-rehearsal`).
+ * writes (the shared package's `beatItem`), marked as rehearsal data (user `noveli-rehearsal`).
  */
 export const SEED_USER = "noveli-rehearsal";
 
