@@ -1,5 +1,5 @@
 import { errorMessage, isNoveliError } from "../errors.js";
-import { redact } from "./redact.js";
+import { redact } from "@noveli/providers/redact";
 import { colorEnabled, styleFor, type Style } from "./style.js";
 
 /** Version of every --json document noveli prints. Bump on a breaking change of any document. */

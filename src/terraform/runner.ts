@@ -3,7 +3,7 @@ import { constants as osConstants } from "node:os";
 import path from "node:path";
 import { AbortError, OperationError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
-import { redact } from "../output/redact.js";
+import { redact } from "@noveli/providers/redact";
 import { applyOutcome, parseUiMessages, plannedChanges, type ApplyOutcome, type PlannedAction, type TerraformUiMessage } from "./json-stream.js";
 import { watchProcessGroup } from "./watchdog.js";
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import type { GenerationResult } from "@noveli/providers/types";
 import { xrayDaemonSender } from "../../lambda/story-generator/src/index.js";
-import { createLogger, errorFields, logLevelFromEnv, redact } from "../../lambda/story-generator/src/logger.js";
+import { createLogger, errorFields, logLevelFromEnv, redactLog as redact } from "../../lambda/story-generator/src/logger.js";
 import { billedUsageOf, createMetrics, emfDocument, enterInvocationColor, providerUsageOf, withColorSets } from "../../lambda/story-generator/src/metrics.js";
 import { createTracer, daemonAddress, parseTraceHeader, subsegmentDatagram } from "../../lambda/story-generator/src/tracing.js";
 

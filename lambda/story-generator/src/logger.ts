@@ -2,8 +2,9 @@
  * Structured JSON logs, one object per line on stdout: CloudWatch Logs Insights queries fields
  * directly, and the same line format works with the Lambda log format set to Text or JSON.
  * Secrets never reach this module: callers log ids, counts and error classes, never keys, and
- * `redact` scrubs anything that looks like a credential from free text as a second line of defence.
+ * `redactLog` scrubs anything that looks like a credential from free text as a second line of defence.
  */
+import { redact } from "@noveli/providers/redact";
 
 export type LogLevel = "DEBUG" | "INFO" | "WARN" | "ERROR";
 const LEVELS: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40 };
@@ -39,22 +40,12 @@ export const stdoutWriter: LineWriter = (line) => {
   process.stdout.write(`${line}\n`);
 };
 
-const SECRET_PATTERNS: RegExp[] = [
-  /\bsk-(?:ant-|proj-)?[A-Za-z0-9_-]{8,}/g, // OpenAI and Anthropic keys
-  /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, // AWS access key ids
-  /\bBearer\s+[A-Za-z0-9._~+/=-]+/gi, // bearer tokens
-  /(authorization|x-api-key|api[_-]?key|secret|password|token)(["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
-];
+/** Log lines mark what the shared redaction hid as "[redacted]". */
+const LOG_REDACTION = { marker: "[redacted]" } as const;
 
-/** Replaces anything that looks like a credential with a marker. */
-export function redact(text: string): string {
-  let out = text;
-  for (const pattern of SECRET_PATTERNS) {
-    out = out.replace(pattern, (match: string, name?: string, sep?: string) =>
-      typeof name === "string" && typeof sep === "string" && match.startsWith(name) ? `${name}${sep}[redacted]` : "[redacted]",
-    );
-  }
-  return out;
+/** Replaces anything that looks like a credential with a marker (@noveli/providers/redact, the CLI's and the providers' too). */
+export function redactLog(text: string): string {
+  return redact(text, LOG_REDACTION);
 }
 
 /** An error as log fields: name, message (redacted) and, for unexpected errors, the stack. */
@@ -62,11 +53,11 @@ export function errorFields(error: unknown, withStack = false): LogFields {
   if (error instanceof Error) {
     return {
       errorName: error.name,
-      errorMessage: redact(error.message),
-      ...(withStack && error.stack ? { stack: redact(error.stack) } : {}),
+      errorMessage: redactLog(error.message),
+      ...(withStack && error.stack ? { stack: redactLog(error.stack) } : {}),
     };
   }
-  return { errorMessage: redact(String(error)) };
+  return { errorMessage: redactLog(String(error)) };
 }
 
 export function createLogger(options: LoggerOptions = {}, bound: LogFields = {}): Logger {
@@ -76,12 +67,12 @@ export function createLogger(options: LoggerOptions = {}, bound: LogFields = {})
   const service = options.service ?? "story-generator";
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (LEVELS[level] < min) return;
-    const line: LogFields = { timestamp: new Date(now()).toISOString(), level, service, message: redact(message), ...bound, ...fields };
+    const line: LogFields = { timestamp: new Date(now()).toISOString(), level, service, message: redactLog(message), ...bound, ...fields };
     let serialized: string;
     try {
       serialized = JSON.stringify(line, jsonSafe);
     } catch {
-      serialized = JSON.stringify({ timestamp: line.timestamp, level, service, message: redact(message), logError: "unserializable fields" });
+      serialized = JSON.stringify({ timestamp: line.timestamp, level, service, message: redactLog(message), logError: "unserializable fields" });
     }
     write(serialized);
   };

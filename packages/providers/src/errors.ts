@@ -178,31 +178,6 @@ export function retryAfterMs(get: (name: string) => string | null | undefined, n
   return undefined;
 }
 
-// ---------------------------------------------------------------- secrets
-
-const SECRET_SHAPES: RegExp[] = [
-  /\bsk-[A-Za-z0-9_-]{6,}/g, // OpenAI and Anthropic keys
-  /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, // AWS access key ids
-  /\bABSK[A-Za-z0-9+/=]{16,}/g, // Bedrock API keys
-  /(bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi,
-  /((?:x-api-key|api[_-]?key|authorization)["']?\s*[:=]\s*["']?)[^\s"',}]{6,}/gi,
-];
-
-/**
- * Removes secrets from a message that may have come from a provider (some echo the key they were
- * given). Known values are replaced wherever they appear; key-shaped strings are masked too.
- */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 6) out = out.split(secret).join("***");
-  }
-  for (const shape of SECRET_SHAPES) {
-    out = out.replace(shape, (match: string, prefix?: unknown) => (typeof prefix === "string" && prefix !== match ? `${prefix}***` : "***"));
-  }
-  return out;
-}
-
 /** One line, at most `max` characters: provider messages can be long JSON dumps. */
 export function oneLine(text: string, max = 300): string {
   const line = text.replace(/\s+/g, " ").trim();

@@ -2,7 +2,8 @@ import type { AdapterReply, ProviderAdapter } from "./adapters/adapter.js";
 import { beatPrompt, checkBeat, DEFAULT_MAX_TOKENS, parseJsonReply, repairPrompt, requestProblems, type BeatPrompt } from "./beat.js";
 import { modelProfile, outputLimit, type ModelProfile } from "./catalog.js";
 import type { ProviderConfig, ProviderSettings } from "./config.js";
-import { GenerationError, oneLine, ProviderCallError, scrubSecrets } from "./errors.js";
+import { GenerationError, oneLine, ProviderCallError } from "./errors.js";
+import { redact } from "./redact.js";
 import { backoffDelay, CircuitBreaker, type Clock } from "./policy.js";
 import { addCosts, addUsage, costUsd, NO_USAGE } from "./pricing.js";
 import { JsonTextFieldExtractor } from "./text-extractor.js";
@@ -105,7 +106,7 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
     const key = (settings as { apiKey?: { reveal(): string } }).apiKey;
     if (key) secrets.push(key.reveal());
   }
-  const scrub = (text: string) => scrubSecrets(text, secrets);
+  const scrub = (text: string) => redact(text, { secrets });
 
   const breakers = new Map<ProviderName, CircuitBreaker>();
   const breaker = (name: ProviderName): CircuitBreaker => {

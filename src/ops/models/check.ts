@@ -1,7 +1,8 @@
 import type { FoundationModel, InferenceProfile, ModelAccess } from "../../aws/bedrock.js";
 import { isCatalogModel, MODELS } from "@noveli/providers/catalog";
 import type { AnthropicSettings, OpenAiSettings, ProviderConfig } from "@noveli/providers/config";
-import { oneLine, scrubSecrets } from "@noveli/providers/errors";
+import { oneLine } from "@noveli/providers/errors";
+import { redact } from "@noveli/providers/redact";
 import type { ProviderName } from "@noveli/providers/types";
 import { bedrockAccessNeeded, isUsable, judgeModel, type Availability, type ProviderListing } from "./availability.js";
 
@@ -65,7 +66,7 @@ export async function checkModels(config: ProviderConfig, listers: ModelListers)
     try {
       listing = await listingFor(name, config, ids, listers);
     } catch (error) {
-      const reason = `could not read ${name}'s model list: ${oneLine(scrubSecrets(error instanceof Error ? error.message : String(error), secrets))}`;
+      const reason = `could not read ${name}'s model list: ${oneLine(redact(error instanceof Error ? error.message : String(error), { secrets }))}`;
       providers.push({ provider: name, model: settings.model, checked: false, reason });
       unusable.push({ provider: name, id: settings.model, reason });
       continue;

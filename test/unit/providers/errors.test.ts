@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classifyNetwork, classifyStatus, classifyStreamError, networkCode, retryAfterMs, scrubSecrets } from "@noveli/providers/errors";
+import { classifyNetwork, classifyStatus, classifyStreamError, networkCode, retryAfterMs } from "@noveli/providers/errors";
+import { redact } from "@noveli/providers/redact";
 
 describe("classifyStatus", () => {
   it.each([
@@ -71,14 +72,14 @@ describe("retryAfterMs", () => {
   });
 });
 
-describe("scrubSecrets", () => {
+describe("redact, as the manager scrubs provider messages", () => {
   it("removes known secret values wherever they appear", () => {
-    expect(scrubSecrets("key abcdef123456 was rejected (abcdef123456)", ["abcdef123456"])).toBe("key *** was rejected (***)");
+    expect(redact("key abcdef123456 was rejected (abcdef123456)", { secrets: ["abcdef123456"], env: {} })).toBe("key *** was rejected (***)");
   });
 
   it("masks key-shaped strings and credential headers even when the value is not known", () => {
     const text = "Incorrect API key provided: sk-proj-AbCdEf0123456789. x-api-key: hunter2hunter2 Authorization: Bearer eyJabcdefghijkl AKIAABCDEFGHIJKLMNOP";
-    const scrubbed = scrubSecrets(text, []);
+    const scrubbed = redact(text, { env: {} });
     expect(scrubbed).not.toMatch(/AbCdEf0123456789|hunter2hunter2|eyJabcdefghijkl|AKIAABCDEFGHIJKLMNOP/);
     expect(scrubbed).toContain("Incorrect API key provided: ***");
   });
