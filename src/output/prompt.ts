@@ -1,4 +1,5 @@
 import { createInterface } from "node:readline/promises";
+import { createInterface as createLineReader } from "node:readline";
 
 /** Whether a person can answer a question: stdin and stderr are both terminals. */
 export function canPrompt(): boolean {
@@ -13,4 +14,29 @@ export async function ask(question: string, signal?: AbortSignal): Promise<strin
   } finally {
     rl.close();
   }
+}
+
+/** Answers read one line at a time from stdin, a terminal or a pipe (`noveli generate --interactive`). */
+export interface LineAnswers {
+  /** The next line; undefined at the end of the input, or once the signal aborted. */
+  next(): Promise<string | undefined>;
+  close(): void;
+}
+
+/** Reads answers from stdin line by line; aborting the signal ends the input. */
+export function stdinAnswers(signal: AbortSignal): LineAnswers {
+  const reader = createLineReader({ input: process.stdin, terminal: false });
+  const lines = reader[Symbol.asyncIterator]();
+  const close = () => reader.close();
+  signal.addEventListener("abort", close, { once: true });
+  return {
+    async next() {
+      const line = await lines.next();
+      return line.done ? undefined : String(line.value);
+    },
+    close() {
+      signal.removeEventListener("abort", close);
+      reader.close();
+    },
+  };
 }

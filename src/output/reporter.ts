@@ -31,6 +31,8 @@ export interface Reporter {
   readonly style: Style;
   /** Whether stdout is an interactive terminal (streamed text, prompts). */
   readonly interactive: boolean;
+  /** The width of the terminal stdout is, in columns; undefined when it is none or reports none. */
+  readonly columns?: number | undefined;
   log(level: Level, message: string): void;
   info(message: string): void;
   warn(message: string): void;
@@ -51,7 +53,7 @@ export interface Reporter {
 export interface StreamReporterOptions {
   json: boolean;
   verbose: boolean;
-  stdout?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
+  stdout?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean; columns?: number };
   stderr?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
   env?: NodeJS.ProcessEnv;
 }
@@ -61,7 +63,7 @@ export class StreamReporter implements Reporter {
   readonly verbose: boolean;
   readonly style: Style;
   readonly interactive: boolean;
-  private readonly stdout: { write(s: string): unknown; isTTY?: boolean };
+  private readonly stdout: { write(s: string): unknown; isTTY?: boolean; columns?: number };
   private readonly stderr: { write(s: string): unknown; isTTY?: boolean };
   private readonly spinners: boolean;
   private readonly errStyle: Style;
@@ -78,6 +80,11 @@ export class StreamReporter implements Reporter {
     this.interactive = !this.json && this.stdout.isTTY === true;
     const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false";
     this.spinners = this.stderr.isTTY === true && !ci;
+  }
+
+  get columns(): number | undefined {
+    const columns = this.stdout.columns;
+    return this.stdout.isTTY === true && columns !== undefined && columns > 0 ? columns : undefined;
   }
 
   log(level: Level, message: string): void {
