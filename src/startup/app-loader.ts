@@ -71,7 +71,8 @@ export function existingStateDir(env: NodeJS.ProcessEnv = process.env, cwd: stri
 
 function loadWithCodeCache(options: LoadOptions): AppBundle {
   const { file } = options;
-  const source = readFileSync(file, "utf8");
+  // The build writes the bundle in ASCII: latin1 reads it as it is, without UTF-8 decoding.
+  const source = readFileSync(file, "latin1");
   const stateDir = existingStateDir(options.env, options.cwd);
   const cacheFile = stateDir ? codeCacheFile(stateDir, options.buildId, options.key) : undefined;
   const commandCache = cacheFile ? readIfThere(cacheFile) : undefined;

@@ -176,7 +176,7 @@ function terraformOutputFiles(rootDir: string) {
  * quoted source lines are left out; --verbose shows terraform's output as it printed it.
  */
 export function terraformErrorText(output: string): string {
-  const lines = output.split("\n").map((l) => l.replace(/^[│╷╵]\s?/, "").trimEnd());
+  const lines = output.split("\n").map((l) => l.replace(/^[\u2502\u2577\u2575]\s?/, "").trimEnd());
   const errors: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
@@ -186,7 +186,7 @@ export function terraformErrorText(output: string): string {
     for (; j < lines.length; j++) {
       const next = lines[j] ?? "";
       if (next.startsWith("Error: ") || next.startsWith("Warning: ")) break;
-      if (/^\s*(on .+ line \d+|with .+:|\d+:\s)/.test(next) || /^\s*[│├└].*/.test(next)) continue;
+      if (/^\s*(on .+ line \d+|with .+:|\d+:\s)/.test(next) || /^\s*[\u2502\u251c\u2514].*/.test(next)) continue;
       if (next.trim() !== "") detail.push(next.trim());
     }
     i = j - 1;

@@ -32,6 +32,8 @@ describe("the bundled CLI", () => {
     for (const name of ["openai", "@anthropic-ai/sdk", "@aws-sdk/client-dynamodb", "ora"]) {
       expect(sources.some((source) => source.includes(`node_modules/${name}/`)), name).toBe(true);
     }
+    // ASCII only: the loader reads it as latin1 (a character decoded otherwise would change a regular expression).
+    expect(/[^\x00-\x7f]/.test(readFileSync(appFile, "latin1"))).toBe(false);
     const commands = readdirSync(path.join(repoRoot, "src", "commands")).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3));
 
     const log = path.join(dir, "resolved.txt");
