@@ -1,6 +1,6 @@
 import type { CommandContext } from "../context.js";
 import { parseColor } from "../core/color.js";
-import { runHealthCheck, throwUnlessHealthy, type ColorHealthResult } from "../ops/health/check.js";
+import { runHealthCheck, healthFailure, type ColorHealthResult } from "../ops/health/check.js";
 import { parseHealthSettings, type RawHealthFlags } from "../ops/health/settings.js";
 import { healthCheckView } from "../views/health-check.js";
 import { render } from "../views/view.js";
@@ -16,6 +16,7 @@ export async function healthCheck(options: HealthCheckOptions, ctx: CommandConte
   const settings = parseHealthSettings(options);
   const result = await runHealthCheck(ctx, { color, settings });
   render(ctx.reporter, healthCheckView, result);
-  throwUnlessHealthy(result);
+  const failure = healthFailure(result);
+  if (failure) throw failure;
   return result;
 }

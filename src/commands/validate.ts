@@ -1,7 +1,8 @@
 import path from "node:path";
 import type { CommandContext } from "../context.js";
-import { OperationError, UsageError } from "../errors.js";
+import { UsageError } from "../errors.js";
 import { packageVersion, projectRoot } from "../core/version.js";
+import { runValidate, validationFailure } from "../ops/validate/validate.js";
 import type { ValidationReport } from "../validate/engine.js";
 import { VALIDATE_FORMATS, validateView, type ValidateFormat } from "../views/validate.js";
 import { render } from "../views/view.js";
@@ -30,18 +31,9 @@ export function resolveValidateFormat(format: string | undefined, json: boolean)
 export async function validate(options: ValidateOptions, ctx: CommandContext): Promise<ValidationReport> {
   const format = resolveValidateFormat(options.format, ctx.globals.json);
   const dir = options.dir !== undefined ? path.resolve(options.dir) : path.join(projectRoot(), "terraform");
-  const environments = ctx.globals.env ? [ctx.globals.env] : undefined;
-  ctx.reporter.debug(`checking ${dir}${environments ? ` (environment ${environments[0]})` : ""}`);
-
-  const { validateTerraform } = await import("../validate/engine.js");
-  const report = await validateTerraform({ dir, ...(environments ? { environments } : {}), today: new Date(), cwd: process.cwd() });
+  const report = await runValidate({ dir, ...(ctx.globals.env ? { env: ctx.globals.env } : {}), today: new Date(), cwd: process.cwd() }, ctx.reporter);
   render(ctx.reporter, validateView(format, packageVersion()), report);
-
-  const { errors } = report.summary;
-  if (errors > 0) {
-    throw new OperationError("validate-failed", `${errors} error finding${errors === 1 ? "" : "s"} in ${report.dir}`, {
-      details: { errors, warnings: report.summary.warnings },
-    });
-  }
+  const failure = validationFailure(report);
+  if (failure) throw failure;
   return report;
 }

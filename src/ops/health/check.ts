@@ -1,7 +1,7 @@
 import type { Color } from "../../core/color.js";
 import type { Environment } from "../../core/environment.js";
 import type { CommandContext } from "../../context.js";
-import { OperationError } from "../../errors.js";
+import { OperationError, type NoveliError } from "../../errors.js";
 import { openTrafficEnvironment } from "../traffic/environment.js";
 import type { HealthReport } from "./judge.js";
 import type { HealthCheckSettings } from "./run.js";
@@ -35,9 +35,9 @@ export async function runHealthCheck(ctx: CommandContext, input: HealthCheckInpu
   }
 }
 
-/** An unhealthy color fails the command (exit 1), naming the checks that failed. */
-export function throwUnlessHealthy(result: ColorHealthResult): void {
-  if (result.healthy) return;
+/** Why the verdict fails `noveli health-check` (and the rehearsal's health steps), exit 1: the checks that failed; undefined when healthy. */
+export function healthFailure(result: ColorHealthResult): NoveliError | undefined {
+  if (result.healthy) return undefined;
   const failed = result.checks.filter((c) => !c.ok).map((c) => c.name);
-  throw new OperationError("unhealthy", `${result.color} is unhealthy: ${failed.join(", ")} failed`);
+  return new OperationError("unhealthy", `${result.color} is unhealthy: ${failed.join(", ")} failed`);
 }

@@ -11,7 +11,7 @@ import { runDeploy, type DeployResult } from "../deploy/deploy.js";
 import { checkReleaseLabel } from "../deploy/release.js";
 import { runTeardown } from "../deploy/teardown.js";
 import { drillFailure, runDrDrill, type DrDrillResult } from "../drill/run.js";
-import { runHealthCheck, throwUnlessHealthy, type ColorHealthResult } from "../health/check.js";
+import { healthFailure, runHealthCheck, type ColorHealthResult } from "../health/check.js";
 import { parseHealthSettings } from "../health/settings.js";
 import { parseSwitchTraffic } from "../traffic/flags.js";
 import { runTrafficChange, throwForOutcome, type TrafficChangeResult } from "../traffic/run.js";
@@ -108,7 +108,7 @@ export async function runRehearsal(ctx: CommandContext, options: RehearseOptions
       {
         run: () => runHealthCheck(ctx, { color: requireDeployed(deployedColor), settings: parseHealthSettings(plan.healthSettings) }),
         describe: describeHealth,
-        verdict: throwUnlessHealthy,
+        verdict: (result) => throwIf(healthFailure(result)),
       },
       (result) => ({ name, result }),
     );
