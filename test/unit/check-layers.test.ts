@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -42,7 +42,13 @@ const cleanTree: Record<string, string> = {
     `export interface DeployResult { color: string }\n` +
     `export const deployOperation = async (): Promise<DeployResult> => { await putObject(); return { color: COLORS[0] }; };\n`,
   "src/aws/s3.ts": `import { S3Client } from "@aws-sdk/client-s3";\nexport const putObject = async () => new S3Client({});\n`,
-  "lambda/story-generator/src/index.ts": `import { createSessions } from "./sessions.js";\nexport const handler = () => createSessions();\n`,
+  "src/commands/models.ts": `import { CATALOG } from "@fixture/providers";\nimport type { ModelId } from "@fixture/providers/types";\nexport const models = (id: ModelId) => CATALOG.includes(id);\n`,
+  "packages/providers/package.json": JSON.stringify({ name: "@fixture/providers", type: "module", exports: { ".": "./src/index.ts", "./*": "./src/*.ts" } }),
+  "packages/providers/src/index.ts": `import { invokeBedrock } from "./adapters/bedrock.js";\nexport const CATALOG = ["claude"];\nexport const generate = () => invokeBedrock();\n`,
+  "packages/providers/src/types.ts": `export type ModelId = string;\n`,
+  "packages/providers/src/adapters/bedrock.ts": `import { S3Client } from "@aws-sdk/client-s3";\nexport const invokeBedrock = () => new S3Client({});\n`,
+  "lambda/story-generator/src/index.ts":
+    `import { createSessions } from "./sessions.js";\nimport { generate } from "@fixture/providers";\nexport const handler = () => [createSessions(), generate()];\n`,
   "lambda/story-generator/src/sessions.ts": `import type { S3Client } from "@aws-sdk/client-s3";\nexport const createSessions = (client?: S3Client) => client;\n`,
 };
 
@@ -103,6 +109,24 @@ const breaches: { file: string; source: string; rule: string; to: string }[] = [
     to: "src/options.ts",
   },
   {
+    file: "packages/providers/src/redact.ts",
+    source: `import { say } from "../../../src/output/reporter.js";\nexport const redact = (line: string) => say(line);\n`,
+    rule: "providers-package-independent",
+    to: "src/output/reporter.ts",
+  },
+  {
+    file: "packages/providers/src/adapters/openai.ts",
+    source: `import { S3Client } from "@aws-sdk/client-s3";\nexport const openai = () => new S3Client({});\n`,
+    rule: "sdk-only-in-aws",
+    to: "node_modules/@aws-sdk/client-s3/",
+  },
+  {
+    file: "lambda/story-generator/src/generator.ts",
+    source: `import { generate } from "../../../packages/providers/src/index.js";\nexport const generator = () => generate();\n`,
+    rule: "packages-by-name",
+    to: "packages/providers/src/index.ts",
+  },
+  {
     file: "lambda/story-generator/src/stories.ts",
     source: `import { COLORS } from "../../../src/core/color.js";\nexport const stories = () => COLORS;\n`,
     rule: "lambda-not-to-cli",
@@ -136,7 +160,7 @@ interface Violation {
 
 let scratch: string;
 
-/** Lays out `files` in a fresh directory beside the project's tsconfig and a stand-in SDK package. */
+/** Lays out `files` in a fresh directory beside the project's tsconfig, a stand-in SDK package and the workspace link. */
 function layOut(name: string, files: Record<string, string>): string {
   const dir = path.join(scratch, name);
   for (const [file, source] of Object.entries(files)) {
@@ -144,7 +168,13 @@ function layOut(name: string, files: Record<string, string>): string {
     writeFileSync(path.join(dir, file), source);
   }
   copyFileSync(path.join(root, "tsconfig.json"), path.join(dir, "tsconfig.json"));
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: name, type: "module", dependencies: { "@aws-sdk/client-s3": "*" } }));
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: name, type: "module", workspaces: ["packages/*"], dependencies: { "@aws-sdk/client-s3": "*" } }),
+  );
+  // The workspace package, linked by name as npm links it.
+  mkdirSync(path.join(dir, "node_modules/@fixture"), { recursive: true });
+  symlinkSync("../../packages/providers", path.join(dir, "node_modules/@fixture/providers"), "dir");
   // A stand-in for the SDK package: the rules know the SDK by where npm installs it.
   const sdk = path.join(dir, "node_modules/@aws-sdk/client-s3");
   mkdirSync(sdk, { recursive: true });
@@ -179,10 +209,12 @@ describe("npm run check:layers", () => {
 
   it("passes a tree that keeps the layers", () => {
     const run = checkLayers(layOut("clean", cleanTree), "json");
-    const result = JSON.parse(run.stdout) as { summary: { violations: Violation[]; totalCruised: number } };
+    const result = JSON.parse(run.stdout) as { summary: { violations: Violation[] }; modules: { source: string }[] };
     expect(result.summary.violations).toEqual([]);
-    // Everything in the tree was read, the SDK included, so the pass is not an empty cruise.
-    expect(result.summary.totalCruised).toBeGreaterThan(Object.keys(cleanTree).length);
+    // Every file of the tree was read, and the SDK reached, so the pass is not an empty cruise.
+    const cruised = result.modules.map((module) => module.source);
+    expect(cruised).toEqual(expect.arrayContaining(Object.keys(cleanTree).filter((file) => file.endsWith(".ts"))));
+    expect(cruised.some((source) => source.startsWith("node_modules/@aws-sdk/client-s3/"))).toBe(true);
     expect(run.status).toBe(0);
   });
 
