@@ -1,30 +1,24 @@
-resource "aws_iam_role" "story_generator" {
-  name               = "${local.name}-story-generator"
-  description        = "Execution role of the noveli ${var.environment} story generator"
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+# The story generator's execution role: Lambda assumes it, this account's functions only.
+module "story_generator_role" {
+  source = "../service-role"
+
+  name           = "${local.name}-story-generator"
+  description    = "Execution role of the noveli ${var.environment} story generator"
+  service        = "lambda.amazonaws.com"
+  source_account = local.account_id
+  policy_json    = data.aws_iam_policy_document.story_generator.json
 }
 
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+# The role and policy were made here before the service-role module: moved, so a deployed
+# environment keeps them (no destroy and re-create).
+moved {
+  from = aws_iam_role.story_generator
+  to   = module.story_generator_role.aws_iam_role.this
 }
 
-resource "aws_iam_role_policy" "story_generator" {
-  name   = "${local.name}-story-generator"
-  role   = aws_iam_role.story_generator.id
-  policy = data.aws_iam_policy_document.story_generator.json
+moved {
+  from = aws_iam_role_policy.story_generator
+  to   = module.story_generator_role.aws_iam_role_policy.this
 }
 
 # Least privilege: every data action names its resource; the only "*" resources are actions

@@ -41,7 +41,7 @@ resource "aws_cloudwatch_log_group" "story_generator" {
 resource "aws_lambda_function" "story_generator" {
   function_name    = local.function_name
   description      = "noveli ${var.environment} story generator"
-  role             = aws_iam_role.story_generator.arn
+  role             = module.story_generator_role.arn
   runtime          = "nodejs22.x"
   handler          = "index.handler"
   architectures    = ["arm64"]
@@ -91,7 +91,7 @@ resource "aws_lambda_function" "story_generator" {
 
   depends_on = [
     aws_cloudwatch_log_group.story_generator,
-    aws_iam_role_policy.story_generator,
+    module.story_generator_role, # its policy too
   ]
 }
 

@@ -47,35 +47,26 @@ resource "aws_cloudwatch_log_group" "api_execution" {
 # Execution logging needs the region's API Gateway account setting to name a role that may write
 # to CloudWatch Logs. It is one setting per account and region: environments sharing an account
 # each set it to their own role, which holds the same AWS managed policy.
-resource "aws_iam_role" "api_gateway_logs" {
-  name               = "${local.name}-apigateway-logs"
-  description        = "Lets API Gateway write the noveli ${var.environment} execution and access logs"
-  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume.json
+module "api_gateway_logs_role" {
+  source = "../service-role"
+
+  name           = "${local.name}-apigateway-logs"
+  description    = "Lets API Gateway write the noveli ${var.environment} execution and access logs"
+  service        = "apigateway.amazonaws.com"
+  source_account = local.account_id
+  # The actions of the AWS managed AmazonAPIGatewayPushToCloudWatchLogs policy, inline: the role
+  # serves every API of the account and region, so it writes any of their log groups.
+  policy_json = data.aws_iam_policy_document.api_gateway_logs.json
 }
 
-data "aws_iam_policy_document" "api_gateway_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["apigateway.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+moved {
+  from = aws_iam_role.api_gateway_logs
+  to   = module.api_gateway_logs_role.aws_iam_role.this
 }
 
-# The actions of the AWS managed AmazonAPIGatewayPushToCloudWatchLogs policy, inline: the role
-# serves every API of the account and region, so it writes any of their log groups.
-resource "aws_iam_role_policy" "api_gateway_logs" {
-  name   = "${local.name}-apigateway-logs"
-  role   = aws_iam_role.api_gateway_logs.id
-  policy = data.aws_iam_policy_document.api_gateway_logs.json
+moved {
+  from = aws_iam_role_policy.api_gateway_logs
+  to   = module.api_gateway_logs_role.aws_iam_role_policy.this
 }
 
 data "aws_iam_policy_document" "api_gateway_logs" {
@@ -95,8 +86,8 @@ data "aws_iam_policy_document" "api_gateway_logs" {
 }
 
 resource "aws_api_gateway_account" "this" {
-  cloudwatch_role_arn = aws_iam_role.api_gateway_logs.arn
-  depends_on          = [aws_iam_role_policy.api_gateway_logs]
+  cloudwatch_role_arn = module.api_gateway_logs_role.arn
+  depends_on          = [module.api_gateway_logs_role] # its policy too
 }
 
 # ------------------------------------------------------------------------------------ WAF logs
@@ -138,37 +129,25 @@ resource "aws_cloudwatch_log_group" "vpc_flow" {
   kms_key_id        = aws_kms_key.main.arn
 }
 
-resource "aws_iam_role" "vpc_flow_logs" {
-  count = var.enable_vpc ? 1 : 0
+module "vpc_flow_logs_role" {
+  source = "../service-role"
+  count  = var.enable_vpc ? 1 : 0
 
-  name               = "${local.name}-vpc-flow-logs"
-  description        = "Lets VPC Flow Logs write the noveli ${var.environment} flow log group"
-  assume_role_policy = data.aws_iam_policy_document.vpc_flow_logs_assume.json
+  name           = "${local.name}-vpc-flow-logs"
+  description    = "Lets VPC Flow Logs write the noveli ${var.environment} flow log group"
+  service        = "vpc-flow-logs.amazonaws.com"
+  source_account = local.account_id
+  policy_json    = data.aws_iam_policy_document.vpc_flow_logs.json
 }
 
-data "aws_iam_policy_document" "vpc_flow_logs_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["vpc-flow-logs.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
+moved {
+  from = aws_iam_role.vpc_flow_logs[0]
+  to   = module.vpc_flow_logs_role[0].aws_iam_role.this
 }
 
-resource "aws_iam_role_policy" "vpc_flow_logs" {
-  count = var.enable_vpc ? 1 : 0
-
-  name   = "${local.name}-vpc-flow-logs"
-  role   = aws_iam_role.vpc_flow_logs[0].id
-  policy = data.aws_iam_policy_document.vpc_flow_logs.json
+moved {
+  from = aws_iam_role_policy.vpc_flow_logs[0]
+  to   = module.vpc_flow_logs_role[0].aws_iam_role_policy.this
 }
 
 data "aws_iam_policy_document" "vpc_flow_logs" {
@@ -186,6 +165,6 @@ resource "aws_flow_log" "vpc" {
   traffic_type             = "ALL"
   log_destination_type     = "cloud-watch-logs"
   log_destination          = aws_cloudwatch_log_group.vpc_flow[0].arn
-  iam_role_arn             = aws_iam_role.vpc_flow_logs[0].arn
+  iam_role_arn             = module.vpc_flow_logs_role[0].arn
   max_aggregation_interval = 600
 }
