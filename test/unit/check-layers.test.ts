@@ -205,6 +205,9 @@ describe("npm run check:layers", () => {
   it("runs dependency-cruiser with the project's config", () => {
     expect(scriptArguments()).toContain("--config");
     expect(scriptArguments()).toContain(".dependency-cruiser.cjs");
+    expect(scriptArguments()).toEqual(expect.arrayContaining(["src", "packages", "lambda"]));
+    // npm test runs it before the suite, so a breach fails the README's test command.
+    expect(pkg.scripts["test"]).toMatch(/npm run check:layers && .*vitest run/);
   });
 
   it("passes a tree that keeps the layers", () => {
