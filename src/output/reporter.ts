@@ -136,6 +136,10 @@ export class StreamReporter implements Reporter {
     const spinner = ora({ text: redact(title), stream: this.stderr as NodeJS.WriteStream }).start();
     const progress: PhaseProgress = {
       update: (text, options) => {
+        // A phase that ended (a failure, say) can still get a late event from what it ran, e.g.
+        // terraform's output read to its end: drawing it would leave a spinner frame under the ✖
+        // and in front of the error line. Once stopped, a spinner draws nothing more.
+        if (!spinner.isSpinning) return;
         spinner.text = redact(`${title} ${text}`);
         // ora draws on its own timer; a milestone (e.g. the last of N/N, which can arrive just
         // before the phase ends) is drawn at once so the terminal always shows it.
