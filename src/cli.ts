@@ -142,6 +142,7 @@ export function buildProgram(): Command {
     .option("--report <file.md>", "also write the report as Markdown to this file")
     .option("--segments <n>", "parallel scan segments per table, 1 to 64 (default: 4)")
     .option("--guard <seconds>", "leave out items stamped this close before the restore point, 0 to 3600: the gap between the application's stamp and DynamoDB's commit (default: 10)")
+    .option("--verify-timeout <duration>", "deadline of the whole verification, 1s to 24h (default: 15m plus 1s per 100 items per segment of the source table)")
     .option("--wait-lock <duration>", "wait up to this long (at most 1h) for the environment's lease instead of failing at once, e.g. 5m")
     .option("--min-age <minutes>", "gc: leave drill restores nobody recorded alone while younger than this (default: 60)")
     .addHelpText("after", "\nExit codes: 0 every item matched and cleanup finished, 1 mismatch or failure, 2 bad flags or environment not deployed,\n130 interrupted (after cleanup). Leftovers of a killed drill are recorded in the account's operations table; dr-drill gc on any machine deletes them.")

@@ -1,6 +1,7 @@
 import path from "node:path";
 import type { CommandContext } from "../context.js";
 import { UsageError } from "../errors.js";
+import { MAX_VERIFY_DEADLINE_MS, MIN_VERIFY_DEADLINE_MS } from "../ops/drill/deadline.js";
 import type { DrillMethod } from "../ops/drill/report.js";
 import {
   DEFAULT_GC_MIN_AGE_MINUTES,
@@ -13,6 +14,7 @@ import {
   type DrDrillGcResult,
   type DrDrillResult,
 } from "../ops/drill/run.js";
+import { parseDuration } from "../ops/health/duration.js";
 import { parseWaitLock } from "../ops/lease/wait-lock.js";
 import { drDrillGcView, drDrillView } from "../views/dr-drill.js";
 import { render } from "../views/view.js";
@@ -33,6 +35,8 @@ export interface DrDrillOptions {
   segments?: string;
   /** Items stamped less than this many seconds before the restore point are left out, 0 to 3600. Default 10. */
   guard?: string;
+  /** Deadline of the whole verification (duration, 1s to 24h). Default: derived from the table's size (src/ops/drill/deadline.ts). */
+  verifyTimeout?: string;
   /** gc only: leave unrecorded drill restores younger than this many minutes alone. Default 60. */
   minAge?: string;
   /** Wait this long for the environment's lease (duration, at most 1h). Default: refuse at once. */
@@ -50,6 +54,7 @@ export interface RunPlan {
   reportFile: string | null;
   segments: number;
   guardMs: number;
+  verifyTimeoutMs: number | null;
 }
 
 export interface GcPlan {
@@ -74,6 +79,7 @@ export function parseDrDrillOptions(options: DrDrillOptions): RunPlan | GcPlan {
       ["--report", options.report],
       ["--segments", options.segments],
       ["--guard", options.guard],
+      ["--verify-timeout", options.verifyTimeout],
     ] as const) {
       if (given !== undefined && given !== false) throw new UsageError(`${flag} does not apply to dr-drill gc`);
     }
@@ -96,7 +102,14 @@ export function parseDrDrillOptions(options: DrDrillOptions): RunPlan | GcPlan {
     reportFile: options.report !== undefined ? path.resolve(options.report) : null,
     segments: integer(options.segments ?? String(DEFAULT_SEGMENTS), "--segments", 1, 64),
     guardMs: integer(options.guard ?? String(DEFAULT_GUARD_SECONDS), "--guard", 0, 3600) * 1000,
+    verifyTimeoutMs: options.verifyTimeout === undefined ? null : parseVerifyTimeout(options.verifyTimeout),
   };
+}
+
+function parseVerifyTimeout(raw: string): number {
+  const ms = parseDuration(raw, "--verify-timeout", MAX_VERIFY_DEADLINE_MS);
+  if (ms < MIN_VERIFY_DEADLINE_MS) throw new UsageError(`--verify-timeout ${raw} is shorter than 1s`);
+  return ms;
 }
 
 /** Flags → the drill or the gc (src/ops/drill/run.ts) → its view; a drill that did not pass, or a gc that left something, fails the command. */

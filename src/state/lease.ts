@@ -157,6 +157,9 @@ export interface HeldLease {
   release(): Promise<void>;
 }
 
+/** How long a release that fails is tried again before the lease is left to expire. */
+export const RELEASE_RETRY_MS = 30_000;
+
 /** Runs the heartbeat of an acquired lease and fences writes with it. */
 export function holdLease(input: { store: LeaseStore; env: Environment; lease: LeaseRecord; settings: LeaseSettings; clock: Clock; onLost(message: string): void; onError(message: string): void }): HeldLease {
   const { store, env, lease, settings, clock } = input;
@@ -209,7 +212,20 @@ export function holdLease(input: { store: LeaseStore; env: Environment; lease: L
       released = true;
       clearInterval(timer);
       await beating;
-      if (!lost) await store.deleteLease(env, lease.token);
+      if (lost) return;
+      // An endpoint that just came back from a stall answers slowly at first: a release that fails
+      // is tried again for a while, so the environment is not blocked until the lease expires.
+      const giveUpAt = clock.now() + RELEASE_RETRY_MS;
+      for (let wait = 1_000; ; wait = Math.min(wait * 2, 8_000)) {
+        try {
+          await store.deleteLease(env, lease.token);
+          return;
+        } catch (error) {
+          if (clock.now() + wait > giveUpAt) throw error;
+          input.onError(`releasing the lease failed (will retry): ${errorMessage(error)}`);
+          await clock.sleep(wait);
+        }
+      }
     },
   };
 }

@@ -87,12 +87,17 @@ export class OpsStore implements LeaseStore, HistoryStore {
   }
 
   async appendHistory(env: Environment, record: HistoryRecord, id: string): Promise<void> {
-    await putNewItem(
-      this.client,
-      this.tableName,
-      { ...this.key(env, `${HISTORY_PREFIX}${id}`), kind: S(record.type), at: S(record.at), record: S(JSON.stringify(record)) },
-      this.signal,
-    );
+    const key = this.key(env, `${HISTORY_PREFIX}${id}`);
+    const text = JSON.stringify(record);
+    try {
+      await putNewItem(this.client, this.tableName, { ...key, kind: S(record.type), at: S(record.at), record: S(text) }, this.signal);
+    } catch (error) {
+      // The id is new, so a failed condition means an attempt that timed out on a slow endpoint
+      // was written after all and the SDK's retry found it: the record is there, as it should be.
+      if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
+      const stored = await getItemConsistent(this.client, this.tableName, key, this.signal);
+      if (stored?.record?.S !== text) throw error;
+    }
   }
 
   async readHistory(env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]> {

@@ -611,6 +611,79 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
       await deployedClient.send(new BatchWriteItemCommand({ RequestItems: { [storyTable]: recent.map((item) => ({ DeleteRequest: { Key: { session_id: item.session_id!, timestamp: item.timestamp! } } })) } }));
     }
   });
+
+  it("an emulator frozen mid-verification (SIGSTOP): the verify deadline stops the scan, exit 1 names what it left, the lease is released, gc cleans up", { timeout: 300_000 }, async () => {
+    await seed();
+    const sentinelsInSource = async () => {
+      const keys: (string | undefined)[] = [];
+      let start: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await deployedClient.send(
+          new ScanCommand({ TableName: storyTable, ConsistentRead: true, ExclusiveStartKey: start, FilterExpression: "begins_with(session_id, :p)", ExpressionAttributeValues: { ":p": { S: "noveli-drill-sentinel#" } } }),
+        );
+        keys.push(...(page.Items ?? []).map((item) => item.session_id?.S));
+        start = page.LastEvaluatedKey;
+      } while (start);
+      return keys;
+    };
+    const child = execa(process.execPath, [noveliBin, "dr-drill", "--endpoint-url", deployed.url, "--env", "dev", "--verify-timeout", "3s"], {
+      // Each call gives up after 1 s (5 attempts): the frozen endpoint costs seconds per call, not minutes.
+      env: { ...cliEnv(), AWS_ENDPOINT_URL: undefined, CI: "true", NO_COLOR: "1", NOVELI_AWS_REQUEST_TIMEOUT: "1s", NOVELI_AWS_CONNECT_TIMEOUT: "1s" },
+      extendEnv: true,
+      reject: false,
+      cwd: repoRoot,
+      timeout: 240_000,
+    });
+    let stderr = "";
+    const seen = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => stderr.includes(text) && resolve();
+        child.stderr?.on("data", check);
+        check();
+        void child.then(() => reject(new Error(`the drill ended before "${text}": ${stderr}`)), reject);
+      });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    let frozen = false;
+    try {
+      await seen("Verifying every item");
+      process.kill(-deployed.pid, "SIGSTOP");
+      frozen = true;
+      // The verify deadline (3 s) stops the scan; the cleanup's calls time out one by one and the
+      // drill's phase fails (✗). Bounded: the whole run may take at most a few minutes.
+      await Promise.race([seen("✗ DR drill of"), new Promise((_, reject) => setTimeout(() => reject(new Error(`no ✗ within 150 s: ${stderr}`)), 150_000))]);
+    } finally {
+      // Back before the lease is released: the drill releases it (retrying while the emulator works
+      // through the requests it queued while frozen).
+      if (frozen) process.kill(-deployed.pid, "SIGCONT");
+    }
+    const result = await child;
+    expect(result.exitCode, stderr).toBe(1);
+    const error = stderr.split("\n").filter((line) => line.startsWith("error: "));
+    expect(error, stderr).toHaveLength(1);
+    const named = /^error: DR drill failed: Verifying every item of (noveli-drill-\S+) against \S+ failed: verification did not finish within 3s, its deadline \(--verify-timeout\); it left the scratch table (noveli-drill-\S+) and 2 sentinel\(s\) in (\S+) \((noveli-drill-sentinel#\S+#before), (noveli-drill-sentinel#\S+#after)\)$/.exec(error[0] ?? "");
+    expect(named, error[0]).not.toBeNull();
+    const [, verified, scratchTable, source, before, after] = named as unknown as string[];
+    expect(scratchTable).toBe(verified);
+    expect(source).toBe(storyTable);
+    expect(stderr).toMatch(/^hint: run noveli dr-drill gc --env dev$/m);
+    expect(stderr).not.toMatch(/unexpected error|could not release the lease/);
+
+    // An independent client after SIGCONT: nothing but what the drill named is left (requests the
+    // frozen server had queued may have removed part of it since), and the lease is free.
+    expect((await leftovers()).filter((name) => name !== scratchTable)).toEqual([]);
+    expect((await sentinelsInSource()).filter((key) => key !== before && key !== after)).toEqual([]);
+    const status = await runCli(["status", "--endpoint-url", deployed.url, "--env", "dev", "--json"], { env: cliEnv() });
+    expect(status.exitCode, status.stderr).toBe(0);
+    expect((JSON.parse(status.stdout) as { operationInProgress: unknown }).operationInProgress).toBeNull();
+
+    // gc, without waiting for any lease, leaves nothing of this drill behind.
+    const gc = await runCli(["dr-drill", "gc", "--endpoint-url", deployed.url, "--env", "dev", "--min-age", "0"], { env: cliEnv() });
+    expect(gc.exitCode, gc.stderr).toBe(0);
+    expect(await leftovers()).toEqual([]);
+    expect(await sentinelsInSource()).toEqual([]);
+  });
 });
 
 /**

@@ -6,7 +6,12 @@ const ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/noveli-dev-story-sess
 
 describe("parseDrDrillOptions", () => {
   it("defaults to a PITR drill with 4 segments and a 10 s guard that deletes its scratch table", () => {
-    expect(parseDrDrillOptions({})).toEqual({ kind: "run", method: "pitr", backupArn: null, keep: false, reportFile: null, segments: 4, guardMs: 10_000 });
+    expect(parseDrDrillOptions({})).toEqual({ kind: "run", method: "pitr", backupArn: null, keep: false, reportFile: null, segments: 4, guardMs: 10_000, verifyTimeoutMs: null });
+  });
+
+  it("takes --verify-timeout as a duration from 1s to 24h", () => {
+    expect(parseDrDrillOptions({ verifyTimeout: "90s" })).toMatchObject({ verifyTimeoutMs: 90_000 });
+    expect(parseDrDrillOptions({ verifyTimeout: "24h" })).toMatchObject({ verifyTimeoutMs: 86_400_000 });
   });
 
   it("takes --guard in seconds, 0 included", () => {
@@ -37,6 +42,10 @@ describe("parseDrDrillOptions", () => {
     [{ action: "gc", guard: "5" }, /--guard does not apply to dr-drill gc/],
     [{ minAge: "5" }, /--min-age applies to dr-drill gc only/],
     [{ action: "run-now" }, /unknown dr-drill action/],
+    [{ verifyTimeout: "25h" }, /--verify-timeout "25h" is longer than its maximum of 24h/],
+    [{ verifyTimeout: "500ms" }, /--verify-timeout 500ms is shorter than 1s/],
+    [{ verifyTimeout: "10" }, /--verify-timeout "10" is not a duration/],
+    [{ action: "gc", verifyTimeout: "5m" }, /--verify-timeout does not apply to dr-drill gc/],
     [{ action: "gc", keep: true }, /--keep does not apply to dr-drill gc/],
     [{ action: "gc", method: "pitr" }, /--method does not apply/],
     [{ action: "gc", minAge: "-1" }, /--min-age/],

@@ -51,7 +51,7 @@ function passingReport(): Partial {
     crossRegion: null,
     pitr: { enabled: true, earliestRestorable: null, latestRestorable: null },
     backups: { available: 0, newest: null },
-    cleanup: { scratchTable: "deleted", sentinelsDeleted: 2, sentinelsLeft: 0, recordCleared: true, errors: [] },
+    cleanup: { scratchTable: "deleted", sentinelsDeleted: 2, sentinelsLeft: 0, sentinelKeysLeft: [], recordCleared: true, errors: [] },
     cleanedUp: true,
     interrupted: false,
     notes: [],
@@ -87,6 +87,15 @@ describe("judge", () => {
       "cross-region backup table b (us-west-2) does not exist",
       "cleanup did not finish: run noveli dr-drill gc",
     ]);
+  });
+
+  it("names what a cleanup that did not finish left: the scratch table and the sentinels' keys", () => {
+    const base = passingReport();
+    const cleanup = { ...base.cleanup, scratchTable: "failed" as const, sentinelsDeleted: 0, sentinelsLeft: 2, sentinelKeysLeft: ["noveli-drill-sentinel#d1#before", "noveli-drill-sentinel#d1#after"] };
+    const { problems } = judge({ ...base, cleanup, cleanedUp: false }, null);
+    expect(problems.at(-1)).toBe(
+      `cleanup did not finish: left the scratch table ${base.scratchTable} and 2 sentinel(s) in ${base.sourceTable} (noveli-drill-sentinel#d1#before, noveli-drill-sentinel#d1#after): run noveli dr-drill gc`,
+    );
   });
 
   it("fails an interrupted drill, an error, and a drill that verified nothing", () => {

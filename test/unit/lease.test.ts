@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Environment } from "../../src/core/environment.js";
 import { LockError, ConfigError } from "../../src/errors.js";
-import { acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type LeaseRecord, type LeaseStore } from "../../src/state/lease.js";
+import { RELEASE_RETRY_MS, acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type LeaseRecord, type LeaseStore } from "../../src/state/lease.js";
 import { type Clock } from "../../src/core/clock.js";
 
 /** The lease item's conditional operations in memory, with the same conditions as the DynamoDB store. */
@@ -141,6 +141,31 @@ describe("holdLease: fencing", () => {
     expect(lost).toHaveLength(1);
     await stalled.release();
     expect(store.leases.get("dev")?.token).toBe(other.lease.token);
+  });
+
+  it("a release that fails is tried again, for a bounded time", async () => {
+    const store = new MemoryLeaseStore();
+    const clock = manualClock();
+    const { lease } = await acquireLease({ store, env: "dev", command: "dr-drill dev", settings, clock, waitMs: 0 });
+    const realDelete = store.deleteLease.bind(store);
+    let failures = 2;
+    store.deleteLease = async (env, token) => {
+      if (failures-- > 0) throw new Error("a request has exceeded the configured 1000 ms requestTimeout");
+      return realDelete(env, token);
+    };
+    const started = clock.now();
+    await hold(store, lease, clock).release();
+    expect(store.leases.has("dev")).toBe(false);
+    expect(clock.now() - started).toBe(3_000); // waited 1 s, then 2 s
+
+    const again = await acquireLease({ store, env: "dev", command: "dr-drill dev", settings, clock, waitMs: 0 });
+    store.deleteLease = async () => {
+      throw new Error("endpoint frozen");
+    };
+    const since = clock.now();
+    await expect(hold(store, again.lease, clock).release()).rejects.toThrow("endpoint frozen");
+    expect(clock.now() - since).toBeLessThanOrEqual(RELEASE_RETRY_MS);
+    expect(store.leases.get("dev")?.token).toBe(again.lease.token);
   });
 
   it("an expired lease nobody took over is not enough to write either", async () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { AWS_MAX_ATTEMPTS, awsTimeouts } from "../../aws/clients.js";
 import { OperationError, errorMessage } from "../../errors.js";
 import type { Reporter } from "../../output/reporter.js";
 import { acquireLock } from "../../state/lock.js";
@@ -23,6 +24,7 @@ import {
   type Item,
   type TableDescription,
 } from "../../aws/dynamodb.js";
+import { deadlineSignal, verifyDeadlineMs } from "./deadline.js";
 import { drillIdentity, sentinelHashKey, type DrillIdentity, type SentinelRole } from "./names.js";
 import { chooseBackup, keyAttributes, keyShape, pitrCovers, pitrRestorePoint, sentinelItem, type ChosenBackup, type KeyShape } from "./plan.js";
 import { drillLockPath, localDrillRecords, newDrillEntry, type DrillRecordEntry, type DrillRecords } from "./record.js";
@@ -72,6 +74,11 @@ export interface DrillInput {
   pitrCatchUpTimeoutMs?: number;
   /** How long to wait for the restored table to become ACTIVE. Default 3 h. */
   activeTimeoutMs?: number;
+  /**
+   * The verification's overall deadline (every pass). Default: derived from the source's size,
+   * the segments and the AWS call timeouts (`verifyDeadlineMs` in deadline.ts).
+   */
+  verifyTimeoutMs?: number;
   /** How long cleanup waits for a still-CREATING scratch table before leaving it to gc. Default 30 min. */
   cleanupTimeoutMs?: number;
   /** Polling interval floor for waits (tests and emulators can poll fast). Default 250 ms. */
@@ -124,6 +131,8 @@ interface DrillState {
   identity: DrillIdentity;
   entry: DrillRecordEntry;
   shape: KeyShape | null;
+  /** The source's ItemCount at preflight (the verification deadline grows with it). */
+  sourceItems: number;
   ttlAttribute: string | null;
   pitr: DrillReport["pitr"];
   backups: BackupSummary[];
@@ -195,6 +204,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
       identity,
       entry,
       shape: null,
+      sourceItems: 0,
       ttlAttribute: null,
       pitr: null,
       backups: [],
@@ -214,7 +224,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
       settings: [],
       crossRegion: null,
       notes: [],
-      cleanup: { scratchTable: "not-needed", sentinelsDeleted: 0, sentinelsLeft: 0, recordCleared: false, errors: [] },
+      cleanup: { scratchTable: "not-needed", sentinelsDeleted: 0, sentinelsLeft: 0, sentinelKeysLeft: [], recordCleared: false, errors: [] },
     };
 
     const writeSentinel = async (role: SentinelRole, signal: AbortSignal): Promise<WrittenSentinel> => {
@@ -241,6 +251,7 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
           const shape = keyShape(table);
           if ("error" in shape) throw new OperationError("drill-source", shape.error);
           s.shape = shape;
+          s.sourceItems = table.ItemCount ?? 0;
           const [continuous, ttl, backups] = await Promise.all([
             describeContinuousBackups(client, source, signal),
             describeTimeToLive(client, source, signal),
@@ -376,14 +387,22 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
             ttlAttribute: s.ttlAttribute,
             expiryCutoffMs: s.verifyStartedAt + options.ttlMarginMs,
           };
-          s.verify = await verifyTables(client, {
-            sourceTable: source,
-            restoredTable: identity.scratchTable,
-            rules: s.rules,
-            segments: input.segments,
-            signal,
-            onProgress: (m) => reporter.info(m),
-          });
+          const deadlineMs = input.verifyTimeoutMs ?? verifyDeadlineMs({ sourceItems: s.sourceItems, segments: input.segments, callBoundMs: AWS_MAX_ATTEMPTS * awsTimeouts().requestMs });
+          reporter.debug(`verification deadline: ${Math.round(deadlineMs / 1000)}s`);
+          // Past the deadline the scans stop at once and the step fails with VerifyDeadlineError.
+          const deadline = deadlineSignal(signal, deadlineMs);
+          try {
+            s.verify = await verifyTables(client, {
+              sourceTable: source,
+              restoredTable: identity.scratchTable,
+              rules: s.rules,
+              segments: input.segments,
+              signal: deadline.signal,
+              onProgress: (m) => reporter.info(m),
+            });
+          } finally {
+            deadline.clear();
+          }
           s.verifiedAt = now();
         },
       },
@@ -521,6 +540,7 @@ async function cleanUp(s: DrillState, c: CleanupContext): Promise<void> {
     } catch (error) {
       if (isNotFound(error)) continue; // no source table, no sentinel
       left += 1;
+      report.sentinelKeysLeft.push(sentinelKeyText(key as Item, s.shape));
       report.errors.push(`sentinel ${JSON.stringify(key)}: ${errorMessage(error)}`);
     }
   }
@@ -540,6 +560,12 @@ async function cleanUp(s: DrillState, c: CleanupContext): Promise<void> {
   } catch (error) {
     report.errors.push(`drill record: ${errorMessage(error)}`);
   }
+}
+
+/** The sentinel's hash-key value, as gc and the user find it in the source table. */
+function sentinelKeyText(key: Item, shape: KeyShape | null): string {
+  const hash = shape ? key[shape.hash.name] : Object.values(key)[0];
+  return hash?.S ?? hash?.N ?? JSON.stringify(key);
 }
 
 /** Deletes the scratch table, waiting while DynamoDB still refuses (a restore still CREATING). */

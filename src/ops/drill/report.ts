@@ -32,6 +32,8 @@ export interface CleanupReport {
   scratchTable: "deleted" | "kept" | "absent" | "failed" | "not-needed";
   sentinelsDeleted: number;
   sentinelsLeft: number;
+  /** The hash-key values of the sentinels left in the source table (`noveli-drill-sentinel#…`). */
+  sentinelKeysLeft: string[];
   /** Whether the drill's record was cleared; when not, `dr-drill gc` finishes the job. */
   recordCleared: boolean;
   errors: string[];
@@ -102,8 +104,22 @@ export function judge(report: Omit<DrillReport, "passed" | "problems" | "warning
   if (report.crossRegion && !report.crossRegion.ok) {
     problems.push(`cross-region backup table ${report.crossRegion.table} (${report.crossRegion.region}) ${report.crossRegion.error ?? "is not usable"}`);
   }
-  if (!report.cleanedUp) problems.push("cleanup did not finish: run noveli dr-drill gc");
+  if (!report.cleanedUp) {
+    const left = leftBehind(report);
+    problems.push(`cleanup did not finish${left.length > 0 ? `: left ${left.join(" and ")}` : ""}: run noveli dr-drill gc`);
+  }
   return { passed: problems.length === 0 && settingsPassed(report.settings), problems };
+}
+
+/** Pure: what a drill whose cleanup did not finish left behind, in words (empty when nothing is known). */
+export function leftBehind(report: Pick<DrillReport, "scratchTable" | "sourceTable" | "cleanup">): string[] {
+  const left: string[] = [];
+  if (report.cleanup.scratchTable === "failed" && report.scratchTable !== null) left.push(`the scratch table ${report.scratchTable}`);
+  const keys = report.cleanup.sentinelKeysLeft;
+  if (report.cleanup.sentinelsLeft > 0) {
+    left.push(`${report.cleanup.sentinelsLeft} sentinel(s) in ${report.sourceTable}${keys.length > 0 ? ` (${keys.join(", ")})` : ""}`);
+  }
+  return left;
 }
 
 // ------------------------------------------------------------------------------- rendering

@@ -12,7 +12,7 @@ import { loadEnvironmentOutputs } from "../../terraform/environment.js";
 import type { EnvironmentOutputs } from "../../terraform/outputs.js";
 import { runDrill, type DrillHooks } from "./drill.js";
 import { collectGarbage, type GcReport } from "./gc.js";
-import { renderMarkdown, type DrillMethod, type DrillReport } from "./report.js";
+import { leftBehind, renderMarkdown, type DrillMethod, type DrillReport } from "./report.js";
 
 /**
  * `noveli dr-drill` as operations: an environment's drill (its lease, its outputs, the DynamoDB
@@ -39,6 +39,8 @@ export interface DrDrillInput {
   segments?: number;
   /** Items stamped this close before the restore point are left out of the comparison (ms). Default DEFAULT_GUARD_SECONDS. */
   guardMs?: number;
+  /** Deadline of the whole verification (ms). Default null: derived from the table's size (deadline.ts). */
+  verifyTimeoutMs?: number | null;
   /** How long to wait for the environment's lease (ms). Default 0: refuse at once. */
   waitMs?: number;
 }
@@ -77,6 +79,7 @@ export async function runDrDrill(ctx: CommandContext, request: DrDrillInput = {}
     reportFile: request.reportFile ?? null,
     segments: request.segments ?? DEFAULT_SEGMENTS,
     guardMs: request.guardMs ?? DEFAULT_GUARD_SECONDS * 1000,
+    verifyTimeoutMs: request.verifyTimeoutMs ?? null,
     waitMs: request.waitMs ?? 0,
   };
   const env = ctx.environment();
@@ -95,6 +98,7 @@ export async function runDrDrill(ctx: CommandContext, request: DrDrillInput = {}
         keep: input.keep,
         segments: input.segments,
         guardMs: input.guardMs,
+        ...(input.verifyTimeoutMs !== null ? { verifyTimeoutMs: input.verifyTimeoutMs } : {}),
         source: { tableName: outputs.tableName, tableArn: outputs.tableArn, region: outputs.region },
         crossRegion,
         alarmNames: outputs.alarmNames,
@@ -155,7 +159,10 @@ async function outputsIfDeployed(ctx: CommandContext): Promise<EnvironmentOutput
 export function drillFailure(report: DrDrillResult): NoveliError | undefined {
   if (report.interrupted) return new AbortError(`interrupted; cleanup ${report.cleanedUp ? "done" : "incomplete: run noveli dr-drill gc"}`);
   if (report.passed) return undefined;
-  return new OperationError("drill-failed", `DR drill failed: ${report.problems[0] ?? "see the report"}`, {
+  // Loud about what it left: a drill stopped by a fault names the scratch table and the sentinels.
+  const left = report.cleanedUp ? [] : leftBehind(report);
+  const leftText = left.length > 0 && !(report.problems[0] ?? "").startsWith("cleanup did not finish") ? `; it left ${left.join(" and ")}` : "";
+  return new OperationError("drill-failed", `DR drill failed: ${report.problems[0] ?? "see the report"}${leftText}`, {
     details: { problems: report.problems },
     ...(report.cleanedUp ? {} : { hint: `run noveli dr-drill gc --env ${report.env}` }),
   });
