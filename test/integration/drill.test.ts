@@ -559,13 +559,16 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
     expect(await leftovers()).toEqual([]);
   });
 
-  it.each(["SIGTERM", "SIGINT"] as const)("%s during verification: cleans up, then exits 130", async (signal) => {
+  it.each(["SIGTERM", "SIGINT"] as const)("%s during verification: cleans up, then exits 130", { timeout: 180_000 }, async (signal) => {
     await seed();
     const child = execa(process.execPath, [noveliBin, "dr-drill", "--endpoint-url", deployed.url, "--env", "dev", "--json"], {
       env: { ...cliEnv(), AWS_ENDPOINT_URL: undefined, CI: "true", NO_COLOR: "1" },
       extendEnv: true,
       reject: false,
       cwd: repoRoot,
+      // The cleanup is what is under test: execa's default SIGKILL 5 s after the signal would cut
+      // it short on a loaded machine.
+      forceKillAfterDelay: 120_000,
     });
     let stderr = "";
     await new Promise<void>((resolve, reject) => {
@@ -589,7 +592,7 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
     expect(existsSync(path.join(deployState, "drills", "dev.json")) ? readDrillRecords(deployState, "dev") : []).toEqual([]);
   });
 
-  it("--guard sets how close to the restore point an item's stamp may be and still be compared", async () => {
+  it("--guard sets how close to the restore point an item's stamp may be and still be compared", { timeout: 180_000 }, async () => {
     await seed();
     // Five beats stamped a minute ago: inside a one-hour guard, outside a zero one.
     const now = Date.now();
