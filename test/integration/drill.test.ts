@@ -630,8 +630,8 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
       return keys;
     };
     const child = execa(process.execPath, [noveliBin, "dr-drill", "--endpoint-url", deployed.url, "--env", "dev", "--verify-timeout", "3s"], {
-      // Each call gives up after 1 s (5 attempts): the frozen endpoint costs seconds per call, not minutes.
-      env: { ...cliEnv(), AWS_ENDPOINT_URL: undefined, CI: "true", NO_COLOR: "1", NOVELI_AWS_REQUEST_TIMEOUT: "1s", NOVELI_AWS_CONNECT_TIMEOUT: "1s" },
+      // Each call gives up after 2 s (5 attempts): the frozen endpoint costs seconds per call, not minutes.
+      env: { ...cliEnv(), AWS_ENDPOINT_URL: undefined, CI: "true", NO_COLOR: "1", NOVELI_AWS_REQUEST_TIMEOUT: "2s", NOVELI_AWS_CONNECT_TIMEOUT: "2s" },
       extendEnv: true,
       reject: false,
       cwd: repoRoot,
@@ -655,7 +655,7 @@ describe("noveli dr-drill on a deployed environment, the built CLI", () => {
       frozen = true;
       // The verify deadline (3 s) stops the scan; the cleanup's calls time out one by one and the
       // drill's phase fails (✗). Bounded: the whole run may take at most a few minutes.
-      await Promise.race([seen("✗ DR drill of"), new Promise((_, reject) => setTimeout(() => reject(new Error(`no ✗ within 150 s: ${stderr}`)), 150_000))]);
+      await Promise.race([seen("✗ DR drill of"), new Promise((_, reject) => setTimeout(() => reject(new Error(`no ✗ within 200 s: ${stderr}`)), 200_000))]);
     } finally {
       // Back before the lease is released: the drill releases it (retrying while the emulator works
       // through the requests it queued while frozen).

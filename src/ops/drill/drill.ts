@@ -332,14 +332,25 @@ export async function runDrill(input: DrillInput, deps: DrillDependencies): Prom
         async run(s, signal) {
           s.restoreRequested = true;
           s.restoreRequestedAt = now();
+          // The scratch name is this drill's own (time and random suffix): when the SDK's retry of a
+          // restore call that timed out finds it taken, the first attempt was applied after all.
+          const ownRetry = async (call: () => Promise<TableDescription | undefined>): Promise<TableDescription | undefined> => {
+            try {
+              return await call();
+            } catch (error) {
+              if (!(error instanceof Error && error.name === "TableAlreadyExistsException")) throw error;
+              reporter.debug(`${identity.scratchTable} already exists: a restore attempt that timed out was applied`);
+              return (await describeTable(client, identity.scratchTable, signal)) ?? undefined;
+            }
+          };
           if (input.method === "pitr") {
-            s.restoreResponse = await restoreTableToPointInTime(client, { sourceTable: source, targetTable: identity.scratchTable }, signal);
+            s.restoreResponse = await ownRetry(() => restoreTableToPointInTime(client, { sourceTable: source, targetTable: identity.scratchTable }, signal));
             s.restoreReturnedAt = now();
             // When the response states no restore time, the wait step reads it from DescribeTable.
             if (s.restoreResponse?.RestoreSummary?.RestoreDateTime !== undefined) s.restorePoint = pitrRestorePoint(s.restoreResponse, null, s.restoreRequestedAt);
           } else {
             const backup = s.backup as ChosenBackup;
-            s.restoreResponse = await restoreTableFromBackup(client, { backupArn: backup.arn, targetTable: identity.scratchTable }, signal);
+            s.restoreResponse = await ownRetry(() => restoreTableFromBackup(client, { backupArn: backup.arn, targetTable: identity.scratchTable }, signal));
             s.restoreReturnedAt = now();
             s.restorePoint = { ms: backup.createdAt, basis: `creation time of backup ${backup.name ?? backup.arn}` };
           }
