@@ -1,4 +1,5 @@
-import { statSync } from "node:fs";
+import { mkdirSync, rmdirSync, statSync } from "node:fs";
+import path from "node:path";
 import { EMULATOR_REGION, describeTarget, type Target } from "./core/target.js";
 import { type Environment } from "./core/environment.js";
 import { ConfigError, UsageError } from "./errors.js";
@@ -84,18 +85,42 @@ export function createContext(globals: GlobalOptions, reporter: Reporter, signal
   };
 }
 
-/** The state dir may not exist yet (it is created on first write), but it must not be a file. */
+/**
+ * The state dir may not exist yet (it is created on first write), but neither it nor a folder
+ * above it may be a file, and folders must be creatable in it: on a file system that answers
+ * every mkdir with ENOENT (/proc, /sys), Node's recursive mkdir retries for ever and the command
+ * would hang, deaf to Ctrl-C. One probe folder, made and removed at once, finds that out.
+ * A read-only or forbidden dir is not refused here: read-only commands still work, and a write
+ * fails with its own one-line error (fileSystemError).
+ */
 function assertStateDirUsable(dir: string, env: NodeJS.ProcessEnv): void {
-  let isFile = false;
-  try {
-    isFile = !statSync(dir).isDirectory();
-  } catch {
-    return;
+  const origin = env.NOVELI_STATE_DIR && env.NOVELI_STATE_DIR.trim() !== "" ? `NOVELI_STATE_DIR (${dir})` : dir;
+  const hint = "point NOVELI_STATE_DIR at a folder (it is created when missing), or move the file away";
+  // The nearest part of the path that exists.
+  let existing = path.resolve(dir);
+  let isDirectory: boolean | undefined;
+  for (;;) {
+    try {
+      isDirectory = statSync(existing).isDirectory();
+      break;
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return;
+      existing = parent;
+    }
   }
-  if (isFile) {
-    const origin = env.NOVELI_STATE_DIR && env.NOVELI_STATE_DIR.trim() !== "" ? `NOVELI_STATE_DIR (${dir})` : dir;
-    throw new ConfigError("state-dir", `${origin} is a file, not a folder: noveli keeps its local records in that folder`, {
-      hint: "point NOVELI_STATE_DIR at a folder (it is created when missing), or move the file away",
+  if (!isDirectory) {
+    const what = existing === path.resolve(dir) ? `${origin} is a file, not a folder` : `${origin} cannot be created: ${existing} is a file, not a folder`;
+    throw new ConfigError("state-dir", `${what}: noveli keeps its local records in that folder`, { hint });
+  }
+  const probe = path.join(existing, `.noveli-probe-${process.pid}`);
+  try {
+    mkdirSync(probe);
+    rmdirSync(probe);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") return;
+    throw new ConfigError("state-dir", `${origin} cannot hold noveli's records: ${existing} is not a file system folders can be created in (mkdir answers ENOENT)`, {
+      hint: "point NOVELI_STATE_DIR at a folder on a normal, writable file system",
     });
   }
 }

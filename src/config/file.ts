@@ -43,6 +43,8 @@ export function readConfigJson(file: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ConfigError("config-invalid", `${file}: not valid JSON (${(error as Error).message})`);
+    throw new ConfigError("config-invalid", `${file}: not valid JSON (${(error as Error).message})`, {
+      hint: "fix the file (the README's \"Per-environment settings\" shows its shape), or name another one with --config",
+    });
   }
 }

@@ -83,7 +83,7 @@ export function acquireLock(lockPath: string, operation: string, options: { forc
       const existing = readLockHolder(lockPath);
       const stale =
         existing === undefined
-          ? ageMs(lockPath) > 5_000 // unreadable and old: a holder that died mid-write
+          ? !maybeMidWrite(lockPath) || ageMs(lockPath) > 5_000 // garbled, or a holder that died mid-write
           : existing.host === hostname() && !processAlive(existing.pid);
       if (options.force || stale) {
         tookOverFrom = existing;
@@ -98,6 +98,28 @@ export function acquireLock(lockPath: string, operation: string, options: { forc
     }
   }
   throw new LockError(`${operation} refused: could not take the lock at ${lockPath}`);
+}
+
+/**
+ * Whether an unreadable lock file may be one another process is writing right now: noveli writes a
+ * JSON object, so only an empty file or the start of an object can be that. Whole JSON that is no
+ * holder (`null`, `"hello"`, `42`) or other text never is: it is broken, and taken over at once.
+ */
+function maybeMidWrite(file: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return false;
+  }
+  if (text.trim() === "") return true;
+  if (!text.trimStart().startsWith("{")) return false;
+  try {
+    JSON.parse(text);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 function ageMs(file: string): number {

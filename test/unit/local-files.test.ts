@@ -83,7 +83,16 @@ describe("corrupt lock and history files", () => {
     return dir;
   };
 
-  it.each(["null", '"hello"', "42", '{"pid":"x"}', '{"pid": 12, "ho'])("a lock file holding %s is unreadable, never a crash; old, it is taken over", (content) => {
+  it.each(["null", '"hello"', "42", '{"pid":"x"}', "[]", "garbage"])("a lock file holding %s is broken, never a crash, and taken over at once (no write of noveli's looks like it)", (content) => {
+    const lockPath = path.join(scratch(), "operation.lock");
+    writeFileSync(lockPath, content);
+    expect(readLockHolder(lockPath)).toBeUndefined();
+    const lock = acquireLock(lockPath, "deploy dev");
+    expect(readLockHolder(lockPath)).toMatchObject({ pid: process.pid, operation: "deploy dev" });
+    lock.release();
+  });
+
+  it.each(["", '{"pid": 12, "ho'])("a lock file holding %j may be mid-write: refused while young, taken over once old", (content) => {
     const lockPath = path.join(scratch(), "operation.lock");
     writeFileSync(lockPath, content);
     expect(readLockHolder(lockPath)).toBeUndefined();
