@@ -136,6 +136,20 @@ export function bootstrapCommand(target: Target, env: Environment, region: strin
   return `noveli bootstrap --env ${env} --region ${region}${where}`;
 }
 
+/**
+ * Whether an emulator target may be bootstrapped implicitly: yes unless NOVELI_AUTO_BOOTSTRAP is
+ * 0 (or false), for emulators a team sets up on purpose (a shared LocalStack, a CI service
+ * bootstrapped by its own step): there, as on real AWS, a missing bootstrap is an error naming the
+ * `noveli bootstrap` command, and nothing is created behind the operator's back. Real AWS is never
+ * bootstrapped implicitly, whatever the variable says.
+ */
+export function autoBootstrap(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env.NOVELI_AUTO_BOOTSTRAP?.trim().toLowerCase();
+  if (raw === undefined || raw === "" || raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new ConfigError("auto-bootstrap", `NOVELI_AUTO_BOOTSTRAP must be 1 or 0 (true or false), got ${JSON.stringify(env.NOVELI_AUTO_BOOTSTRAP)}`);
+}
+
 const opened = new Map<string, Promise<AccountResources>>();
 
 /**
@@ -155,6 +169,7 @@ export function openAccount(input: { target: Target; env: Environment; reporter:
 
 async function openUncached(input: { target: Target; env: Environment; reporter: Reporter; signal?: AbortSignal }): Promise<AccountResources> {
   const { target, env, reporter, signal } = input;
+  const implicit = isEmulatorTarget(target) && autoBootstrap();
   const account = await accountResources(target, signal);
   const s3 = s3ClientFor(target, account.region);
   const dynamodb = opsClientFor(target, account.region);
@@ -167,8 +182,9 @@ async function openUncached(input: { target: Target; env: Environment; reporter:
       });
     }
     const missing = [bucket === "missing" ? `the state bucket ${account.bucket}` : "", table ? "" : `the operations table ${account.table}`].filter(Boolean).join(" and ");
-    if (!account.emulator) {
-      throw new ConfigError("not-bootstrapped", `account ${account.accountId} in ${account.region} is not bootstrapped for noveli: ${missing} does not exist`, {
+    if (!implicit) {
+      const why = account.emulator ? " (NOVELI_AUTO_BOOTSTRAP=0: this emulator is not bootstrapped implicitly)" : "";
+      throw new ConfigError("not-bootstrapped", `account ${account.accountId} in ${account.region} is not bootstrapped for noveli: ${missing} ${bucket === "missing" && !table ? "do" : "does"} not exist${why}`, {
         hint: `run ${bootstrapCommand(target, env, account.region)}`,
       });
     }
