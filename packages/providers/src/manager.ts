@@ -7,6 +7,7 @@ import { redact } from "./redact.js";
 import { backoffDelay, CircuitBreaker, type Clock } from "./policy.js";
 import { addCosts, addUsage, costUsd, NO_USAGE } from "./pricing.js";
 import { JsonTextFieldExtractor } from "./text-extractor.js";
+import { sleep as realSleep } from "./time.js";
 import type {
   AttemptRecord,
   BeatRequest,
@@ -43,24 +44,6 @@ export interface ManagerDependencies {
 }
 
 const realClock: Clock = { now: () => Date.now() };
-
-function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
 
 /** Why an attempt's signal was aborted. */
 class AttemptAbort extends Error {
