@@ -6,7 +6,7 @@ import { deterministicZip, type ZipEntry, type ZipEntryInfo } from "./zip.js";
 
 /**
  * Packages the story-generator Lambda: esbuild bundles `lambda/story-generator/src/index.ts` (with
- * src/providers and the SDKs it uses) as ESM for Node 22, minified and tree-shaken, split into
+ * @noveli/providers and the SDKs it uses) as ESM for Node 22, minified and tree-shaken, split into
  * chunks so the SDKs load only when a request needs them; then a deterministic zip holds
  * `index.js`, the chunks and a `package.json` declaring `"type": "module"` (so Lambda's
  * `index.handler` loads index.js as ESM). Source maps are written beside the zip, never in it.
