@@ -4,19 +4,26 @@
 // - dist/cli.cjs: src/cli.ts with commander inlined, as CommonJS. Every start loads this file
 //   and nothing else: a CommonJS entry spares Node its ESM loader, which a bare `node -e 0` never
 //   pays for either. Its lazy `import("./runner.js")` and `import("./commands/<name>.js")` become
-//   small stubs that load the other part through src/startup/app-loader.ts.
-// - dist/app.cjs: the runner and every command in one CommonJS bundle, each command's code behind a
-//   lazy initialiser, so a command evaluates only what it uses. Their dependencies (the AWS SDK
-//   clients, the LLM SDKs, execa, ora...) are bundled in, as the Lambda's are: Node reads one file
-//   instead of resolving and reading hundreds from node_modules. One file, and a classic script,
-//   because that is what V8's code cache works for on Node 20 (vm.Script cachedData; ES modules
-//   have none before Node 22): app-loader.ts keeps each command's compiled code in the state dir's
-//   cache, so a command's later runs skip most of parsing and compiling. Only what cannot work from
-//   a bundle stays in node_modules (NODE_MODULES_AT_RUN_TIME below).
+//   small stubs that load the command's bundle through src/startup/app-loader.ts.
+// - dist/app/<name>.cjs: one CommonJS bundle per module of src/commands (the top-level command of the
+//   same name: `noveli local up` runs dist/app/local.cjs), holding the runner, that command and
+//   everything they use. Their dependencies (the AWS SDK clients, the LLM SDKs, execa, ora...) are
+//   bundled in, as the Lambda's are: Node reads one file instead of resolving and reading hundreds
+//   from node_modules. One file per command, because a command's code is then the entry's own static
+//   import graph, which esbuild tree-shakes: an SDK client brings the commands noveli sends, not its
+//   aggregated client with every command of the service, as it does once a module is reached through
+//   require() or import() and esbuild has to keep and initialise all it re-exports. (One bundle for
+//   all commands needed exactly that, a require() per command, and cost status about 60 ms more to
+//   load.) What a command needs only on some paths (ora in a terminal, STS on a real account, the LLM
+//   SDKs) stays behind an import() and initialises on first use. And a classic script, because that
+//   is what V8's code cache works for on Node 20 (vm.Script cachedData; ES modules have none before
+//   Node 22): app-loader.ts keeps each command's compiled code in the state dir's cache, so a
+//   command's later runs skip most of parsing and compiling. Only what cannot work from a bundle
+//   stays in node_modules (NODE_MODULES_AT_RUN_TIME below).
 //
-// Source maps (dist/*.map, linked from each file) map stack traces back to src/: the CLI turns
+// Source maps (dist/**/*.map, linked from each file) map stack traces back to src/: the CLI turns
 // Node's source map support on for --verbose, the only time it prints a stack (src/cli.ts), and
-// the loader then require()s app.cjs the ordinary way, so the map applies.
+// the loader then require()s the bundle the ordinary way, so the map applies.
 //
 // Commander requires node:child_process at load time for executable subcommands, which noveli
 // does not use; the CLI part hands it a proxy that loads the module on first use instead, which
@@ -49,68 +56,72 @@ const commands = readdirSync(path.join(root, "src", "commands"))
   .filter((file) => file.endsWith(".ts"))
   .map((file) => file.slice(0, -".ts".length));
 
-/** The app bundle's entry: the runner and each command, required (and so initialised) only when asked for. */
-const appEntry = [
-  "exports.runner = () => require('./src/runner.ts');",
-  "exports.command = (name) => {",
-  "  switch (name) {",
-  ...commands.map((name) => `    case ${JSON.stringify(name)}: return require(${JSON.stringify(`./src/commands/${name}.ts`)});`),
-  "    default: throw new Error(`no command module ${name}`);",
-  "  }",
+/** A command's bundle: the runner and the command module, both as the entry's static imports. */
+const appEntry = (name) => [`export { run } from "./src/runner.ts";`, `export * as command from "./src/commands/${name}.ts";`].join("\n");
+const appFile = (name) => path.join(staging, "app", `${name}.cjs`);
+
+await Promise.all(
+  commands.map((name) =>
+    build({
+      absWorkingDir: root,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      mainFields: ["module", "main"],
+      minify: true,
+      treeShaking: true,
+      legalComments: "none",
+      // ASCII (esbuild escapes the rest): the loader reads the bundle as latin1, a plain copy of its
+      // bytes, instead of decoding a megabyte of UTF-8 on every start.
+      charset: "ascii",
+      logLevel: "warning",
+      define: { ...define, "import.meta.url": "__noveliImportMetaUrl" },
+      // import() of what stays outside (node: built-ins, esbuild) becomes require(): a vm.Script (the
+      // code cache, src/startup/app-loader.ts) has no loader for dynamic imports.
+      supported: { "dynamic-import": false },
+      // import.meta.url of our ES module sources (finding the package root, resolving from node_modules).
+      banner: { js: 'var __noveliImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+      stdin: { contents: appEntry(name), resolveDir: root, sourcefile: `app-${name}.ts`, loader: "ts" },
+      outfile: appFile(name),
+      external: NODE_MODULES_AT_RUN_TIME.flatMap((pkg) => [pkg, `${pkg}/*`]),
+      // A linked map without the sources' text: stack traces need only the positions, and dist/ stays small.
+      sourcemap: "linked",
+      sourcesContent: false,
+    }),
+  ),
+);
+
+const vm = await import("node:vm");
+const { wrap } = (await import("node:module")).default;
+/** Each bundle's id (a hash of it): the code cache of one build is never handed to another. */
+const buildIds = {};
+for (const name of commands) {
+  const file = appFile(name);
+  const text = readFileSync(file, "utf8");
+  // The loader reads the bundle as latin1: a character esbuild could not escape (one inside a
+  // regular expression literal) would read as something else. Write it as \uXXXX in the source.
+  const at = text.search(/[^\x00-\x7f]/);
+  if (at >= 0) throw new Error(`dist/app/${name}.cjs must be ASCII (src/startup/app-loader.ts reads it as latin1), but has ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}: escape the character as \\uXXXX in the source`);
+  // The bundle's top level, compiled once here: a command's first run need not parse all of it
+  // (src/startup/app-loader.ts). Made by this Node, for the same Node; V8 rejects it otherwise.
+  writeFileSync(`${file}.cache`, new vm.Script(wrap(text), { filename: path.join(root, "dist", "app", `${name}.cjs`) }).createCachedData());
+  buildIds[name] = createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+const loader = path.join(root, "src", "startup", "app-loader.ts");
+/** The one module of the CLI part that knows the bundles: the stubs below load them through it. */
+const bundlesModule = [
+  `const { loadApp, commandKey } = require(${JSON.stringify(loader)});`,
+  `const BUILD_IDS = ${JSON.stringify(buildIds)};`,
+  "exports.commandKey = commandKey;",
+  "exports.load = (name, key) => {",
+  "  if (!Object.hasOwn(BUILD_IDS, name)) throw new Error(`no bundle for the command ${name}: its module must be src/commands/${name}.ts`);",
+  '  return loadApp({ file: require("node:path").join(__dirname, "app", `${name}.cjs`), buildId: BUILD_IDS[name], key });',
   "};",
 ].join("\n");
 
-await build({
-  absWorkingDir: root,
-  bundle: true,
-  platform: "node",
-  format: "cjs",
-  target: "node20",
-  mainFields: ["module", "main"],
-  minify: true,
-  treeShaking: true,
-  legalComments: "none",
-  // ASCII (esbuild escapes the rest): the loader reads the bundle as latin1, a plain copy of its
-  // bytes, instead of decoding 2.5 MB of UTF-8 on every start.
-  charset: "ascii",
-  logLevel: "warning",
-  define: { ...define, "import.meta.url": "__noveliImportMetaUrl" },
-  // import() of what stays outside (node: built-ins, esbuild) becomes require(): a vm.Script (the
-  // code cache, src/startup/app-loader.ts) has no loader for dynamic imports.
-  supported: { "dynamic-import": false },
-  // import.meta.url of our ES module sources (finding the package root, resolving from node_modules).
-  banner: { js: 'var __noveliImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  stdin: { contents: appEntry, resolveDir: root, sourcefile: "app-entry.cjs", loader: "js" },
-  outfile: path.join(staging, "app.cjs"),
-  external: NODE_MODULES_AT_RUN_TIME.flatMap((name) => [name, `${name}/*`]),
-  // A linked map without the sources' text: stack traces need only the positions, and dist/ stays small.
-  sourcemap: "linked",
-  sourcesContent: false,
-});
-
-// The loader reads the bundle as latin1: a character esbuild could not escape (one inside a
-// regular expression literal) would read as something else. Write it as \uXXXX in the source.
-{
-  const text = readFileSync(path.join(staging, "app.cjs"), "utf8");
-  const at = text.search(/[^\x00-\x7f]/);
-  if (at >= 0) throw new Error(`dist/app.cjs must be ASCII (src/startup/app-loader.ts reads it as latin1), but has ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}: escape the character as \\uXXXX in the source`);
-}
-
-// The bundle's top level, compiled once here: a command's first run need not parse all of it
-// (src/startup/app-loader.ts). Made by this Node, for the same Node; V8 rejects it otherwise.
-const vm = await import("node:vm");
-const { wrap } = (await import("node:module")).default;
-writeFileSync(
-  path.join(staging, "app.cjs.cache"),
-  new vm.Script(wrap(readFileSync(path.join(staging, "app.cjs"), "utf8")), { filename: path.join(root, "dist", "app.cjs") }).createCachedData(),
-);
-
-// The build's id: the code cache of one build is never handed to another.
-const buildId = createHash("sha256").update(readFileSync(path.join(staging, "app.cjs"))).digest("hex").slice(0, 16);
-const loader = path.join(root, "src", "startup", "app-loader.ts");
-const loadOptions = (key) => `{ file: require("node:path").join(__dirname, "app.cjs"), buildId: ${JSON.stringify(buildId)}, key: ${key} }`;
-
-/** The CLI part: the lazy imports become stubs that load dist/app.cjs; child_process loads on first use. */
+/** The CLI part: the lazy imports become stubs that load the command's bundle; child_process loads on first use. */
 const cliPlugin = {
   name: "noveli-cli",
   setup(b) {
@@ -118,16 +129,19 @@ const cliPlugin = {
       if (args.kind !== "dynamic-import") throw new Error(`src/cli.ts must import ${args.path} lazily (import()), not at load time`);
       return { path: args.path, namespace: "noveli-app" };
     });
+    b.onResolve({ filter: /^noveli-app-bundles$/ }, (args) => ({ path: args.path, namespace: "noveli-app" }));
     b.onLoad({ filter: /.*/, namespace: "noveli-app" }, (args) => {
+      if (args.path === "noveli-app-bundles") return { contents: bundlesModule, resolveDir: root, loader: "js" };
       if (args.path === "./runner.js") {
         return {
-          // The command chain names the code cache: each command keeps its own compiled code.
+          // The top-level command names its bundle (its module of src/commands has the same name);
+          // the whole command chain names the code cache: each command keeps its own compiled code.
           contents: [
-            `const { loadApp, commandKey } = require(${JSON.stringify(loader)});`,
+            'const { load, commandKey } = require("noveli-app-bundles");',
             "exports.run = (cmd, invoke) => {",
             "  const names = [];",
             "  for (let c = cmd; c && c.parent; c = c.parent) names.unshift(c.name());",
-            `  return loadApp(${loadOptions("commandKey(names)")}).runner().run(cmd, invoke);`,
+            "  return load(names[0], commandKey(names)).run(cmd, invoke);",
             "};",
           ].join("\n"),
           resolveDir: root,
@@ -137,7 +151,8 @@ const cliPlugin = {
       const name = /^\.\/commands\/([a-z-]+)\.js$/.exec(args.path)?.[1];
       if (!name || !commands.includes(name)) throw new Error(`src/cli.ts imports ${args.path}, which is no command of src/commands`);
       return {
-        contents: `const { loadApp } = require(${JSON.stringify(loader)});\nmodule.exports = loadApp(${loadOptions('"default"')}).command(${JSON.stringify(name)});`,
+        // The runner loaded this bundle already: loadApp hands back the one it loaded.
+        contents: `module.exports = require("noveli-app-bundles").load(${JSON.stringify(name)}, "default").command;`,
         resolveDir: root,
         loader: "js",
       };

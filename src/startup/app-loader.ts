@@ -5,9 +5,9 @@ import path from "node:path";
 import vm from "node:vm";
 
 /**
- * Loads dist/app.cjs, the one bundle of the runner and every command (scripts/build.mjs), with
- * V8's code cache: the first run of a command compiles what it uses and leaves V8's compiled code
- * in `<state dir>/cache/code/`; later runs of that command hand it back to V8, which then skips
+ * Loads a command's bundle, dist/app/<command>.cjs (scripts/build.mjs), with V8's code cache: the
+ * first run of a command compiles what it uses and leaves V8's compiled code in
+ * `<state dir>/cache/code/`; later runs of that command hand it back to V8, which then skips
  * parsing and compiling nearly all of it. Node 20 has no compile cache for modules of its own
  * (module.enableCompileCache came in Node 22), hence vm.Script's cachedData.
  *
@@ -15,19 +15,20 @@ import vm from "node:vm";
  * already (never a new .noveli/ in whatever folder a command runs in), rewritten when V8 rejects
  * it (another Node, another build), removed for other builds, and any failure to read or write it
  * only means compiling as without it. Until a command has one, the build's own cache of the
- * bundle's top level (dist/app.cjs.cache, made by the build with the same Node) spares V8 parsing
- * the whole bundle; V8 rejects it too when it does not fit, and the bundle is compiled from source. With --verbose (or source maps on by other means) the bundle
- * is require()d as usual instead, so Node maps its stack traces back to src/ through app.cjs.map.
+ * bundle's top level (dist/app/<command>.cjs.cache, made by the build with the same Node) spares V8
+ * parsing the whole bundle; V8 rejects it too when it does not fit, and the bundle is compiled from
+ * source. With --verbose (or source maps on by other means) the bundle is require()d as usual
+ * instead, so Node maps its stack traces back to src/ through its source map.
  */
 
-/** What dist/app.cjs exports (its entry is written by scripts/build.mjs). */
+/** What a command's bundle exports (its entry is written by scripts/build.mjs): the runner's run and the command module. */
 export interface AppBundle {
-  runner(): { run(...args: unknown[]): Promise<void> };
-  command(name: string): Record<string, unknown>;
+  run(...args: unknown[]): Promise<void>;
+  command: Record<string, unknown>;
 }
 
 export interface LoadOptions {
-  /** The bundle (dist/app.cjs). */
+  /** The command's bundle (dist/app/<command>.cjs). */
   file: string;
   /** The build's id (a hash of the bundle, inlined by the build): part of each cache file's name. */
   buildId: string;
@@ -37,13 +38,20 @@ export interface LoadOptions {
   cwd?: string;
 }
 
-let loaded: { bundle: AppBundle; key: string } | undefined;
+let loaded: { bundle: AppBundle; file: string } | undefined;
 
-/** The loaded bundle; the first call loads it (once per process). */
+/**
+ * The command's bundle; the first call loads it, later ones get the same. One bundle per process:
+ * a second would be a second copy of every module (its own error classes, its own reporter), so
+ * asking for another is a fault of the build's wiring, not something to load.
+ */
 export function loadApp(options: LoadOptions): AppBundle {
-  if (loaded) return loaded.bundle;
+  if (loaded) {
+    if (loaded.file !== options.file) throw new Error(`${options.file} asked for after ${loaded.file}: a command and its runner come from one bundle`);
+    return loaded.bundle;
+  }
   const bundle = sourceMapsWanted(options.env ?? process.env) ? (require(options.file) as AppBundle) : loadWithCodeCache(options);
-  loaded = { bundle, key: options.key };
+  loaded = { bundle, file: options.file };
   return bundle;
 }
 

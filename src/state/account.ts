@@ -1,12 +1,13 @@
 import { createClient } from "../aws/clients.js";
 import { describeOpsTable, DynamoDBClient } from "../aws/ops-table.js";
 import { headBucket, S3Client } from "../aws/s3.js";
-import type { STSClient } from "../aws/sts.js";
+import { getCallerIdentity, STSClient } from "../aws/sts.js";
 import { describeTarget, isEmulatorTarget, type Target } from "../core/target.js";
 import { type Environment } from "../core/environment.js";
-import { ConfigError, OperationError } from "../errors.js";
+import { ConfigError, OperationError, isNoveliError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
 import { identityCacheKey, readCachedIdentity, writeCachedIdentity, type CachedIdentity } from "./account-cache.js";
+import { readEmulatorRecord } from "../local/emulator.js";
 import { stateDir as defaultStateDir } from "./paths.js";
 import { OPS_TABLE_NAME, decideBootstrap, planBootstrap, stateBucketName } from "./bootstrap-plan.js";
 import { applyBootstrap, observeBucket, observeTable, type AccountResources } from "./bootstrap.js";
@@ -40,9 +41,8 @@ export async function resolveAccount(target: Target, signal?: AbortSignal): Prom
   }
 }
 
-/** STS loads only when it is asked: a cached identity needs no STS client. */
+/** Built only when asked: a cached identity needs no STS client. */
 async function stsClient(target: Target): Promise<STSClient> {
-  const { STSClient } = await import("../aws/sts.js");
   return createClient(STSClient, target);
 }
 
@@ -53,7 +53,6 @@ async function targetRegion(target: Target, sts: STSClient): Promise<string> {
 }
 
 async function askSts(target: Target, sts: STSClient, signal?: AbortSignal): Promise<{ accountId: string; partition: string }> {
-  const { getCallerIdentity } = await import("../aws/sts.js");
   const identity = await getCallerIdentity(sts, signal).catch((error: unknown) => {
     throw new ConfigError("no-credentials", `cannot tell which AWS account this is (STS GetCallerIdentity failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)})`, {
       hint: isEmulatorTarget(target) ? "is the emulator running?" : "sign in (aws sso login, a profile with --profile, or AWS_* credentials)",
@@ -79,7 +78,6 @@ function accountOf(target: Target, identity: { accountId: string; partition: str
  * emulator's launch id (local targets) or the resolved credentials' access key id (real AWS).
  */
 async function localIdentityKey(target: Extract<Target, { kind: "local" }>, stateDir: string): Promise<string | undefined> {
-  const { readEmulatorRecord } = await import("../local/emulator.js");
   const record = readEmulatorRecord(stateDir);
   return record && record.url === target.endpointUrl ? identityCacheKey(target, { region: target.region, emulatorInstanceId: record.instanceId }) : undefined;
 }
@@ -148,6 +146,28 @@ export function autoBootstrap(env: NodeJS.ProcessEnv = process.env): boolean {
   if (raw === undefined || raw === "" || raw === "1" || raw === "true") return true;
   if (raw === "0" || raw === "false") return false;
   throw new ConfigError("auto-bootstrap", `NOVELI_AUTO_BOOTSTRAP must be 1 or 0 (true or false), got ${JSON.stringify(env.NOVELI_AUTO_BOOTSTRAP)}`);
+}
+
+/**
+ * Runs `use` on the account's names without checking first that they exist: on a healthy account
+ * whatever `use` reads or writes proves the part of the bootstrap it needs, so it pays no check
+ * (HeadBucket and DescribeTable, a round trip before a lease, two requests on every command).
+ * Only when `use` fails with something other than noveli's own errors (a lease held by another,
+ * an interruption) is the account checked, as openAccount does: a missing bootstrap becomes the
+ * error naming `noveli bootstrap`, or an emulator is bootstrapped implicitly; then `use` runs once
+ * more. So `use` must be safe to run twice: reads, and writes made conditional.
+ */
+export async function withCheckedAccount<T>(
+  input: { target: Target; env: Environment; reporter: Reporter; signal?: AbortSignal; stateDir?: string },
+  use: (account: AccountResources) => Promise<T>,
+): Promise<T> {
+  const names = await accountResources(input.target, input.signal, input.stateDir);
+  try {
+    return await use(names);
+  } catch (error) {
+    if (isNoveliError(error) || input.signal?.aborted) throw error;
+    return use(await openAccount(input));
+  }
 }
 
 const opened = new Map<string, Promise<AccountResources>>();

@@ -6,7 +6,8 @@ import { sleep } from "../core/clock.js";
 import { appendHistory, type HistoryStore, type NewHistoryRecord } from "./history.js";
 import { acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type HeldLease } from "./lease.js";
 import { type Clock } from "../core/clock.js";
-import { openOpsStore, type OpsStore } from "./ops-store.js";
+import { accountResources, opsClientFor, withCheckedAccount } from "./account.js";
+import { OpsStore } from "./ops-store.js";
 
 /**
  * Runs a changing command under the environment's lease: acquire (or refuse, or wait with
@@ -39,19 +40,24 @@ export async function withLease<T>(input: LeaseScopeInput, run: (scope: LeaseSco
   const { env, reporter } = input;
   const outer = held.get(env);
   if (outer) return run(outer);
-  const store = await openOpsStore(input);
+  // The lease's conditional write is the bootstrap check: only when it fails is the account
+  // checked (withCheckedAccount), so a healthy account reaches its lease one round trip sooner.
+  const names = await accountResources(input.target, input.signal);
+  const store = new OpsStore(opsClientFor(input.target, names.region), names.table);
   try {
     const settings = leaseSettings();
-    const acquired = await acquireLease({
-      store,
-      env,
-      command: input.command,
-      settings,
-      clock: systemClock,
-      waitMs: input.waitMs ?? 0,
-      signal: input.signal,
-      onWait: (message) => reporter.info(message),
-    });
+    const acquired = await withCheckedAccount(input, () =>
+      acquireLease({
+        store,
+        env,
+        command: input.command,
+        settings,
+        clock: systemClock,
+        waitMs: input.waitMs ?? 0,
+        signal: input.signal,
+        onWait: (message) => reporter.info(message),
+      }),
+    );
     if (acquired.tookOver) {
       const dead = acquired.tookOver;
       const warning = `its change may not have finished: check noveli status --env ${env} before going on`;

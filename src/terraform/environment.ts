@@ -4,7 +4,7 @@ import type { CommandContext } from "../context.js";
 import { ConfigError } from "../errors.js";
 import { getObjectText } from "../aws/s3.js";
 import { readEmulatorRecord } from "../local/emulator.js";
-import { accountResources, openAccount, s3ClientFor, type AccountResources } from "../state/account.js";
+import { openAccount, s3ClientFor, withCheckedAccount, type AccountResources } from "../state/account.js";
 import { stateObjectKey } from "../state/bootstrap-plan.js";
 import { inspectOutputs, type EnvironmentOutputs, type OutputsInspection } from "./outputs.js";
 
@@ -26,17 +26,17 @@ export async function readStateObject(target: Target, account: AccountResources,
 }
 
 /**
- * The state object, read while the account's bootstrap is checked (both need only the account's
- * names): one round trip instead of two. The check decides: its error wins over the read's, and a
- * read that failed because the check had yet to bootstrap an emulator is done again after it.
+ * The state object, read on the account's names without a bootstrap check first: a read that
+ * answers proves the bucket. A read that fails, and a missing object (S3 answers the same for a
+ * missing bucket), have the account checked (withCheckedAccount): the not-bootstrapped error, or an
+ * emulator bootstrapped implicitly, and the object read once more.
  */
 async function readCheckedStateObject(ctx: CommandContext, target: Target, env: Environment): Promise<{ account: AccountResources; text: string | undefined }> {
-  const names = await accountResources(target, ctx.signal, ctx.stateDir);
-  const early = readStateObject(target, names, env, ctx.signal);
-  early.catch(() => undefined);
-  const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
-  const text = await early.catch(() => readStateObject(target, account, env, ctx.signal));
-  return { account, text };
+  const input = { target, env, reporter: ctx.reporter, signal: ctx.signal, stateDir: ctx.stateDir };
+  const read = await withCheckedAccount(input, async (account) => ({ account, text: await readStateObject(target, account, env, ctx.signal) }));
+  if (read.text !== undefined) return read;
+  const account = await openAccount(input);
+  return { account, text: await readStateObject(target, account, env, ctx.signal) };
 }
 
 /**

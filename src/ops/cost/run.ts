@@ -7,6 +7,7 @@ import { isEmulatorTarget, type Target } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
 import { ConfigError, OperationError, errorMessage, isNoveliError, type NoveliError } from "../../errors.js";
 import { readEmulatorRecord } from "../../local/emulator.js";
+import { loadEnvironmentOutputs } from "../../terraform/environment.js";
 import { summarizeAi, LIST_METRICS_WINDOW_DAYS, type AiSpend } from "./ai.js";
 import { getAiProviderMetrics } from "./ai-metrics.js";
 import { summarizeAnomalies, type AnomalySummary } from "./anomalies.js";
@@ -57,7 +58,6 @@ interface ConfiguredBudget {
  */
 async function configuredBudget(ctx: CommandContext, env: Environment, unavailable: Unavailable[]): Promise<ConfiguredBudget | undefined> {
   try {
-    const { loadEnvironmentOutputs } = await import("../../terraform/environment.js");
     const outputs = await ctx.reporter.phase(`Reading ${env}'s configured budget (Terraform outputs)`, () => loadEnvironmentOutputs(ctx));
     if (outputs.monthlyBudgetUsd === null) {
       unavailable.push({ section: "budget-gate", reason: `no --budget given and environment ${env} has no budget configured (terraform output monthly_budget_usd is null)` });

@@ -1,4 +1,6 @@
 import { APIGatewayClient, getStageTraffic, updateStage, type StageTraffic } from "../../aws/apigateway.js";
+import { CognitoIdentityProviderClient, adminPasswordSignIn } from "../../aws/cognito.js";
+import { SecretsManagerClient, getSecretString } from "../../aws/secrets.js";
 import { createClient } from "../../aws/clients.js";
 import { CloudWatchClient, describeAlarmStates, getMetricData, type AlarmState, type MetricSeries, type MetricStatQuery } from "../../aws/cloudwatch.js";
 import { LambdaClient } from "../../aws/lambda.js";
@@ -15,8 +17,8 @@ import { COLORS, type Color } from "../../core/color.js";
 import type { EnvironmentOutputs } from "../../terraform/outputs.js";
 import type { HealthReport } from "../health/judge.js";
 import { checkColorHealth, describeResponse, type HealthCheckSettings } from "../health/run.js";
-import type { SyntheticIdentity } from "../health/synthetic.js";
-import type { ColorSubject } from "../health/targets.js";
+import { signInSyntheticUser, type SyntheticIdentity } from "../health/synthetic.js";
+import { openColorSubject, type ColorSubject } from "../health/targets.js";
 import { TRAFFIC_HISTORY_KINDS, TRAFFIC_HISTORY_LIMIT } from "./previous-color.js";
 import type { LiveStage } from "./stage.js";
 
@@ -56,6 +58,20 @@ export interface TrafficEnvironmentOptions {
 
 const DEPLOY_RECORDS = 50;
 
+/** Pure: each alarm with the color it watches, when it is one of a color's own alarms. */
+export function withAlarmColors(outputs: Pick<EnvironmentOutputs, "colorAlarmNames">, alarms: AlarmState[]): (AlarmState & { color?: Color })[] {
+  const colorOf = new Map<string, Color>(COLORS.flatMap((color) => (outputs.colorAlarmNames?.[color] ?? []).map((name) => [name, color] as const)));
+  return alarms.map((alarm) => {
+    const color = colorOf.get(alarm.name);
+    return color ? { ...alarm, color } : alarm;
+  });
+}
+
+/** Pure: the warning for alarms the outputs name and CloudWatch does not have. */
+export function missingAlarmsWarning(missing: string[]): string {
+  return `alarm(s) from the Terraform outputs not found in CloudWatch: ${missing.join(", ")}`;
+}
+
 export async function openTrafficEnvironment(ctx: CommandContext, options: TrafficEnvironmentOptions = {}): Promise<TrafficEnvironment> {
   const env = ctx.environment();
   const target = await ctx.target();
@@ -78,13 +94,7 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
       return Promise.reject(new Error("the environment's outputs name no synthetic user (deploy it with this noveli)"));
     }
     if (!syntheticSignIn) {
-      // Cognito and Secrets Manager load only for a synthetic check: status and rollback never sign in.
       syntheticSignIn = (async () => {
-        const [{ CognitoIdentityProviderClient, adminPasswordSignIn }, { SecretsManagerClient, getSecretString }, { signInSyntheticUser }] = await Promise.all([
-          import("../../aws/cognito.js"),
-          import("../../aws/secrets.js"),
-          import("../health/synthetic.js"),
-        ]);
         const cognito = createClient(CognitoIdentityProviderClient, target, region);
         const secrets = createClient(SecretsManagerClient, target, region);
         signInClients.push(cognito, secrets);
@@ -115,8 +125,7 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
   const subject = (color: Color): Promise<ColorSubject> => {
     let opened = subjects.get(color);
     if (!opened) {
-      // The health probes (and the local Lambda runner) load only when a color is checked.
-      opened = Promise.all([deployHistory(), import("../health/targets.js")]).then(([records, { openColorSubject }]) =>
+      opened = deployHistory().then((records) =>
         openColorSubject({ color, target, outputs, stateDir: ctx.stateDir, lambdaClient: lambda, history: records, fetchArtifact, reporter: ctx.reporter, signal: ctx.signal }),
       );
       subjects.set(color, opened);
@@ -144,13 +153,9 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
       const { alarms, missing } = await describeAlarmStates(cloudWatch, outputs.alarmNames, ctx.signal);
       if (missing.length > 0 && !warnedMissing) {
         warnedMissing = true;
-        ctx.reporter.warn(`alarm(s) from the Terraform outputs not found in CloudWatch: ${missing.join(", ")}`);
+        ctx.reporter.warn(missingAlarmsWarning(missing));
       }
-      const colorOf = new Map<string, Color>(COLORS.flatMap((color) => (outputs.colorAlarmNames?.[color] ?? []).map((name) => [name, color] as const)));
-      return alarms.map((alarm) => {
-        const color = colorOf.get(alarm.name);
-        return color ? { ...alarm, color } : alarm;
-      });
+      return withAlarmColors(outputs, alarms);
     },
     metricData: (queries, start, end) => getMetricData(cloudWatch, queries, start, end, ctx.signal),
     deployHistory,

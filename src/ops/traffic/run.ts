@@ -2,6 +2,7 @@ import type { StageTraffic } from "../../aws/apigateway.js";
 import type { Environment } from "../../core/environment.js";
 import type { CommandContext } from "../../context.js";
 import { createClient } from "../../aws/clients.js";
+import { EventBridgeClient, retargetRuleToAlias } from "../../aws/eventbridge.js";
 import { AbortError, OperationError, RolledBackError, errorMessage } from "../../errors.js";
 import { ask, canPrompt } from "../../output/prompt.js";
 import { recordHistory, withLease } from "../../state/lease-scope.js";
@@ -182,7 +183,6 @@ async function retargetEvents(ctx: CommandContext, environment: TrafficEnvironme
   const live = outcome.liveAfter;
   const { eventRuleName, eventTargetId, aliasNames } = environment.outputs;
   if (!live || !eventRuleName || !eventTargetId || live.canary || (live.deployment !== "blue" && live.deployment !== "green")) return undefined;
-  const { EventBridgeClient, retargetRuleToAlias } = await import("../../aws/eventbridge.js");
   const client = createClient(EventBridgeClient, environment.target, { region: environment.outputs.region });
   try {
     const color = live.deployment;

@@ -1,21 +1,18 @@
-import type { StageTraffic } from "../../aws/apigateway.js";
-import { createClient } from "../../aws/clients.js";
-import { EventBridgeClient, getRuleTargetArn } from "../../aws/eventbridge.js";
 import type { AlarmState } from "../../aws/cloudwatch.js";
-import { getAliasedVersionConfiguration, type FunctionVersionConfiguration } from "../../aws/lambda.js";
+import type { FunctionVersionConfiguration } from "../../aws/lambda.js";
 import type { Environment } from "../../core/environment.js";
-import type { Target } from "../../core/target.js";
+import { describeTarget } from "../../core/target.js";
 import type { CommandContext } from "../../context.js";
-import { errorMessage } from "../../errors.js";
 import { readHistoryOldestFirst, type HistoryRecord } from "../../state/history.js";
 import { describeHolder, type LeaseHolder } from "../../state/lease.js";
-import { accountResources, opsClientFor } from "../../state/account.js";
+import { accountResources, openAccount, opsClientFor } from "../../state/account.js";
 import { OpsStore } from "../../state/ops-store.js";
-import { COLORS, type Color } from "../../core/color.js";
-import { type EnvironmentOutputs } from "../../terraform/outputs.js";
+import { COLORS, isColor, type Color } from "../../core/color.js";
+import { loadEnvironmentOutputs } from "../../terraform/environment.js";
+import type { StageTraffic } from "../../aws/apigateway.js";
 import { expectationFromHistory } from "../health/judge.js";
-import { openTrafficEnvironment } from "./environment.js";
-import { isColor } from "../../core/color.js";
+import { missingAlarmsWarning, withAlarmColors } from "./environment.js";
+import { liveNames, readCachedLiveNames, sameLiveNames, startLiveReads, writeCachedLiveNames, type ColorRead, type LiveReads } from "./live-reads.js";
 
 /** What `noveli status` shows about one environment. */
 export interface EnvironmentStatus {
@@ -122,47 +119,51 @@ export function recentEntries(records: HistoryRecord[], types: HistoryRecord["ty
 }
 
 /**
- * Every read in as few round trips as they depend on each other: the history and the lease need
- * only the account's names, so they go out with the bootstrap check and the state object; then the
- * stage, the alarms, the events rule and each color's alias (with its version's configuration) at once.
+ * Every read in as few round trips as they depend on each other. The history and the lease need
+ * only the account's names, so they go out with the state object; the live reads (stage, alarms,
+ * events rule, each color's alias) need names from the state's outputs, which this machine keeps
+ * from its last status (live-reads.ts), so they go out then too, and are sent again only when the
+ * state names something else. No bootstrap check on a healthy account: the reads that answer prove
+ * it, and only one that fails has the account checked before it runs again.
  */
 export async function readEnvironmentStatus(ctx: CommandContext): Promise<EnvironmentStatus> {
   const target = await ctx.target();
   const env = ctx.environment();
   const names = await accountResources(target, ctx.signal, ctx.stateDir);
   const store = new OpsStore(opsClientFor(target, names.region), names.table);
+  const recheck = () => openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
   const early = {
-    history: settled(() => readHistoryOldestFirst(store, env, { limit: STATUS_RECORDS })),
-    lease: settled(() => store.readLease(env)),
+    history: settled(() => readHistoryOldestFirst(store, env, { limit: STATUS_RECORDS }), recheck),
+    lease: settled(() => store.readLease(env), recheck),
   };
-  const environment = await openTrafficEnvironment(ctx, { history: store }).catch((error: unknown) => {
-    store.close();
-    throw error;
-  });
+  const cacheKey = `${names.accountId}|${names.region}|${describeTarget(target)}|${env}`;
+  // The state object first: when it names something else, the reads go again once it is in.
+  const state = loadEnvironmentOutputs(ctx);
+  state.catch(() => undefined);
+  const cached = readCachedLiveNames(ctx.stateDir, cacheKey);
+  const guessed = cached ? startLiveReads(target, cached, ctx.signal) : undefined;
+  let live: LiveReads | undefined;
   try {
-    const { outputs } = environment;
-    const colorReads = COLORS.map((color) =>
-      getAliasedVersionConfiguration(environment.lambda, outputs.functionName, outputs.aliasNames[color], ctx.signal).then(
-        (config) => ({ config }),
-        (error: unknown) => ({ error: errorMessage(error) }),
-      ),
-    );
-    // The bootstrap check passed (opening the environment waited for it): a read that failed
-    // before an emulator's table existed is done again.
-    const [stage, alarms, eventsTarget, history, lease, ...colorConfigs] = await Promise.all([
-      environment.readStage(),
-      environment.readAlarms(),
-      readEventsTarget(ctx, environment),
+    const outputs = await state;
+    const real = liveNames(outputs);
+    live = guessed && sameLiveNames(guessed.names, real) ? guessed : startLiveReads(target, real, ctx.signal);
+    if (live !== guessed) writeCachedLiveNames(ctx.stateDir, cacheKey, real);
+    const [stage, alarmStates, eventsTarget, history, lease, ...colorConfigs] = await Promise.all([
+      live.stage,
+      live.alarms,
+      live.eventsTarget,
       early.history(),
       early.lease(),
-      ...colorReads,
+      ...live.colors,
     ]);
+    if (alarmStates.missing.length > 0) ctx.reporter.warn(missingAlarmsWarning(alarmStates.missing));
+    const alarms = withAlarmColors(outputs, alarmStates.alarms);
     const now = Date.now();
     const shares = trafficShares(stage);
     const colors = {} as Record<Color, ColorStatus>;
     COLORS.forEach((color, index) => {
       const base = { live: stage.deployment === color, trafficPercent: shares[color], alias: outputs.aliasNames[color] };
-      const read = colorConfigs[index] as { config: FunctionVersionConfiguration } | { error: string };
+      const read = colorConfigs[index] as ColorRead;
       if ("error" in read) {
         colors[color] = { ...base, lambdaVersion: null, codeSha256: null, version: null, deployedAt: null, matchesDeployRecord: null, error: read.error };
         return;
@@ -201,32 +202,18 @@ export async function readEnvironmentStatus(ctx: CommandContext): Promise<Enviro
       history: { deploys: recentEntries(history, ["deploy"]), switches: recentEntries(history, ["switch", "rollback"]) },
     };
   } finally {
-    await environment.close();
+    await Promise.all([guessed?.close(), live !== guessed ? live?.close() : undefined]);
     store.close();
   }
 }
 
 /**
  * Starts a read now; the returned function gives its result, or runs it again when the first try
- * failed (it may have gone out before an emulator's bootstrap created what it reads).
+ * failed, after `beforeRetry` (the account's bootstrap check: it explains a missing bootstrap, or
+ * bootstraps an emulator the read went out before).
  */
-export function settled<T>(read: () => Promise<T>): () => Promise<T> {
+export function settled<T>(read: () => Promise<T>, beforeRetry: () => Promise<unknown> = () => Promise.resolve()): () => Promise<T> {
   const first = read();
   first.catch(() => undefined);
-  return () => first.catch(() => read());
-}
-
-/** The story-events rule's target ARN; an error is reported in the status, not thrown. */
-async function readEventsTarget(ctx: CommandContext, environment: { target: Target; outputs: EnvironmentOutputs }): Promise<{ arn?: string; error?: string }> {
-  const { outputs } = environment;
-  if (!outputs.eventRuleName || !outputs.eventTargetId) return {};
-  const client = createClient(EventBridgeClient, environment.target, { region: outputs.region });
-  try {
-    const arn = await getRuleTargetArn(client, outputs.eventRuleName, outputs.eventTargetId, ctx.signal);
-    return arn ? { arn } : { error: `the rule has no target ${outputs.eventTargetId}` };
-  } catch (error) {
-    return { error: errorMessage(error) };
-  } finally {
-    client.destroy();
-  }
+  return () => first.catch(() => beforeRetry().then(read));
 }
