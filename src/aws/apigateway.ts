@@ -9,16 +9,18 @@ export interface StageTraffic {
 }
 
 export async function getStageTraffic(client: APIGatewayClient, apiId: string, stageName: string, signal?: AbortSignal): Promise<StageTraffic> {
-  const stage = await client.send(new GetStageCommand({ restApiId: apiId, stageName }), signal ? { abortSignal: signal } : {});
+  return stageTraffic(await client.send(new GetStageCommand({ restApiId: apiId, stageName }), signal ? { abortSignal: signal } : {}));
+}
+
+/** Patches the stage; answers the traffic as the stage reads after the patch (UpdateStage answers with the whole stage). */
+export async function updateStage(client: APIGatewayClient, apiId: string, stageName: string, patchOperations: PatchOperation[], signal?: AbortSignal): Promise<StageTraffic> {
+  return stageTraffic(await client.send(new UpdateStageCommand({ restApiId: apiId, stageName, patchOperations }), signal ? { abortSignal: signal } : {}));
+}
+
+function stageTraffic(stage: { variables?: Record<string, string>; canarySettings?: { percentTraffic?: number; stageVariableOverrides?: Record<string, string> } }): StageTraffic {
   const canary = stage.canarySettings;
   return {
     deployment: stage.variables?.deployment,
-    ...(canary
-      ? { canary: { percentTraffic: canary.percentTraffic ?? 0, deployment: canary.stageVariableOverrides?.deployment } }
-      : {}),
+    ...(canary ? { canary: { percentTraffic: canary.percentTraffic ?? 0, deployment: canary.stageVariableOverrides?.deployment } } : {}),
   };
-}
-
-export async function updateStage(client: APIGatewayClient, apiId: string, stageName: string, patchOperations: PatchOperation[], signal?: AbortSignal): Promise<void> {
-  await client.send(new UpdateStageCommand({ restApiId: apiId, stageName, patchOperations }), signal ? { abortSignal: signal } : {});
 }

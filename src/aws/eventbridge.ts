@@ -21,8 +21,15 @@ export async function getRuleTargetArn(client: EventBridgeClient, ruleName: stri
  * setting of the target (retry policy, dead-letter queue, input transformation).
  * Returns the alias it pointed at before, or undefined when it already pointed at `alias`.
  */
-export async function retargetRuleToAlias(client: EventBridgeClient, ruleName: string, targetId: string, alias: string): Promise<{ before: string; after: string } | undefined> {
-  const listed = await client.send(new ListTargetsByRuleCommand({ Rule: ruleName }));
+export async function retargetRuleToAlias(
+  client: EventBridgeClient,
+  ruleName: string,
+  targetId: string,
+  alias: string,
+  /** Must pass before the write (a lease's fence); it runs while the targets are read, not after. */
+  beforeWrite: () => Promise<void> = () => Promise.resolve(),
+): Promise<{ before: string; after: string } | undefined> {
+  const [listed] = await Promise.all([client.send(new ListTargetsByRuleCommand({ Rule: ruleName })), beforeWrite()]);
   const target = listed.Targets?.find((t) => t.Id === targetId);
   if (!target?.Arn) throw new Error(`EventBridge rule ${ruleName} has no target ${targetId}`);
   const next = withQualifier(target.Arn, alias);

@@ -28,6 +28,7 @@ function stageOf(initial: StageTraffic) {
         if (op.path === "/canarySettings/percentTraffic") traffic.canary = { percentTraffic: Number(op.value), deployment: traffic.canary?.deployment };
         if (op.path === "/canarySettings/stageVariableOverrides/deployment") traffic.canary = { percentTraffic: traffic.canary?.percentTraffic ?? 0, deployment: op.value };
       }
+      return structuredClone(traffic);
     },
   };
 }

@@ -30,9 +30,10 @@ class FaultyStage implements LiveStage {
     }
     return Promise.resolve(structuredClone(this.traffic));
   }
-  async update(ops: StagePatch[]): Promise<void> {
+  async update(ops: StagePatch[]): Promise<StageTraffic> {
     this.updates.push(ops);
     for (const op of ops) if (op.path === "/variables/deployment" && op.op === "replace") this.traffic.deployment = op.value;
+    return structuredClone(this.traffic);
   }
 }
 
@@ -85,9 +86,9 @@ const watched = (overrides: Partial<ShiftRequest> = {}): ShiftRequest => ({
 describe("the watch reads the stage at every poll", () => {
   it("stops without rolling back when someone else moved traffic, and says so", async () => {
     const stage = new FaultyStage({ deployment: "blue" });
-    // read 1: preflight; read 2: after the switch; reads 3+: the watch's polls. Someone moves it back at poll 2.
+    // read 1: preflight (the switch answers its own read-back); reads 2+: the watch's polls. Someone moves it back at poll 2.
     stage.beforeRead = (n, s) => {
-      if (n === 4) s.traffic = { deployment: "blue" };
+      if (n === 3) s.traffic = { deployment: "blue" };
     };
     const outcome = await executeShift(deps(stage), watched());
     expect(outcome.result).toBe("superseded");
@@ -103,15 +104,15 @@ describe("the watch reads the stage at every poll", () => {
     const stage = new FaultyStage({ deployment: "blue" });
     const outcome = await executeShift(deps(stage), watched({ watchMs: 30_000, pollMs: 10_000 }));
     expect(outcome.result).toBe("switched");
-    // 1 preflight + 1 read-back + 4 polls (0s, 10s, 20s, 30s)
-    expect(stage.reads).toBe(6);
+    // 1 preflight + 4 polls (0s, 10s, 20s, 30s); the switch's read-back is UpdateStage's answer
+    expect(stage.reads).toBe(5);
   });
 
   it("an interrupt after someone else moved traffic does not restore over them", async () => {
     const stage = new FaultyStage({ deployment: "blue" });
     const d = deps(stage);
     stage.beforeRead = (n, s) => {
-      if (n === 4) {
+      if (n === 3) {
         s.traffic = { deployment: "blue", canary: { percentTraffic: 5, deployment: "green" } };
         d.controller.abort(new Error("interrupted by SIGINT"));
       }
@@ -131,7 +132,7 @@ describe("a restore that cannot complete", () => {
     const d = deps(stage, {
       restoreDeadlineMs: 50,
       readAlarms: async () => {
-        if (stage.reads >= 3) {
+        if (stage.reads >= 2) {
           stage.freezeReads = true;
           throw new Error("TimeoutError: Connection timed out after 1000 ms");
         }
@@ -151,7 +152,7 @@ describe("a restore that cannot complete", () => {
     const stage = new FaultyStage({ deployment: "blue" });
     const d = deps(stage, { restoreDeadlineMs: 50 });
     stage.beforeRead = (n, s) => {
-      if (n === 3) {
+      if (n === 2) {
         s.freezeReads = true;
         d.controller.abort(new Error("interrupted by SIGTERM"));
       }

@@ -19,7 +19,7 @@ class MemoryStage implements LiveStage {
   async read(): Promise<StageTraffic> {
     return structuredClone(this.traffic);
   }
-  async update(ops: StagePatch[]): Promise<void> {
+  async update(ops: StagePatch[]): Promise<StageTraffic> {
     if (this.updates.length >= this.failUpdateAfter) throw new Error("AccessDeniedException: not allowed to apigateway:PATCH");
     this.updates.push(ops);
     for (const op of ops) {
@@ -29,6 +29,7 @@ class MemoryStage implements LiveStage {
       if (op.path === "/canarySettings/percentTraffic") this.traffic.canary = { percentTraffic: Number(op.value), deployment: this.traffic.canary?.deployment };
       if (op.path === "/canarySettings/stageVariableOverrides/deployment") this.traffic.canary = { percentTraffic: this.traffic.canary?.percentTraffic ?? 0, deployment: op.value };
     }
+    return structuredClone(this.traffic);
   }
 }
 
@@ -158,6 +159,7 @@ describe("executeShift: all at once", () => {
     const stage = new MemoryStage({ deployment: "blue" });
     stage.update = async (ops) => {
       stage.updates.push(ops); // accepted, but nothing changes (an endpoint that drops the patch)
+      return structuredClone(stage.traffic);
     };
     const h = harness(stage);
     const outcome = await executeShift(h.deps, request());

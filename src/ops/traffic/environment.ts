@@ -145,7 +145,7 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
       read: readStage,
       update: async (ops, signal) => {
         await options.fence?.(`UpdateStage ${outputs.liveStageName}`);
-        await updateStage(apiGateway, outputs.apiId, outputs.liveStageName, ops, signal);
+        return updateStage(apiGateway, outputs.apiId, outputs.liveStageName, ops, signal);
       },
     },
     readStage: () => readStage(),

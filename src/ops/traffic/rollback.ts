@@ -81,8 +81,7 @@ async function rollBack(input: RollbackInput, why: string): Promise<RollbackResu
     }
     const plan = planRestore(previous, from === undefined ? { ...current, deployment: previous } : current);
     if (!plan) return result(true, `live traffic is on ${previous}: the change had not taken`);
-    await stage.update(plan.patchOperations, deadline);
-    const back = await stage.read(deadline);
+    const back = await stage.update(plan.patchOperations, deadline);
     liveAfter = back;
     const verdict = verifyReadBack(plan.expect, back);
     const detail = verdict.ok ? `live traffic is back on ${previous} (read back: ${describeTraffic(back)})` : `RESTORE FAILED: ${verdict.problem}; ${leftState(back)}`;

@@ -186,8 +186,7 @@ async function retargetEvents(ctx: CommandContext, environment: TrafficEnvironme
   const client = createClient(EventBridgeClient, environment.target, { region: environment.outputs.region });
   try {
     const color = live.deployment;
-    await fence();
-    const changed = await retargetRuleToAlias(client, eventRuleName, eventTargetId, aliasNames[color]);
+    const changed = await retargetRuleToAlias(client, eventRuleName, eventTargetId, aliasNames[color], fence);
     if (changed) ctx.reporter.info(`story events now reach ${color} (EventBridge rule ${eventRuleName})`);
     return color;
   } catch (error) {

@@ -324,8 +324,7 @@ async function writeStep({ deps, state }: Shift, step: PlannedStep): Promise<Ext
   deps.progress(`${step.title}: ${step.patchOperations.map(renderPatch).join(", ")}`);
   const { value: back, at, durationMs } = await timed(deps.clock, async () => {
     state.changed = true; // set before the call: a failed call may still have applied
-    await deps.stage.update(step.patchOperations);
-    return deps.stage.read();
+    return deps.stage.update(step.patchOperations);
   });
   state.liveAfter = back;
   const verdict = verifyReadBack(step.expect, back);

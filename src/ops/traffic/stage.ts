@@ -4,7 +4,11 @@ import type { StagePatch } from "./planner.js";
 /** The live stage as a shift sees it: read its traffic, apply patch operations; `signal` bounds one call (the rollback's deadline). */
 export interface LiveStage {
   read(signal?: AbortSignal): Promise<StageTraffic>;
-  update(patchOperations: StagePatch[], signal?: AbortSignal): Promise<void>;
+  /**
+   * Writes the patch and answers the stage as it reads after it: API Gateway's UpdateStage answers
+   * with the whole stage, so this is the write's read-back without a read of its own.
+   */
+  update(patchOperations: StagePatch[], signal?: AbortSignal): Promise<StageTraffic>;
 }
 
 /** Pure: the stage's traffic in words: `green`, `blue + canary 10% to green`. */
