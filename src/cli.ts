@@ -254,6 +254,14 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   // The SDK warns on every run under Node 20 that its 2027 releases need Node 22; the README
   // says so once, and a warning on every command would bury the output that matters.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  // A reader that stops early (`noveli history | head -3`) closes the pipe: what it did not read
+  // is nobody's loss, so the command goes on (a lease is still released) and exits as it would,
+  // instead of dying on Node's unhandled EPIPE with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") process.exitCode = 1;
+    });
+  }
   const program = buildProgram();
   const wantsJson = argv.includes("--json");
   // Commander's own usage errors: one line on stderr (with its "(Did you mean deploy?)"), plus

@@ -6,7 +6,7 @@ import { GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand } fro
 import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { execa } from "execa";
-import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -248,6 +248,31 @@ describe("blue-green on the local emulator (real terraform, real CLI)", () => {
     expect(doc.alarms.every((a) => a.state !== "ALARM")).toBe(true);
     expect(doc.history.deploys.map((d) => d.color)).toEqual(["green", "blue"]);
     expect(doc.history.switches[1]).toMatchObject({ from: "blue", to: "green", outcome: "switched" });
+  });
+
+  it("status keeps the live names for the next run, and reads again when the state names others", async () => {
+    const cacheFile = path.join(stateDir, "cache", "live-names.json");
+    const first = await noveli(["status", "--json"]);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const cached = JSON.parse(readFileSync(cacheFile, "utf8")) as { entries: Record<string, { names: { apiId: string; functionName: string } }> };
+    const [key, entry] = Object.entries(cached.entries)[0] as [string, { names: { apiId: string; functionName: string } }];
+    const apiId = (json<{ urls: { live: string } }>(first.stdout).urls.live.match(/^https:\/\/([^.]+)\./) ?? [])[1];
+    expect(entry.names.apiId).toBe(apiId);
+
+    // Names of another deploy (an API and a function that are not there): the reads sent with
+    // them are dropped, the state's names are read, and they replace the cached ones.
+    writeFileSync(cacheFile, JSON.stringify({ version: 1, entries: { [key]: { names: { ...entry.names, apiId: "gone00api", functionName: "noveli-dev-gone" }, savedAt: new Date().toISOString() } } }));
+    const again = await noveli(["status", "--json"]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    const strip = (doc: string) => JSON.parse(doc, (k, v) => (k === "deployedAt" || k === "at" ? undefined : v));
+    expect(strip(again.stdout)).toEqual(strip(first.stdout));
+    expect((JSON.parse(readFileSync(cacheFile, "utf8")) as typeof cached).entries[key]?.names.apiId).toBe(apiId);
+
+    // A cache that is no JSON is a miss, never a failure.
+    writeFileSync(cacheFile, "{ not json");
+    const broken = await noveli(["status", "--json"]);
+    expect(broken.exitCode, broken.stderr).toBe(0);
+    expect(strip(broken.stdout)).toEqual(strip(first.stdout));
   });
 
   it("rollback goes back to the previous color after health-checking it", async () => {

@@ -76,6 +76,17 @@ describe("help and usage errors", () => {
     expect(JSON.parse(json.stdout)).toEqual({ schemaVersion: 1, error: { code: "usage", message: "unknown command 'deplo' (Did you mean deploy?)" } });
   });
 
+  it("a reader that closes the pipe early gets no stack trace: the command ends as it would", async () => {
+    for (const args of [["--help"], ["completion", "bash"]]) {
+      const child = execa(process.execPath, [path.join(repoRoot, "bin", "noveli.cjs"), ...args], { reject: false, env: { ...process.env, ...env() }, stdout: "pipe", stderr: "pipe" });
+      // Closed before the CLI has started, so its first write finds no reader (EPIPE).
+      child.stdout?.destroy();
+      const result = await child;
+      expect(result.stderr, args.join(" ")).toBe("");
+      expect(result.exitCode, args.join(" ")).toBe(0);
+    }
+  });
+
   it.each([
     [["health-check", "purple"], /value 'purple' is invalid for argument 'color'. Allowed choices are blue, green\./],
     [["switch-traffic", "red"], /value 'red' is invalid for argument 'color'. Allowed choices are blue, green\./],
