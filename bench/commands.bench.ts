@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,64 @@ async function interleave(samples: Sample[], runs: number, warmup: number): Prom
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] as number;
 
+/**
+ * What a command sends: a preload that notes when each HTTP request starts and when its response
+ * ends, and writes them at exit. A round trip is a wave of requests: one that starts while none of
+ * the command's requests is in flight begins a new wave, so waves count the requests that had to
+ * wait for an answer before they could be sent. The emulator's liveness probe (`/moto-api/`) is
+ * counted apart: no AWS endpoint has it.
+ */
+const REQUEST_LOG_PRELOAD = `
+const http = require("node:http");
+const { writeFileSync } = require("node:fs");
+const log = [];
+const request = http.request;
+http.request = function (...args) {
+  const options = args[0] && typeof args[0] === "object" && !(args[0] instanceof URL) ? args[0] : {};
+  const url = typeof args[0] === "string" ? args[0] : args[0] instanceof URL ? args[0].href : options.path || "";
+  const entry = { start: performance.now(), end: undefined, probe: String(url).includes("/moto-api/") };
+  log.push(entry);
+  const req = request.apply(this, args);
+  req.on("response", (res) => res.on("end", () => (entry.end = performance.now())));
+  req.on("error", () => (entry.end = performance.now()));
+  return req;
+};
+// http.get calls the module's own request, not the export above.
+http.get = function (...args) {
+  const req = http.request(...args);
+  req.end();
+  return req;
+};
+process.on("exit", () => writeFileSync(process.env.NOVELI_BENCH_REQUEST_LOG, JSON.stringify(log)));
+`;
+
+interface RequestWaves {
+  requests: number;
+  waves: number;
+  probes: number;
+}
+
+/** Pure: requests, waves (see REQUEST_LOG_PRELOAD) and probes of one run's log. */
+export function requestWaves(log: { start: number; end?: number; probe: boolean }[]): RequestWaves {
+  const calls = log.filter((entry) => !entry.probe).sort((a, b) => a.start - b.start);
+  let waves = 0;
+  let inFlightUntil = -Infinity;
+  for (const call of calls) {
+    if (call.start > inFlightUntil) waves += 1;
+    inFlightUntil = Math.max(inFlightUntil, call.end ?? Infinity);
+  }
+  return { requests: calls.length, waves, probes: log.length - calls.length };
+}
+
+function countRequests(args: string[], env: NodeJS.ProcessEnv, dir: string): RequestWaves {
+  const preload = path.join(dir, "request-log.cjs");
+  const logFile = path.join(dir, "request-log.json");
+  writeFileSync(preload, REQUEST_LOG_PRELOAD);
+  const result = spawnSync(process.execPath, ["--require", preload, bin, ...args], { env: { ...env, NOVELI_BENCH_REQUEST_LOG: logFile }, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`noveli ${args.join(" ")} exited ${result.status}: ${result.stderr.slice(-2_000)}`);
+  return requestWaves(JSON.parse(readFileSync(logFile, "utf8")));
+}
+
 function awsCliVersion(): string | undefined {
   try {
     return execFileSync("aws", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split(" ")[0];
@@ -110,6 +168,10 @@ export default async function commands(): Promise<BenchResult> {
       const ratio = at(label) / node;
       rows.push({ metric: `${title} (median)`, value: ms(at(label)) });
       rows.push({ metric: `${title} / node -e 0`, value: `${ratio.toFixed(2)}x`, target: "<= 2.50x", ok: ratio <= 2.5 });
+    }
+    for (const [title, args] of [["noveli status --local", ["status", "--local"]], ["noveli rollback --force --local", ["rollback", "--force", "--local"]]] as const) {
+      const { requests, waves, probes } = countRequests([...args], env, stateDir);
+      rows.push({ metric: `${title}: AWS requests, in round trips`, value: `${requests} in ${waves}${probes > 0 ? ` (and ${probes} emulator liveness probe${probes > 1 ? "s" : ""} before them)` : ""}` });
     }
     if (aws) {
       rows.push({ metric: `aws apigateway get-stages (${aws}, median)`, value: ms(at("aws")) });
@@ -170,7 +232,7 @@ export default async function commands(): Promise<BenchResult> {
   }
   load.push(loadavg()[0] as number);
   notes.push(
-    "Where status's time goes: starting Node and loading the one bundle with its code cache, then two rounds of reads against the emulator (the state object, history and lease while the bootstrap is checked; then the stage, alarms, events rule and both colors' alias configurations), with no STS call once this machine knows the emulator launch's account. rollback --force makes 14 calls in 11 rounds, most of them dependent (bootstrap check, lease, state, stage and history, fenced UpdateStage, read-back, fenced events retarget, history record, lease release).",
+    "Where the time goes: starting Node (the node -e 0 row), commander, loading the command's own bundle with its code cache and evaluating it, then the requests in the rows above against the emulator, which answers one request at a time, so on it the number of requests counts as much as the round trips; against AWS the round trips count. status sends every read at once: the state object, the history, the lease, and the live reads (stage, both aliases, alarms, events rule) with the names its last run kept, checked against the state when it arrives; no bootstrap check (what answers proves it) and no STS call (the emulator launch's account is known). rollback's requests depend on each other: the lease, then the state, then the stage and the history, then the fenced UpdateStage (its answer is the read-back), the fenced events retarget, the history record and the lease release.",
   );
   notes.push(`1-minute load average ${load[0]?.toFixed(1)} at the start and ${load[1]?.toFixed(1)} at the end, on a ${cpus().length}-core machine shared with other work: figures are medians of interleaved runs, and only the ratios beside them compare.`);
   return {
