@@ -26,7 +26,7 @@ import { readDrillRecords, saveDrillEntry, newDrillEntry } from "../../src/ops/d
 import { MemoryReporter } from "../../src/output/reporter.js";
 import { noveliBin, repoRoot, runCli } from "../helpers/cli.js";
 import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
-import { createStoryTable } from "../helpers/story-table.js";
+import { createStoryTable, loadStoryItems } from "../helpers/story-table.js";
 
 /**
  * The drill core against a real (private) moto server: a source table with the story table's
@@ -82,23 +82,6 @@ function beat(i: number, now: number): Item {
   };
   if (i % 10 === 0) item.user_id = { S: `user-${i % 97}` };
   return item;
-}
-
-async function batchWrite(table: string, items: Item[]): Promise<void> {
-  const chunks: Item[][] = [];
-  for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
-  const queue = [...chunks];
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
-        let pending: Record<string, { PutRequest: { Item: Item } }[]> = { [table]: chunk.map((Item) => ({ PutRequest: { Item } })) };
-        while (Object.keys(pending).length > 0) {
-          const out = await client.send(new BatchWriteItemCommand({ RequestItems: pending }));
-          pending = (out.UnprocessedItems ?? {}) as typeof pending;
-        }
-      }
-    }),
-  );
 }
 
 function input(overrides: Partial<DrillInput> = {}): DrillInput {
@@ -160,9 +143,9 @@ beforeAll(async () => {
   const items = Array.from({ length: ITEMS }, (_, i) => beat(i, now));
   for (let i = 0; i < WRITTEN_LATER; i++) items.push({ ...beat(i, now), session_id: { S: `session-later-${i}` }, written_at: { N: String(now + 3_600_000) } });
   for (let i = 0; i < EXPIRED; i++) items.push({ ...beat(i, now), session_id: { S: `session-expired-${i}` }, expires_at: { N: String(Math.floor(now / 1000) - 3_600) } });
-  await batchWrite(TABLE, items);
+  await loadStoryItems(client, TABLE, items);
   smallTableArn = await createStoryTable(client, SMALL_TABLE, TERRAFORM_LIKE);
-  await batchWrite(SMALL_TABLE, Array.from({ length: SMALL_ITEMS }, (_, i) => beat(i, now)));
+  await loadStoryItems(client, SMALL_TABLE, Array.from({ length: SMALL_ITEMS }, (_, i) => beat(i, now)));
   await createStoryTable(westClient, BACKUP_TABLE, TERRAFORM_LIKE);
 });
 
