@@ -49,7 +49,7 @@ interface Harness {
 function harness(options: { env?: Record<string, string>; now?: () => number; table?: string; maxSteps?: number } = {}): Harness {
   const generator = scriptedGenerator();
   const out = lineCollector();
-  const env = { ...moto.env, DYNAMODB_TABLE: options.table ?? TABLE, NOVELI_ENV: "dev", APP_VERSION: "1.4.2", CODE_SHA256: "q83vEjRWeJA=", ...options.env };
+  const env = { ...moto.env, DYNAMODB_TABLE: options.table ?? TABLE, NOVELI_ENV: "dev", APP_VERSION: "1.4.2", AWS_LAMBDA_FUNCTION_VERSION: "4", ...options.env };
   const sessions = createDynamoSessionStore({ tableName: options.table ?? TABLE, env });
   const handler = createHandler({
     sessions,
@@ -68,7 +68,7 @@ async function startStory(h: Harness, body: unknown = { prompt: "A lighthouse ke
 }
 
 describe("GET /health", () => {
-  it("answers who is serving: color from the alias, version and code hash from the environment", async () => {
+  it("answers who is serving: color from the alias, version from the environment, the published version the runtime runs", async () => {
     const h = harness();
     const result = await h.handler(apiEvent("GET", "/health"), lambdaContext({ qualifier: "green" }));
     expect(result).toMatchObject({ statusCode: 200 });
@@ -76,16 +76,17 @@ describe("GET /health", () => {
       status: "ok",
       color: "green",
       version: "1.4.2",
-      codeSha256: "q83vEjRWeJA=",
+      functionVersion: "4",
       environment: "dev",
     });
   });
 
-  it("is open: answers without claims, and says nothing beyond color, version, code hash and environment", async () => {
+  it("is open: answers without claims, and says nothing beyond color, version, Lambda version and environment", async () => {
     const h = harness({ env: { AWS_LAMBDA_FUNCTION_VERSION: "7" } });
     const result = await h.handler(apiEvent("GET", "/health", { user: null }), lambdaContext({ qualifier: "blue" }));
     expect(result).toMatchObject({ statusCode: 200 });
-    expect(Object.keys(json(result)).sort()).toEqual(["codeSha256", "color", "environment", "status", "version"]);
+    expect(Object.keys(json(result)).sort()).toEqual(["color", "environment", "functionVersion", "status", "version"]);
+    expect(json(result)).toMatchObject({ functionVersion: "7" });
   });
 
   it("deep: proves DynamoDB answers", async () => {

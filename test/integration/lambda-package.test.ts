@@ -176,12 +176,12 @@ process.stdout.write("ANSWERS " + JSON.stringify(answers) + "\\n");
   // What the Cognito authorizer adds to a story request of a signed-in user.
   const signedIn = { requestContext: { authorizer: { claims: { sub: "pkg-reader", token_use: "id" } } } };
 
-  it("answers GET /health with the alias color and the code hash of its own zip, loading no AWS SDK", async () => {
+  it("answers GET /health with the alias color and the published version that runs, loading no AWS SDK", async () => {
     // No node_modules anywhere above this directory: /health must not need the SDK.
     expect(readdirSync(bundleDir)).not.toContain("node_modules");
-    const [answer] = await invoke([health], { APP_VERSION: "2.0.0", CODE_SHA256: first.zipSha256Base64, NOVELI_ENV: "dev" });
+    const [answer] = await invoke([health], { APP_VERSION: "2.0.0", AWS_LAMBDA_FUNCTION_VERSION: "3", NOVELI_ENV: "dev" });
     expect(answer.statusCode).toBe(200);
-    expect(JSON.parse(answer.body)).toMatchObject({ status: "ok", color: "green", version: "2.0.0", codeSha256: first.zipSha256Base64, environment: "dev" });
+    expect(JSON.parse(answer.body)).toEqual({ status: "ok", color: "green", version: "2.0.0", functionVersion: "3", environment: "dev" });
   });
 
   it("with the runtime's SDK available: deep health reaches DynamoDB, and a story is told through the OpenAI test server", async () => {

@@ -73,7 +73,7 @@ export const handler = async (event, context) => {
       status: "ok",
       color: arnQualifier(context.invokedFunctionArn),
       version: process.env.APP_VERSION,
-      codeSha256: process.env.CODE_SHA256,
+      functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
       invocations,
       remainingMs: context.getRemainingTimeInMillis(),
       requestId: context.awsRequestId,
@@ -118,7 +118,7 @@ function runner(zipPath: string, extra: Partial<Parameters<typeof startLambdaRun
   const started = startLambdaRunner({
     zipPath,
     handler: "index.handler",
-    environment: { APP_VERSION: "2.0.0", CODE_SHA256: "Qh85XnQD++8e/O3XMMJ5+QBr6CSkuhjwBubZKg5wKrY=", DYNAMODB_TABLE: "noveli-dev-story-sessions", AWS_REGION: "us-east-1" },
+    environment: { APP_VERSION: "2.0.0", DYNAMODB_TABLE: "noveli-dev-story-sessions", AWS_REGION: "us-east-1" },
     invokedFunctionArn: ARN,
     functionName: "noveli-dev-story-generator",
     functionVersion: "2",
@@ -137,7 +137,7 @@ describe("local Lambda runner", () => {
     const first = await r.invoke(event("/health"));
     expect(first.kind).toBe("result");
     const body = JSON.parse((first as { value: { body: string } }).value.body);
-    expect(body).toMatchObject({ status: "ok", color: "green", version: "2.0.0", codeSha256: "Qh85XnQD++8e/O3XMMJ5+QBr6CSkuhjwBubZKg5wKrY=", invocations: 1, stage: "green", deployment: "green" });
+    expect(body).toMatchObject({ status: "ok", color: "green", version: "2.0.0", functionVersion: "2", invocations: 1, stage: "green", deployment: "green" });
     expect(body.remainingMs).toBeGreaterThan(5_000);
     expect(body.remainingMs).toBeLessThanOrEqual(10_000);
     // Warm: the module stays loaded between invocations, like a Lambda sandbox.

@@ -13,7 +13,7 @@ const SHA_BLUE = "lLhx21j0HGxVGbnQ4Hn5muHX3KIEd8gc+Zr12i0ufQs=";
 const ok = (ms: number, body: Record<string, unknown> = {}): ProbeResponse => ({
   kind: "response",
   status: 200,
-  body: JSON.stringify({ status: "ok", color: "green", version: "2.0.0", codeSha256: SHA_GREEN, ...body }),
+  body: JSON.stringify({ status: "ok", color: "green", version: "2.0.0", functionVersion: "2", ...body }),
   durationMs: ms,
 });
 const http = (status: number, body: string, ms = 30): ProbeResponse => ({ kind: "response", status, body, durationMs: ms });
@@ -67,10 +67,29 @@ describe("judgeHealth", () => {
   });
 
   it("another version or code than deploy recorded is unhealthy", () => {
-    const stale = [1, 2, 3, 4, 5].map(() => ok(10, { version: "1.0.0", codeSha256: SHA_BLUE }));
-    const report = judgeHealth({ color: "green", attempts: stale, expected }, thresholds);
+    // The alias points at version 2 as recorded, but version 2's code (Lambda API) is another zip.
+    const report = judgeHealth({ color: "green", attempts: [1, 2, 3, 4, 5].map(() => ok(10, { version: "1.0.0" })), expected, lambda: { aliasVersion: "2", codeSha256: SHA_BLUE, appVersion: "1.0.0" } }, thresholds);
     expect(report.checks.find((c) => c.name === "version")).toMatchObject({ ok: false, actual: "1.0.0", expected: "2.0.0" });
-    expect(report.checks.find((c) => c.name === "code-sha256")?.detail).toMatch(/reports code SHA-256 "lLhx.*expected "Qh85.*deploy of green at 2026-11-25T09:00:00.000Z/);
+    expect(report.checks.find((c) => c.name === "code-sha256")).toMatchObject({ ok: false, expected: SHA_GREEN, actual: SHA_BLUE });
+    expect(report.checks.find((c) => c.name === "code-sha256")?.detail).toMatch(/runs Lambda version 2, code lLhx.*CodeSha256 from the Lambda API.*expected Qh85.*deploy of green at 2026-11-25T09:00:00.000Z/);
+    expect(report.codeSha256).toBe(SHA_BLUE);
+  });
+
+  it("the code is proven through the published version that answers and that version's CodeSha256", () => {
+    const lambda = { aliasVersion: "2", codeSha256: SHA_GREEN, appVersion: "2.0.0" };
+    const code = (attempts: ProbeResponse[], facts: typeof lambda | null = lambda) =>
+      judgeHealth({ color: "green", attempts, expected, ...(facts ? { lambda: facts } : {}) }, thresholds).checks.find((c) => c.name === "code-sha256");
+    const five = (body: Record<string, unknown>) => [1, 2, 3, 4, 5].map(() => ok(10, body));
+    expect(code(five({}))).toMatchObject({ ok: true, detail: expect.stringMatching(/runs Lambda version 2, code Qh85.*CodeSha256 from the Lambda API/) });
+    // Answering as another version than the alias's: the stage does not run the alias's code.
+    expect(code(five({ functionVersion: "1" }))).toMatchObject({ ok: false, detail: "answers as Lambda version 1, but the green alias points at version 2" });
+    // $LATEST (or nothing) is not a published version: its code can change, so it proves nothing.
+    expect(code(five({ functionVersion: "$LATEST" }))).toMatchObject({ ok: false, detail: expect.stringMatching(/not a published version/) });
+    expect(code(five({ functionVersion: undefined }))).toMatchObject({ ok: false, detail: "reports Lambda version null, not a published version: its code cannot be proven" });
+    expect(code([ok(10), ok(10, { functionVersion: "1" }), ok(10), ok(10), ok(10)])).toMatchObject({ ok: false, detail: "answers disagree on the Lambda version that runs: 2, 1" });
+    // Without the Lambda API (real AWS, alias unreadable): the version that deploy published is known to run its code.
+    expect(code(five({}), null)).toMatchObject({ ok: true, detail: expect.stringMatching(/recorded by the deploy that published it/) });
+    expect(code(five({ functionVersion: "3" }), null)).toMatchObject({ ok: false, detail: expect.stringMatching(/answers as Lambda version 3; .*only version 2 is known to run Qh85/) });
   });
 
   it("the wrong color answering (the stage routes elsewhere) is unhealthy", () => {
@@ -86,7 +105,7 @@ describe("judgeHealth", () => {
 
   it("an alias moved outside noveli fails even when the answers match the record", () => {
     const report = judgeHealth({ color: "green", attempts: [1, 2, 3, 4, 5].map(() => ok(10)), expected, lambda: { aliasVersion: "7", codeSha256: SHA_BLUE, appVersion: "2.0.0" } }, thresholds);
-    expect(report.checks.find((c) => c.name === "code-sha256")?.detail).toMatch(/alias \(version 7\) runs code lLhx/);
+    expect(report.checks.find((c) => c.name === "code-sha256")?.detail).toBe("answers as Lambda version 2, but the green alias points at version 7");
     expect(report.checks.find((c) => c.name === "alias-version")).toMatchObject({ ok: false, expected: "2", actual: "7" });
   });
 

@@ -37,7 +37,7 @@ function scriptedProbe(answer: (request: ProbeRequest, n: number) => ProbeRespon
   return probe;
 }
 
-const okBody = JSON.stringify({ status: "ok", color: "green", version: "2.0.0", codeSha256: "abc=" });
+const okBody = JSON.stringify({ status: "ok", color: "green", version: "2.0.0", functionVersion: "2" });
 const settings = { attempts: 4, intervalMs: 250, timeoutMs: 2000, maxP95Ms: 1000, synthetic: false, deep: true };
 
 describe("gatherHealthEvidence", () => {
@@ -74,7 +74,7 @@ describe("gatherHealthEvidence", () => {
       settings: { ...settings, synthetic: true, deep: false, attempts: 2 },
       clock: instantClock(),
       syntheticUser: async () => syntheticIdentity,
-      expected: { source: "deploy-record", version: "2.0.0", codeSha256: "abc=", lambdaVersion: null },
+      expected: { source: "deploy-record", version: "2.0.0", codeSha256: "abc=", lambdaVersion: "2" },
     });
     expect(probe.requests.at(-1)).toMatchObject({ method: "POST", path: "/stories", body: SYNTHETIC_STORY, user: syntheticIdentity });
     expect(SYNTHETIC_STORY).not.toHaveProperty("userId");

@@ -132,17 +132,17 @@ describe("deploymentIdentity", () => {
     expect(arnQualifier(`${arn}:blue`)).toBe("blue");
     expect(arnQualifier(arn)).toBeUndefined();
     expect(arnQualifier("not an arn")).toBeUndefined();
+    // A hash of the code in the environment is not part of the identity: the version proves the code.
     expect(deploymentIdentity(`${arn}:green`, { APP_VERSION: "3.1.0", CODE_SHA256: "abc=", NOVELI_ENV: "production", AWS_LAMBDA_FUNCTION_VERSION: "12" })).toEqual({
       color: "green",
       version: "3.1.0",
       functionVersion: "12",
-      codeSha256: "abc=",
       environment: "production",
     });
   });
 
   it("falls back to NOVELI_COLOR, then unknown; the version to the published version", () => {
-    expect(deploymentIdentity(`${arn}:7`, { NOVELI_COLOR: "blue" })).toEqual({ color: "blue", version: "7", functionVersion: "7", codeSha256: null, environment: "unknown" });
+    expect(deploymentIdentity(`${arn}:7`, { NOVELI_COLOR: "blue" })).toEqual({ color: "blue", version: "7", functionVersion: "7", environment: "unknown" });
     expect(deploymentIdentity(`${arn}:$LATEST`, { AWS_LAMBDA_FUNCTION_VERSION: "$LATEST" })).toMatchObject({ color: "unknown", version: "unknown", functionVersion: "$LATEST" });
     expect(deploymentIdentity(undefined, {})).toMatchObject({ color: "unknown", version: "unknown", functionVersion: null });
   });

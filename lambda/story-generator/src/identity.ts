@@ -1,7 +1,10 @@
 /**
- * Which deployment answered: the color (blue/green alias), the application version and the hash
- * of the code. `noveli health-check` compares these with what it deployed, so each figure comes
- * from where the deployment itself records it, never from a guess.
+ * Which deployment answered: the color (blue/green alias), the application version and the
+ * published Lambda version that runs. `noveli health-check` compares these with what it deployed,
+ * so each figure comes from where the deployment itself records it, never from a guess. The code
+ * is proven through the version: a published version is immutable, and the Lambda API reports its
+ * CodeSha256 (the function's environment carries no hash of the zip, so a code change is one code
+ * update).
  */
 
 export interface DeploymentIdentity {
@@ -11,8 +14,6 @@ export interface DeploymentIdentity {
   version: string;
   /** The published Lambda version that runs (`$LATEST` when unpublished), or null when unknown. */
   functionVersion: string | null;
-  /** base64 SHA-256 of the deployed zip (CODE_SHA256, set by Terraform in the same publish), or null. */
-  codeSha256: string | null;
   /** NOVELI_ENV (dev, staging, production), or "unknown". */
   environment: string;
 }
@@ -42,7 +43,6 @@ export function deploymentIdentity(invokedFunctionArn: string | undefined, env: 
     color: alias ?? nonEmpty(env.NOVELI_COLOR) ?? "unknown",
     version: nonEmpty(env.APP_VERSION) ?? (functionVersion !== null && functionVersion !== "$LATEST" ? functionVersion : undefined) ?? "unknown",
     functionVersion,
-    codeSha256: nonEmpty(env.CODE_SHA256) ?? null,
     environment: nonEmpty(env.NOVELI_ENV) ?? "unknown",
   };
 }

@@ -105,7 +105,7 @@ async function health(event: ApiGatewayProxyEvent, scope: InvocationScope, deps:
   const base = {
     color: identity.color,
     version: identity.version,
-    codeSha256: identity.codeSha256,
+    functionVersion: identity.functionVersion,
     environment: identity.environment,
   };
   if (!truthy(event.queryStringParameters?.deep ?? undefined)) {

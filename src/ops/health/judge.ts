@@ -13,7 +13,7 @@ export interface HealthBody {
   status?: string;
   color?: string;
   version?: string;
-  codeSha256?: string | null;
+  /** The published Lambda version that answered (the runtime's AWS_LAMBDA_FUNCTION_VERSION). */
   functionVersion?: string | null;
   [key: string]: unknown;
 }
@@ -34,6 +34,7 @@ export interface Expectation {
 /** What the Lambda API says about the color's alias right now. */
 export interface LambdaFacts {
   aliasVersion: string;
+  /** CodeSha256 of the version the alias points at. */
   codeSha256: string;
   /** APP_VERSION in that version's configuration, when readable. */
   appVersion: string | null;
@@ -87,6 +88,7 @@ export interface HealthReport {
   p95Ms: number | null;
   /** What the color reports (null when it never answered). */
   version: string | null;
+  /** The code of the published version the color answered as (null when that is not known). */
   codeSha256: string | null;
 }
 
@@ -178,13 +180,13 @@ export function judgeHealth(evidence: HealthEvidence, thresholds: HealthThreshol
 
   // Identity from every successful answer: they must agree (one version behind the stage, not a mix).
   const bodies = evidence.attempts.filter((a) => attemptFailure(a) === undefined).map((a) => parseHealthBody((a as { body: string }).body) as HealthBody);
-  const reported = (field: "color" | "version" | "codeSha256"): { value: string | null; mixed: string[] } => {
+  const reported = (field: "color" | "version" | "functionVersion"): { value: string | null; mixed: string[] } => {
     const values = [...new Set(bodies.map((b) => (typeof b[field] === "string" ? (b[field] as string) : null)))];
     return { value: values.length === 1 ? (values[0] ?? null) : null, mixed: values.length > 1 ? values.map(String) : [] };
   };
   const color = reported("color");
   const version = reported("version");
-  const codeSha256 = reported("codeSha256");
+  const functionVersion = reported("functionVersion");
   const noAnswer = bodies.length === 0;
 
   checks.push(identityCheck("color", noAnswer, color, evidence.color, "the requested color"));
@@ -197,16 +199,8 @@ export function judgeHealth(evidence: HealthEvidence, thresholds: HealthThreshol
       : { name: "version", ok: false, detail: `nothing to compare the reported version ${JSON.stringify(version.value)} with: no deploy of ${evidence.color} is recorded and the Lambda configuration has no APP_VERSION` },
   );
 
-  const shaCheck = expected?.codeSha256
-    ? identityCheck("code-sha256", noAnswer, codeSha256, expected.codeSha256, from)
-    : { name: "code-sha256" as const, ok: false, detail: `nothing to compare the reported code SHA-256 with: no deploy of ${evidence.color} is recorded` };
-  // The alias must still run the code deploy recorded: someone may have moved it outside noveli.
-  if (shaCheck.ok && evidence.lambda && expected?.codeSha256 && evidence.lambda.codeSha256 !== expected.codeSha256) {
-    shaCheck.ok = false;
-    shaCheck.detail = `the ${evidence.color} alias (version ${evidence.lambda.aliasVersion}) runs code ${evidence.lambda.codeSha256}, not ${expected.codeSha256} from the ${from}`;
-    shaCheck.actual = evidence.lambda.codeSha256;
-  }
-  checks.push(shaCheck);
+  const code = codeCheck(evidence, noAnswer, functionVersion, from);
+  checks.push(code.check);
 
   if (evidence.lambda && expected?.source === "deploy-record" && expected.lambdaVersion) {
     const ok = evidence.lambda.aliasVersion === expected.lambdaVersion;
@@ -240,27 +234,88 @@ export function judgeHealth(evidence: HealthEvidence, thresholds: HealthThreshol
     p50Ms,
     p95Ms,
     version: version.value,
-    codeSha256: codeSha256.value,
+    codeSha256: code.answered,
+  };
+}
+
+/**
+ * Whether the color runs the code deploy recorded. The function's environment carries no hash of
+ * the zip: the answers say which published version runs (set by the Lambda runtime), and a
+ * published version's code never changes. Its CodeSha256 comes from the Lambda API when the alias
+ * was read (the stage must answer as the alias's version), else from the deploy record of the
+ * version that deploy published.
+ */
+function codeCheck(
+  evidence: HealthEvidence,
+  noAnswer: boolean,
+  functionVersion: { value: string | null; mixed: string[] },
+  from: string,
+): { check: HealthCheckResult; answered: string | null } {
+  const name = "code-sha256" as const;
+  const { expected, lambda } = evidence;
+  if (noAnswer) return { check: { name, ok: false, detail: "no successful GET /health to read the running version from" }, answered: null };
+  if (functionVersion.mixed.length > 0) {
+    return { check: { name, ok: false, detail: `answers disagree on the Lambda version that runs: ${functionVersion.mixed.join(", ")}`, actual: functionVersion.mixed }, answered: null };
+  }
+  const running = functionVersion.value;
+  if (running === null || !/^[0-9]+$/.test(running)) {
+    return { check: { name, ok: false, detail: `reports Lambda version ${JSON.stringify(running)}, not a published version: its code cannot be proven`, actual: running }, answered: null };
+  }
+  let answered: string | null = null;
+  let source = "";
+  if (lambda) {
+    if (running !== lambda.aliasVersion) {
+      return {
+        check: { name, ok: false, detail: `answers as Lambda version ${running}, but the ${evidence.color} alias points at version ${lambda.aliasVersion}`, expected: lambda.aliasVersion, actual: running },
+        answered: null,
+      };
+    }
+    answered = lambda.codeSha256;
+    source = "CodeSha256 from the Lambda API";
+  } else if (expected?.lambdaVersion === running && expected.codeSha256) {
+    answered = expected.codeSha256;
+    source = "recorded by the deploy that published it";
+  }
+  if (!expected?.codeSha256) {
+    return { check: { name, ok: false, detail: `nothing to compare the code of Lambda version ${running} with: no deploy of ${evidence.color} is recorded` }, answered };
+  }
+  if (answered === null) {
+    return {
+      check: { name, ok: false, detail: `answers as Lambda version ${running}; without the alias from the Lambda API only version ${expected.lambdaVersion ?? "?"} is known to run ${expected.codeSha256} (${from})`, expected: expected.codeSha256 },
+      answered,
+    };
+  }
+  const ok = answered === expected.codeSha256;
+  return {
+    check: {
+      name,
+      ok,
+      detail: ok
+        ? `runs Lambda version ${running}, code ${answered} (${source}), as expected from ${from}`
+        : `runs Lambda version ${running}, code ${answered} (${source}), expected ${expected.codeSha256} from ${from}`,
+      expected: expected.codeSha256,
+      actual: answered,
+    },
+    answered,
   };
 }
 
 function identityCheck(
-  name: "color" | "version" | "code-sha256",
+  name: "color" | "version",
   noAnswer: boolean,
   reported: { value: string | null; mixed: string[] },
   expected: string,
   from: string,
 ): HealthCheckResult {
-  const label = name === "code-sha256" ? "code SHA-256" : name;
-  if (noAnswer) return { name, ok: false, detail: `no successful GET /health to read the ${label} from`, expected };
+  if (noAnswer) return { name, ok: false, detail: `no successful GET /health to read the ${name} from`, expected };
   if (reported.mixed.length > 0) {
-    return { name, ok: false, detail: `answers disagree on the ${label}: ${reported.mixed.join(", ")}`, expected, actual: reported.mixed };
+    return { name, ok: false, detail: `answers disagree on the ${name}: ${reported.mixed.join(", ")}`, expected, actual: reported.mixed };
   }
   const ok = reported.value === expected;
   return {
     name,
     ok,
-    detail: ok ? `reports ${label} ${expected}, as expected from ${from}` : `reports ${label} ${JSON.stringify(reported.value)}, expected ${JSON.stringify(expected)} from ${from}`,
+    detail: ok ? `reports ${name} ${expected}, as expected from ${from}` : `reports ${name} ${JSON.stringify(reported.value)}, expected ${JSON.stringify(expected)} from ${from}`,
     expected,
     actual: reported.value,
   };

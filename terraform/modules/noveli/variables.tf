@@ -23,7 +23,7 @@ variable "emulator" {
 # ---------------------------------------------------------------------------------------------
 
 variable "lambda_package_path" {
-  description = "Absolute path of the story-generator zip. Its SHA-256 becomes source_code_hash and the CODE_SHA256 environment variable."
+  description = "Absolute path of the story-generator zip. Its SHA-256 becomes source_code_hash (and the code_sha256 output)."
   type        = string
 }
 
