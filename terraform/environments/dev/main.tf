@@ -23,27 +23,14 @@ provider "aws" {
   }
 }
 
-provider "aws" {
-  alias                       = "backup"
-  region                      = var.region
-  skip_credentials_validation = var.emulator
-  skip_metadata_api_check     = var.emulator
-  skip_region_validation      = var.emulator
-  s3_use_path_style           = var.emulator
-  # An emulator answers 500 for what it does not implement: fail fast instead of retrying.
-  max_retries = var.emulator ? 2 : null
-
-  default_tags {
-    tags = local.tags
-  }
-}
-
 module "noveli" {
   source = "../../modules/noveli"
 
   providers = {
-    aws        = aws
-    aws.backup = aws.backup # no backup table in dev
+    aws = aws
+    # No backup table in dev: the module's aws.backup is the primary provider, so each terraform
+    # run starts one provider process instead of two (a second, identical and unused configuration).
+    aws.backup = aws
   }
 
   environment         = local.environment
