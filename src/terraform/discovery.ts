@@ -179,6 +179,18 @@ export function setupTerraform(stateDir: string, env: NodeJS.ProcessEnv = proces
   };
 }
 
+/**
+ * The Go runtime setting of the terraform processes noveli runs (terraform and its providers
+ * inherit it): GOGC=400 lets the heap grow to five times what is live before collecting, instead of
+ * twice. Loading and decoding the AWS provider's schema allocates heavily; this costs about a fifth
+ * less CPU per plan (measured: 15.3 to 12.6 s of CPU for the dev plan) for some 30 % more peak
+ * memory (560 to 730 MB). It changes no request terraform makes. An operator's own GOGC or
+ * GOMEMLIMIT is kept as it is.
+ */
+export function goRuntimeEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return env.GOGC !== undefined || env.GOMEMLIMIT !== undefined ? {} : { GOGC: "400" };
+}
+
 function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir);

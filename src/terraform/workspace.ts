@@ -9,7 +9,7 @@ import { ConfigError } from "../errors.js";
 import type { Reporter } from "../output/reporter.js";
 import { stateObjectKey } from "../state/bootstrap-plan.js";
 import { projectRoot } from "../core/version.js";
-import { setupTerraform, type TerraformSetup } from "./discovery.js";
+import { goRuntimeEnv, setupTerraform, type TerraformSetup } from "./discovery.js";
 import type { TerraformCall } from "./runner.js";
 
 /**
@@ -109,7 +109,7 @@ export function prepareWorkspace(options: PrepareWorkspaceOptions): Workspace {
     backendConfig,
     planDir,
     terraform,
-    processEnv: { ...terraform.env, TF_DATA_DIR: path.join(dir, "data"), ...awsProcessEnv(target) },
+    processEnv: { ...terraform.env, ...goRuntimeEnv(), TF_DATA_DIR: path.join(dir, "data"), ...awsProcessEnv(target) },
   };
 }
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { filesystemMirrorPaths, findProviderMirror, mirroredProviders, renderCliConfig } from "../../src/terraform/discovery.js";
+import { filesystemMirrorPaths, findProviderMirror, goRuntimeEnv, mirroredProviders, renderCliConfig } from "../../src/terraform/discovery.js";
 
 let root: string;
 beforeEach(() => {
@@ -65,5 +65,14 @@ describe("provider mirror discovery", () => {
     expect(config).toContain('exclude = ["registry.terraform.io/hashicorp/aws"]');
     expect(renderCliConfig(undefined)).toMatch(/direct \{\}/);
     expect(renderCliConfig(undefined)).not.toContain("filesystem_mirror");
+  });
+});
+
+describe("Go runtime setting of terraform processes", () => {
+  it("collects garbage less often, unless the operator tuned the Go runtime already", () => {
+    expect(goRuntimeEnv({})).toEqual({ GOGC: "400" });
+    expect(goRuntimeEnv({ GOGC: "100" })).toEqual({});
+    expect(goRuntimeEnv({ GOGC: "" })).toEqual({});
+    expect(goRuntimeEnv({ GOMEMLIMIT: "1GiB" })).toEqual({});
   });
 });
