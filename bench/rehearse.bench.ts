@@ -193,12 +193,12 @@ export default async function rehearse(): Promise<BenchResult> {
     notes.push(
       `Where a code-only redeploy's apply goes (raw terraform without a refresh, apply -json): ${redeployProfile
         .map((r) => `${r.address.replace(/^module\.noveli\./, "")} ${r.seconds} s (${r.action}, at ${r.startedAt} s)`)
-        .join(", ")}. The provider waits 5 s after each of UpdateFunctionConfiguration (the CODE_SHA256 variable changes with the code) and UpdateFunctionCode before it publishes; the rest of the apply is starting terraform and its provider.`,
+        .join(", ")}. The function's configuration does not change with its code (no hash of the zip in its environment), so its update is one UpdateFunctionCode, after which the provider waits 5 s before it publishes; the rest of the apply is starting terraform and its provider.`,
     );
     const version = raw.version();
     rows.push({ metric: "terraform version, one process (median of 9)", value: `${(version.seconds * 1000).toFixed(0)} ms` });
     notes.push(
-      `${version.text}. noveli's figures include packaging the Lambda with esbuild, the live-stage read and the history record; raw terraform's include none of these. A first noveli deploy runs three terraform processes (init, plan -json, apply -json: the plan summary and the outputs come from their messages); a redeploy two, init being skipped when the workspace was initialised with the same backend, configuration and lock file, and on an emulator its plan runs with -refresh=false (real AWS keeps the refresh). Raw terraform's redeploy runs plan (with its default refresh) and apply.`,
+      `${version.text}. noveli's figures include packaging the Lambda with esbuild, the live-stage read and the history record; raw terraform's include none of these. A first noveli deploy runs three terraform processes (init, plan -json, apply -json: the plan summary and the outputs come from their messages); a redeploy two, init being skipped when the workspace was initialised with the same backend, configuration and lock file, and on an emulator its plan runs with -refresh=false (real AWS keeps the refresh). noveli runs terraform with GOGC=400 (less of the CPU goes to collecting garbage while the provider's schema is decoded); raw terraform runs with the Go default. Raw terraform's redeploy runs plan (with its default refresh) and apply.`,
     );
   } finally {
     spawnSync(process.execPath, [copy.bin, "local", "down"], { env: cliEnv(redeployState), stdio: "ignore" });
