@@ -214,6 +214,12 @@ async function expectStoryApiSecured(env: Environment, outputs: EnvironmentOutpu
     expect(acl.body.WebACL?.Name, `WAF on ${stage.stageName}`).toBe(`noveli-${env}-api`);
   }
   const acl = await awsJson("wafv2", "AWSWAF_20190729.GetWebACLForResource", { ResourceArn: `arn:aws:apigateway:us-east-1::/restapis/${outputs.apiId}/stages/live` });
+  // The rules the module writes once (as rule_json on an emulator, rule blocks on AWS): a per-IP rate limit that blocks, then AWS's common rules.
+  const rules = [...((acl.body.WebACL?.Rules ?? []) as { Priority: number }[])].sort((a, b) => a.Priority - b.Priority);
+  expect(rules).toMatchObject([
+    { Name: "RateLimitPerIp", Priority: 1, Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: "IP" } } },
+    { Name: "AWSManagedRulesCommonRuleSet", Priority: 2, OverrideAction: { None: {} }, Statement: { ManagedRuleGroupStatement: { Name: "AWSManagedRulesCommonRuleSet", VendorName: "AWS" } } },
+  ]);
   const logging = await awsJson("wafv2", "AWSWAF_20190729.GetLoggingConfiguration", { ResourceArn: acl.body.WebACL.ARN });
   if (env === "dev") expect(logging.status).toBe(400);
   else {
