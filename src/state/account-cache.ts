@@ -1,6 +1,5 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import type { Target } from "../core/target.js";
+import { keyedCache } from "./keyed-cache.js";
 
 /**
  * What STS said about a target, kept on this machine so a command need not ask again: a cache
@@ -38,20 +37,7 @@ export function identityCacheKey(target: Target, facts: { region: string; emulat
   }
 }
 
-function cacheFile(stateDir: string): string {
-  return path.join(stateDir, "cache", "accounts.json");
-}
-
-type Entries = Record<string, CachedIdentity & { savedAt: string }>;
-
-function readEntries(stateDir: string): Entries {
-  try {
-    const doc = JSON.parse(readFileSync(cacheFile(stateDir), "utf8")) as { version?: number; entries?: Entries };
-    return doc.version === VERSION && doc.entries && typeof doc.entries === "object" ? doc.entries : {};
-  } catch {
-    return {};
-  }
-}
+const cache = keyedCache("accounts.json", VERSION, MAX_ENTRIES);
 
 function isIdentity(value: unknown): value is CachedIdentity {
   const v = value as Partial<CachedIdentity> | null;
@@ -59,22 +45,10 @@ function isIdentity(value: unknown): value is CachedIdentity {
 }
 
 export function readCachedIdentity(stateDir: string, key: string): CachedIdentity | undefined {
-  const entry = readEntries(stateDir)[key];
+  const entry = cache.read(stateDir, key);
   return isIdentity(entry) ? { accountId: entry.accountId, partition: entry.partition, region: entry.region } : undefined;
 }
 
 export function writeCachedIdentity(stateDir: string, key: string, identity: CachedIdentity, now: Date = new Date()): void {
-  try {
-    const entries = { ...readEntries(stateDir), [key]: { ...identity, savedAt: now.toISOString() } };
-    const kept = Object.entries(entries)
-      .sort((a, b) => String(b[1].savedAt).localeCompare(String(a[1].savedAt)))
-      .slice(0, MAX_ENTRIES);
-    const file = cacheFile(stateDir);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify({ version: VERSION, entries: Object.fromEntries(kept) }, null, 2)}\n`);
-    renameSync(temporary, file);
-  } catch {
-    /* a cache that cannot be written is only a cache miss next time */
-  }
+  cache.write(stateDir, key, identity, now);
 }

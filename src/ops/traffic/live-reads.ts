@@ -1,5 +1,3 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import { APIGatewayClient, getStageTraffic, type StageTraffic } from "../../aws/apigateway.js";
 import { createClient } from "../../aws/clients.js";
 import { CloudWatchClient, describeAlarmStates, type AlarmStates } from "../../aws/cloudwatch.js";
@@ -9,6 +7,7 @@ import { COLORS, type Color } from "../../core/color.js";
 import type { Target } from "../../core/target.js";
 import { errorMessage } from "../../errors.js";
 import type { EnvironmentOutputs } from "../../terraform/outputs.js";
+import { keyedCache } from "../../state/keyed-cache.js";
 
 /**
  * What `noveli status` reads of an environment once its Terraform outputs name it: the live stage,
@@ -118,20 +117,7 @@ const VERSION = 1;
 /** Entries kept; the oldest go first (emulators restart, environments come and go). */
 const MAX_ENTRIES = 16;
 
-type Entries = Record<string, { names: LiveNames; savedAt: string }>;
-
-function cacheFile(stateDir: string): string {
-  return path.join(stateDir, "cache", "live-names.json");
-}
-
-function readEntries(stateDir: string): Entries {
-  try {
-    const doc = JSON.parse(readFileSync(cacheFile(stateDir), "utf8")) as { version?: number; entries?: Entries };
-    return doc.version === VERSION && doc.entries && typeof doc.entries === "object" ? doc.entries : {};
-  } catch {
-    return {};
-  }
-}
+const cache = keyedCache("live-names.json", VERSION, MAX_ENTRIES);
 
 /** Pure: whether a cached value has the shape of LiveNames (anything else is a miss). */
 export function isLiveNames(value: unknown): value is LiveNames {
@@ -155,23 +141,11 @@ export function isLiveNames(value: unknown): value is LiveNames {
 
 /** The names this machine last read for an environment of an account; undefined when unknown. */
 export function readCachedLiveNames(stateDir: string, key: string): LiveNames | undefined {
-  const names = readEntries(stateDir)[key]?.names;
+  const names = (cache.read(stateDir, key) as { names?: unknown } | undefined)?.names;
   return isLiveNames(names) ? names : undefined;
 }
 
 /** Keeps the names for the next status; a cache that cannot be written is a miss next time. */
 export function writeCachedLiveNames(stateDir: string, key: string, names: LiveNames, now: Date = new Date()): void {
-  try {
-    const entries = { ...readEntries(stateDir), [key]: { names, savedAt: now.toISOString() } };
-    const kept = Object.entries(entries)
-      .sort((a, b) => String(b[1].savedAt).localeCompare(String(a[1].savedAt)))
-      .slice(0, MAX_ENTRIES);
-    const file = cacheFile(stateDir);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify({ version: VERSION, entries: Object.fromEntries(kept) }, null, 2)}\n`);
-    renameSync(temporary, file);
-  } catch {
-    /* only a cache */
-  }
+  cache.write(stateDir, key, { names }, now);
 }
