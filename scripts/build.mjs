@@ -94,8 +94,10 @@ await Promise.all(
 
 const vm = await import("node:vm");
 const { wrap } = (await import("node:module")).default;
-/** Each bundle's id (a hash of it): the code cache of one build is never handed to another. */
-const buildIds = {};
+// The build's id, a hash of all its bundles: the code cache of one build is never handed to
+// another, and the caches of one build's commands live side by side (app-loader.ts removes only
+// other builds' caches when it writes one).
+const buildHash = createHash("sha256");
 for (const name of commands) {
   const file = appFile(name);
   const text = readFileSync(file, "utf8");
@@ -106,18 +108,19 @@ for (const name of commands) {
   // The bundle's top level, compiled once here: a command's first run need not parse all of it
   // (src/startup/app-loader.ts). Made by this Node, for the same Node; V8 rejects it otherwise.
   writeFileSync(`${file}.cache`, new vm.Script(wrap(text), { filename: path.join(root, "dist", "app", `${name}.cjs`) }).createCachedData());
-  buildIds[name] = createHash("sha256").update(text).digest("hex").slice(0, 16);
+  buildHash.update(`${name}\0${text}\0`);
 }
+const buildId = buildHash.digest("hex").slice(0, 16);
 
 const loader = path.join(root, "src", "startup", "app-loader.ts");
 /** The one module of the CLI part that knows the bundles: the stubs below load them through it. */
 const bundlesModule = [
   `const { loadApp, commandKey } = require(${JSON.stringify(loader)});`,
-  `const BUILD_IDS = ${JSON.stringify(buildIds)};`,
+  `const COMMANDS = ${JSON.stringify(commands)};`,
   "exports.commandKey = commandKey;",
   "exports.load = (name, key) => {",
-  "  if (!Object.hasOwn(BUILD_IDS, name)) throw new Error(`no bundle for the command ${name}: its module must be src/commands/${name}.ts`);",
-  '  return loadApp({ file: require("node:path").join(__dirname, "app", `${name}.cjs`), buildId: BUILD_IDS[name], key });',
+  "  if (!COMMANDS.includes(name)) throw new Error(`no bundle for the command ${name}: its module must be src/commands/${name}.ts`);",
+  `  return loadApp({ file: require("node:path").join(__dirname, "app", \`\${name}.cjs\`), buildId: ${JSON.stringify(buildId)}, key });`,
   "};",
 ].join("\n");
 

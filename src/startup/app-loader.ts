@@ -30,7 +30,7 @@ export interface AppBundle {
 export interface LoadOptions {
   /** The command's bundle (dist/app/<command>.cjs). */
   file: string;
-  /** The build's id (a hash of the bundle, inlined by the build): part of each cache file's name. */
+  /** The build's id (a hash of all its bundles, inlined by the build): part of each cache file's name. */
   buildId: string;
   /** Which command runs, e.g. `status` or `local-up`: each has its own cache. */
   key: string;

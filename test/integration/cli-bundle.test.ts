@@ -120,6 +120,17 @@ describe("the bundled CLI", () => {
     expect(broken.stdout).toBe(first.stdout);
     expect(statSync(cacheFile).size).toBeGreaterThan(statSync(`${bundleOf("local")}.cache`).size);
 
+    // Another command of the same build keeps its own cache beside it: neither removes the other's.
+    const other = await execa(process.execPath, [noveliBin, "completion", "bash"], { reject: false, env: { NO_COLOR: "1", CI: "true", NOVELI_STATE_DIR: stateDir } });
+    expect(other.exitCode, other.stderr).toBe(0);
+    const both = readdirSync(codeDir).sort();
+    expect(both).toHaveLength(2);
+    expect(both).toContain(files[0]);
+    const completionCache = both.find((name) => name !== files[0]) as string;
+    expect(completionCache).toMatch(/-completion\.bin$/);
+    expect(completionCache.slice(0, 16)).toBe((files[0] as string).slice(0, 16));
+    rmSync(path.join(codeDir, completionCache));
+
     // Another build's cache goes when this build writes its own.
     writeFileSync(path.join(codeDir, "0000000000000000-000000000000-status.bin"), "old build");
     rmSync(cacheFile);
