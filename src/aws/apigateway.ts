@@ -1,4 +1,4 @@
-import { APIGatewayClient, GetStageCommand, UpdateStageCommand, type PatchOperation } from "@aws-sdk/client-api-gateway";
+import { APIGatewayClient, GetStageCommand, UpdateStageCommand, type PatchOperation, type Stage } from "@aws-sdk/client-api-gateway";
 
 export { APIGatewayClient };
 
@@ -17,7 +17,7 @@ export async function updateStage(client: APIGatewayClient, apiId: string, stage
   return stageTraffic(await client.send(new UpdateStageCommand({ restApiId: apiId, stageName, patchOperations }), signal ? { abortSignal: signal } : {}));
 }
 
-function stageTraffic(stage: { variables?: Record<string, string>; canarySettings?: { percentTraffic?: number; stageVariableOverrides?: Record<string, string> } }): StageTraffic {
+function stageTraffic(stage: Pick<Stage, "variables" | "canarySettings">): StageTraffic {
   const canary = stage.canarySettings;
   return {
     deployment: stage.variables?.deployment,

@@ -27,7 +27,7 @@ export async function retargetRuleToAlias(
   targetId: string,
   alias: string,
   /** Must pass before the write (a lease's fence); it runs while the targets are read, not after. */
-  beforeWrite: () => Promise<void> = () => Promise.resolve(),
+  beforeWrite: () => Promise<void>,
 ): Promise<{ before: string; after: string } | undefined> {
   const [listed] = await Promise.all([client.send(new ListTargetsByRuleCommand({ Rule: ruleName })), beforeWrite()]);
   const target = listed.Targets?.find((t) => t.Id === targetId);

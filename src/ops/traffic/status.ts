@@ -212,7 +212,7 @@ export async function readEnvironmentStatus(ctx: CommandContext): Promise<Enviro
  * failed, after `beforeRetry` (the account's bootstrap check: it explains a missing bootstrap, or
  * bootstraps an emulator the read went out before).
  */
-export function settled<T>(read: () => Promise<T>, beforeRetry: () => Promise<unknown> = () => Promise.resolve()): () => Promise<T> {
+export function settled<T>(read: () => Promise<T>, beforeRetry: () => Promise<unknown>): () => Promise<T> {
   const first = read();
   first.catch(() => undefined);
   return () => first.catch(() => beforeRetry().then(read));
