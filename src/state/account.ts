@@ -32,7 +32,7 @@ export function opsClientFor(target: Target, region: string): DynamoDBClient {
 
 /** The account id and region of a target, and the names of its bootstrap resources (always asks STS). */
 export async function resolveAccount(target: Target, signal?: AbortSignal): Promise<AccountResources> {
-  const sts = await stsClient(target);
+  const sts = stsClient(target);
   try {
     const region = await targetRegion(target, sts);
     return accountOf(target, await askSts(target, sts, signal), region);
@@ -42,7 +42,7 @@ export async function resolveAccount(target: Target, signal?: AbortSignal): Prom
 }
 
 /** Built only when asked: a cached identity needs no STS client. */
-async function stsClient(target: Target): Promise<STSClient> {
+function stsClient(target: Target): STSClient {
   return createClient(STSClient, target);
 }
 
@@ -113,7 +113,7 @@ async function resolveThroughCache(target: Target, stateDir: string, signal?: Ab
   const localKey = target.kind === "local" ? await localIdentityKey(target, stateDir) : undefined;
   const localHit = localKey ? readCachedIdentity(stateDir, localKey) : undefined;
   if (localHit && localHit.region === target.region) return accountOf(target, localHit, target.region);
-  const sts = await stsClient(target);
+  const sts = stsClient(target);
   try {
     const region = await targetRegion(target, sts);
     const key = localKey ?? (await awsIdentityKey(target, sts, region));
