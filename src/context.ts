@@ -37,15 +37,19 @@ export function createContext(globals: GlobalOptions, reporter: Reporter, signal
 
   const resolveTarget = async (options: TargetOptions): Promise<Target> => {
     if (globals.local) {
-      const { emulatorStatus, startEmulator } = await import("./local/emulator.js");
+      const { emulatorStatus, startEmulator, watchEmulatorAnswers } = await import("./local/emulator.js");
       if (!options.startEmulator) {
-        const status = await emulatorStatus(dir);
+        const status = await emulatorStatus(dir, { probe: false });
         if (status.state !== "running") {
           throw new ConfigError("emulator-not-running", `no local emulator is running${status.state === "stale" ? ` (${status.reason})` : ""}: --local uses the one noveli local up started`, {
             hint: "start it with `noveli local up` (or run `noveli deploy --local`, which starts it and deploys dev)",
           });
         }
         reporter.debug(`using the local emulator at ${status.record.url} (pid ${status.record.pid})`);
+        const { url, pid } = status.record;
+        watchEmulatorAnswers(url, () =>
+          reporter.warn(`the local emulator at ${url} (pid ${pid}) does not answer: this command's calls will time out; restart it with noveli local down, then noveli local up`),
+        );
         return { kind: "local", endpointUrl: status.record.url, region: globals.region ?? EMULATOR_REGION };
       }
       const { record, reused } = await startEmulator({ stateDir: dir, env });
@@ -112,6 +116,15 @@ function assertStateDirUsable(dir: string, env: NodeJS.ProcessEnv): void {
   if (!isDirectory) {
     const what = existing === path.resolve(dir) ? `${origin} is a file, not a folder` : `${origin} cannot be created: ${existing} is a file, not a folder`;
     throw new ConfigError("state-dir", `${what}: noveli keeps its local records in that folder`, { hint });
+  }
+  // A folder noveli made in it before (the code cache, written by every earlier command) proves
+  // folders can be made there: no probe then, on the path every later command takes.
+  if (existing === path.resolve(dir)) {
+    try {
+      if (statSync(path.join(existing, "cache")).isDirectory()) return;
+    } catch {
+      /* not yet: probe */
+    }
   }
   const probe = path.join(existing, `.noveli-probe-${process.pid}`);
   try {

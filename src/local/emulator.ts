@@ -114,6 +114,24 @@ export function motoAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
   });
 }
 
+/** How long a command runs before a trusted emulator (`probe: false`) is asked whether it answers. */
+export const LATE_PROBE_MS = 300;
+
+/**
+ * For a command that trusted the record without a probe: if it still runs after LATE_PROBE_MS,
+ * the server is asked once, and `onSilent` hears when it does not answer (a frozen or wedged
+ * server: the command's own calls then only end at their timeouts). A command done sooner never
+ * sends the probe: the timer does not keep the process alive.
+ */
+export function watchEmulatorAnswers(url: string, onSilent: () => void, delayMs = LATE_PROBE_MS): void {
+  const timer = setTimeout(() => {
+    void motoAnswers(url).then((answers) => {
+      if (!answers) onSilent();
+    });
+  }, delayMs);
+  timer.unref();
+}
+
 export interface LaunchedMoto {
   pid: number;
   port: number;
@@ -306,12 +324,18 @@ function writeRecord(stateDir: string, record: EmulatorRecord): void {
   renameSync(temp, file);
 }
 
-export async function emulatorStatus(stateDir: string): Promise<EmulatorStatus> {
+/**
+ * The emulator's state. `probe: false` trusts a record whose process the OS proves ours (alive,
+ * same start time, our token and port) without asking the server: a command that is about to send
+ * its own requests there learns as much from their answers, one round trip sooner (see
+ * `watchEmulatorAnswers` for one that does not answer). Anything less than that proof is probed.
+ */
+export async function emulatorStatus(stateDir: string, options: { probe?: boolean } = {}): Promise<EmulatorStatus> {
   const record = readEmulatorRecord(stateDir);
   let staleReason: string | undefined;
   if (record) {
     const proof = proveOurs(record);
-    if (proof.ours && (await motoAnswers(record.url))) return { state: "running", record };
+    if (proof.ours && (options.probe === false || (await motoAnswers(record.url)))) return { state: "running", record };
     staleReason = proof.ours ? `no answer on ${record.url}` : proof.reason;
   }
   // A garbled record, none, or one naming another process: our own emulator may still run.
