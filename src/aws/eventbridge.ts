@@ -1,6 +1,7 @@
-import { EventBridgeClient, ListTargetsByRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient, ListTargetsByRuleCommand, PutTargetsCommand, type Target } from "@aws-sdk/client-eventbridge";
 
 export { EventBridgeClient };
+export type { Target };
 
 /** Pure: a Lambda ARN with its qualifier (alias) replaced. */
 export function withQualifier(functionArn: string, qualifier: string): string {
@@ -16,6 +17,12 @@ export async function getRuleTargetArn(client: EventBridgeClient, ruleName: stri
   return listed.Targets?.find((t) => t.Id === targetId)?.Arn;
 }
 
+/** A rule's targets (ListTargetsByRule). */
+export async function listRuleTargets(client: EventBridgeClient, ruleName: string, signal?: AbortSignal): Promise<Target[]> {
+  const listed = await client.send(new ListTargetsByRuleCommand({ Rule: ruleName }), signal ? { abortSignal: signal } : {});
+  return listed.Targets ?? [];
+}
+
 /**
  * Points an EventBridge rule's target at another alias of the same function, keeping every other
  * setting of the target (retry policy, dead-letter queue, input transformation).
@@ -28,9 +35,11 @@ export async function retargetRuleToAlias(
   alias: string,
   /** Must pass before the write (a lease's fence); it runs while the targets are read, not after. */
   beforeWrite: () => Promise<void>,
+  /** The rule's targets, when the caller started reading them sooner (under the same lease). */
+  targets: Promise<Target[]> = listRuleTargets(client, ruleName),
 ): Promise<{ before: string; after: string } | undefined> {
-  const [listed] = await Promise.all([client.send(new ListTargetsByRuleCommand({ Rule: ruleName })), beforeWrite()]);
-  const target = listed.Targets?.find((t) => t.Id === targetId);
+  const [listed] = await Promise.all([targets, beforeWrite()]);
+  const target = listed.find((t) => t.Id === targetId);
   if (!target?.Arn) throw new Error(`EventBridge rule ${ruleName} has no target ${targetId}`);
   const next = withQualifier(target.Arn, alias);
   if (next === target.Arn) return undefined;

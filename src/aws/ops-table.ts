@@ -7,6 +7,8 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
   UpdateContinuousBackupsCommand,
   UpdateItemCommand,
   UpdateTableCommand,
@@ -178,6 +180,39 @@ export async function deleteItemIf(client: DynamoDBClient, tableName: string, ke
     return true;
   } catch (error) {
     if (isConditionFailed(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * One TransactWriteItems: a new item (its key must not exist) and the delete of another under a
+ * condition, both or neither. False when the delete's condition failed (nothing was written); a
+ * failed condition on the new item, or any other refusal, throws. The client request token makes
+ * the SDK's retries of the same call idempotent.
+ */
+export async function putNewItemAndDeleteIf(
+  client: DynamoDBClient,
+  tableName: string,
+  item: OpsItem,
+  deleteKey: OpsItem,
+  condition: Condition,
+  clientRequestToken: string,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  try {
+    await client.send(
+      new TransactWriteItemsCommand({
+        ClientRequestToken: clientRequestToken,
+        TransactItems: [
+          { Put: { TableName: tableName, Item: item, ConditionExpression: "attribute_not_exists(pk)" } },
+          { Delete: { TableName: tableName, Key: deleteKey, ...conditionParams(condition) } },
+        ],
+      }),
+      opts(signal),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof TransactionCanceledException && error.CancellationReasons?.[1]?.Code === "ConditionalCheckFailed" && error.CancellationReasons[0]?.Code !== "ConditionalCheckFailed") return false;
     throw error;
   }
 }

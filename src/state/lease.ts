@@ -152,19 +152,46 @@ export interface HeldLease {
   readonly holder: LeaseHolder;
   /** Set once a heartbeat or a fence found the lease taken over or expired. */
   readonly lost: boolean;
-  /** Proves the lease is still held (and extends it) right before a write; throws LockError when not. */
+  /**
+   * Proves the lease is still held (and extends it) right before a write; throws LockError when
+   * not. A proof sent less than fenceFreshMs ago (the acquisition, a heartbeat, a fence) stands.
+   */
   fence(what: string): Promise<void>;
   release(): Promise<void>;
+  /**
+   * Releases the lease by a write of the caller's that deletes it only while it carries this
+   * lease's token (`write` answers false when it did not), e.g. together with a history record.
+   * False, and the lease still held as far as this process knows, when it was lost already or the
+   * write found it lost; a write that throws leaves the lease held too: `release()` then ends it.
+   */
+  releaseWith(write: (token: string) => Promise<boolean>): Promise<boolean>;
 }
 
 /** How long a release that fails is tried again before the lease is left to expire. */
 export const RELEASE_RETRY_MS = 30_000;
+
+/**
+ * How recent a proof of the lease (its acquisition, a heartbeat or a fence: each a conditional
+ * write that found our token) lets a fence pass without another one: 1 second, or a quarter of a
+ * shorter lease. The proof's clock reading is taken before its request is sent, and the age is
+ * judged on the same clock right before the write, so a holder that stalled (a paused process, a
+ * slow network) after its proof is fenced remotely again; only a takeover inside that second
+ * (possible only by breaking the lease on purpose, or on a clock minutes ahead) goes unseen, as one
+ * between a fence's answer and the write it guards always could. A rollback's stage write and
+ * events retarget follow its acquisition by milliseconds: they need no round trip of their own.
+ */
+export function fenceFreshMs(settings: LeaseSettings): number {
+  return Math.min(1_000, Math.floor(settings.durationMs / 4));
+}
 
 /** Runs the heartbeat of an acquired lease and fences writes with it. */
 export function holdLease(input: { store: LeaseStore; env: Environment; lease: LeaseRecord; settings: LeaseSettings; clock: Clock; onLost(message: string): void; onError(message: string): void }): HeldLease {
   const { store, env, lease, settings, clock } = input;
   let lost = false;
   let released = false;
+  /** When the newest proof that we hold the lease was sent (see fenceFreshMs). */
+  let provenAt = Date.parse(lease.heartbeatAt);
+  const freshMs = fenceFreshMs(settings);
   const markLost = async (): Promise<string> => {
     const current = await store.readLease(env).catch(() => undefined);
     const message = current && current.token !== lease.token ? `the lease on ${env} was taken over: ${describeHolder(current, clock.now())}` : `the lease on ${env} expired, and was taken over or broken since`;
@@ -181,7 +208,8 @@ export function holdLease(input: { store: LeaseStore; env: Environment; lease: L
     beating = store
       .renewLease(env, lease.token, now, now + settings.durationMs)
       .then(async (renewed) => {
-        if (!renewed) await markLost();
+        if (renewed) provenAt = Math.max(provenAt, now);
+        else await markLost();
       })
       .catch((error: unknown) => input.onError(`lease heartbeat failed (will retry): ${errorMessage(error)}`))
       .finally(() => {
@@ -199,13 +227,27 @@ export function holdLease(input: { store: LeaseStore; env: Environment; lease: L
     },
     async fence(what: string) {
       const now = clock.now();
+      if (!lost && now - provenAt >= 0 && now - provenAt < freshMs) return;
       const held = !lost && (await store.renewLease(env, lease.token, now, now + settings.durationMs));
+      if (held) provenAt = Math.max(provenAt, now);
       if (!held) {
         const message = await markLost();
         throw new LockError(`${what} refused: this command no longer holds the lease (${message})`, {
           hint: "another command took the environment over; check noveli status and noveli history",
         });
       }
+    },
+    async releaseWith(write) {
+      if (released || lost) return false;
+      clearInterval(timer);
+      await beating;
+      if (lost) return false;
+      if (await write(lease.token)) {
+        released = true;
+        return true;
+      }
+      await markLost();
+      return false;
     },
     async release() {
       if (released) return;

@@ -1,4 +1,5 @@
-import { deleteItem, deleteItemIf, getItemConsistent, putItem, putItemIf, putNewItem, queryPrefixNewestFirst, updateItemIf, type AttributeValue, type DynamoDBClient, type OpsItem } from "../aws/ops-table.js";
+import { randomUUID } from "node:crypto";
+import { deleteItem, deleteItemIf, getItemConsistent, putItem, putItemIf, putNewItem, putNewItemAndDeleteIf, queryPrefixNewestFirst, updateItemIf, type AttributeValue, type DynamoDBClient, type OpsItem } from "../aws/ops-table.js";
 import type { Environment } from "../core/environment.js";
 import type { Target } from "../core/target.js";
 import type { DrillRecordEntry, DrillRecords } from "./drill-records.js";
@@ -90,7 +91,7 @@ export class OpsStore implements LeaseStore, HistoryStore {
     const key = this.key(env, `${HISTORY_PREFIX}${id}`);
     const text = JSON.stringify(record);
     try {
-      await putNewItem(this.client, this.tableName, { ...key, kind: S(record.type), at: S(record.at), record: S(text) }, this.signal);
+      await putNewItem(this.client, this.tableName, this.historyItem(env, record, id), this.signal);
     } catch (error) {
       // The id is new, so a failed condition means an attempt that timed out on a slow endpoint
       // was written after all and the SDK's retry found it: the record is there, as it should be.
@@ -98,6 +99,26 @@ export class OpsStore implements LeaseStore, HistoryStore {
       const stored = await getItemConsistent(this.client, this.tableName, key, this.signal);
       if (stored?.record?.S !== text) throw error;
     }
+  }
+
+  /**
+   * The command's history record and the release of its lease, in one transaction: false (and
+   * nothing written) when the lease no longer carries this token.
+   */
+  appendHistoryReleasingLease(env: Environment, record: HistoryRecord, id: string, token: string): Promise<boolean> {
+    return putNewItemAndDeleteIf(
+      this.client,
+      this.tableName,
+      this.historyItem(env, record, id),
+      this.key(env, LEASE_SK),
+      { expression: "#token = :token", names: { "#token": "token" }, values: { ":token": S(token) } },
+      randomUUID(),
+      this.signal,
+    );
+  }
+
+  private historyItem(env: Environment, record: HistoryRecord, id: string): OpsItem {
+    return { ...this.key(env, `${HISTORY_PREFIX}${id}`), kind: S(record.type), at: S(record.at), record: S(JSON.stringify(record)) };
   }
 
   async readHistory(env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]> {

@@ -367,6 +367,27 @@ describe.sequential("one account, two machines", { timeout: 600_000 }, () => {
     expect(drills.map((r) => `${r.type}:${r.outcome}`)).toEqual(["gc:done", "drill:passed"]);
   });
 
+  it("a command's record and its lease's release go in one transaction: both, or (the lease no longer ours) neither", async () => {
+    const store = new OpsStore(new OpsClient(aws()), "noveli-ops");
+    const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };
+    const settings = { durationMs: 60_000, heartbeatMs: 3_600_000 };
+    const record = (note: string) => ({ type: "rollback" as const, at: new Date().toISOString(), user: "ana", host: "laptop-a", env: "production" as const, outcome: "switched", note });
+    const ids = [`${new Date().toISOString()}#aaaa0001`, `${new Date().toISOString()}#aaaa0002`];
+    const first = await acquireLease({ store, env: "production", command: "rollback production", settings, clock, waitMs: 0 });
+    const held = holdLease({ store, env: "production", lease: first.lease, settings, clock, onLost: () => undefined, onError: () => undefined });
+    expect(await held.releaseWith((token) => store.appendHistoryReleasingLease("production", record("together"), ids[0] as string, token))).toBe(true);
+    expect(await store.readLease("production")).toBeUndefined();
+    // The lease broken and taken by another holder: the transaction writes nothing.
+    const second = await acquireLease({ store, env: "production", command: "rollback production", settings, clock, waitMs: 0 });
+    expect(await store.appendHistoryReleasingLease("production", record("refused"), ids[1] as string, "not-this-lease")).toBe(false);
+    expect((await store.readLease("production"))?.token).toBe(second.lease.token);
+    const notes = (await store.readHistory("production", { limit: 10, types: ["rollback"] })).map((r) => r.note);
+    expect(notes).toContain("together");
+    expect(notes).not.toContain("refused");
+    await store.deleteLease("production", second.lease.token);
+    store.close();
+  });
+
   it("the fence compares the lease token in the table right before the write", async () => {
     const store = new OpsStore(new OpsClient(aws()), "noveli-ops");
     const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)) };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Environment } from "../../src/core/environment.js";
 import { LockError, ConfigError } from "../../src/errors.js";
-import { RELEASE_RETRY_MS, acquireLease, describeHolder, formatAge, holdLease, leaseSettings, type LeaseRecord, type LeaseStore } from "../../src/state/lease.js";
+import { RELEASE_RETRY_MS, acquireLease, describeHolder, fenceFreshMs, formatAge, holdLease, leaseSettings, type LeaseRecord, type LeaseStore } from "../../src/state/lease.js";
 import { type Clock } from "../../src/core/clock.js";
 
 /** The lease item's conditional operations in memory, with the same conditions as the DynamoDB store. */
@@ -166,6 +166,41 @@ describe("holdLease: fencing", () => {
     await expect(hold(store, again.lease, clock).release()).rejects.toThrow("endpoint frozen");
     expect(clock.now() - since).toBeLessThanOrEqual(RELEASE_RETRY_MS);
     expect(store.leases.get("dev")?.token).toBe(again.lease.token);
+  });
+
+  it("a write right after a proof of the lease (its acquisition, a fence) needs no request; one a second later does", async () => {
+    const store = new MemoryLeaseStore();
+    const clock = manualClock();
+    const { lease } = await acquireLease({ store, env: "dev", command: "rollback dev", settings, clock, waitMs: 0 });
+    let renewals = 0;
+    const renew = store.renewLease.bind(store);
+    store.renewLease = async (...args) => {
+      renewals += 1;
+      return renew(...args);
+    };
+    const held = hold(store, lease, clock);
+    clock.advance(fenceFreshMs(settings) - 1);
+    await held.fence("UpdateStage live");
+    expect(renewals).toBe(0);
+    clock.advance(1);
+    await held.fence("PutTargets story-events");
+    expect(renewals).toBe(1);
+    expect(store.leases.get("dev")?.expiresAt).toBe(clock.now() + 120_000);
+    clock.advance(10);
+    await held.fence("UpdateStage live"); // proven 10 ms ago by the fence above
+    expect(renewals).toBe(1);
+    expect(fenceFreshMs({ durationMs: 2_000, heartbeatMs: 1_000 })).toBe(500);
+  });
+
+  it("a lease broken right after its proof is seen by the first fence once the proof is a second old", async () => {
+    const store = new MemoryLeaseStore();
+    const clock = manualClock();
+    const { lease } = await acquireLease({ store, env: "dev", command: "switch-traffic dev → green", settings, clock, waitMs: 0 });
+    const held = hold(store, lease, clock);
+    store.leases.delete("dev"); // noveli unlock, on another machine
+    clock.advance(fenceFreshMs(settings));
+    await expect(held.fence("UpdateStage live")).rejects.toBeInstanceOf(LockError);
+    expect(held.lost).toBe(true);
   });
 
   it("an expired lease nobody took over is not enough to write either", async () => {

@@ -54,6 +54,8 @@ export interface TrafficEnvironmentOptions {
   fence?: (what: string) => Promise<void>;
   /** The operations table, when the caller holds one (under a lease); else one is opened and closed here. */
   history?: HistoryStore;
+  /** The Terraform outputs, when the caller read them already; else they are read here. */
+  outputs?: EnvironmentOutputs;
 }
 
 const DEPLOY_RECORDS = 50;
@@ -75,7 +77,7 @@ export function missingAlarmsWarning(missing: string[]): string {
 export async function openTrafficEnvironment(ctx: CommandContext, options: TrafficEnvironmentOptions = {}): Promise<TrafficEnvironment> {
   const env = ctx.environment();
   const target = await ctx.target();
-  const outputs = await loadEnvironmentOutputs(ctx);
+  const outputs = options.outputs ?? (await loadEnvironmentOutputs(ctx));
   const ownStore = options.history ? undefined : await openOpsStore({ target, env, reporter: ctx.reporter, signal: ctx.signal });
   const history: HistoryStore = options.history ?? (ownStore as HistoryStore);
   const region = { region: outputs.region };

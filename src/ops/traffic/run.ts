@@ -2,14 +2,16 @@ import type { StageTraffic } from "../../aws/apigateway.js";
 import type { Environment } from "../../core/environment.js";
 import type { CommandContext } from "../../context.js";
 import { createClient } from "../../aws/clients.js";
-import { EventBridgeClient, retargetRuleToAlias } from "../../aws/eventbridge.js";
+import { EventBridgeClient, listRuleTargets, retargetRuleToAlias, type Target } from "../../aws/eventbridge.js";
 import { AbortError, OperationError, RolledBackError, errorMessage } from "../../errors.js";
 import { ask, canPrompt } from "../../output/prompt.js";
-import { recordHistory, withLease } from "../../state/lease-scope.js";
+import { withLease } from "../../state/lease-scope.js";
 import type { Color } from "../../core/color.js";
 import { systemClock, type Clock } from "../../core/clock.js";
 import { type HealthCheckSettings } from "../health/run.js";
 import { openTrafficEnvironment, type TrafficEnvironment } from "./environment.js";
+import { loadEnvironmentOutputs } from "../../terraform/environment.js";
+import type { EnvironmentOutputs } from "../../terraform/outputs.js";
 import { confirmationAnswered, decideTrafficConfirmation, needsTrafficConfirmation, planShift, type PlannedStep } from "./planner.js";
 import { previousColor, type PreviousColor } from "./previous-color.js";
 import { executeShift, type ShiftOutcome, type ShiftRequest } from "./shift.js";
@@ -73,9 +75,32 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
   const command = options.operation === "rollback" ? `rollback ${env}` : `switch-traffic ${env} → ${options.to}`;
   // The confirmation comes before the lease: a person thinking it over holds nobody up.
   await confirm(ctx, env, options);
-  return withLease({ target, env, reporter: ctx.reporter, signal: ctx.signal, command, waitMs: options.waitLockMs }, async ({ lease, store }) => {
-    // Every write of the live stage (and of the events rule) is fenced by the lease.
-    const environment = await openTrafficEnvironment(ctx, { fence: (what) => lease.fence(what), history: store });
+  // The state is read while the lease is taken, one round trip sooner; read again under the lease
+  // (beside the stage and the history), it must name the same resources before the first write.
+  const prefetched = loadEnvironmentOutputs(ctx);
+  prefetched.catch(() => undefined);
+  return withLease({ target, env, reporter: ctx.reporter, signal: ctx.signal, command, waitMs: options.waitLockMs }, async ({ lease, store, recordAtRelease }) => {
+    const outputs = await prefetched;
+    const unchanged = loadEnvironmentOutputs(ctx).then((now) => {
+      if (!sameOutputs(now, outputs)) {
+        throw new OperationError("state-changed", `${env} was deployed while this ${options.operation} started: its Terraform outputs changed, and nothing was changed`, {
+          hint: "run it again: it reads the new outputs",
+        });
+      }
+    });
+    unchanged.catch(() => undefined);
+    // Every write of the live stage (and of the events rule) is fenced by the lease, and never
+    // made on outputs the second read did not confirm.
+    const fence = async (what: string) => {
+      await unchanged;
+      await lease.fence(what);
+    };
+    const environment = await openTrafficEnvironment(ctx, { outputs, fence, history: store });
+    // The events rule's targets, read beside the stage: they change only under this lease. No abort
+    // signal, as for the stage: after a Ctrl-C the events still follow the restored stage.
+    const events = eventsClient(environment);
+    const eventTargets = events && outputs.eventRuleName ? listRuleTargets(events, outputs.eventRuleName) : undefined;
+    eventTargets?.catch(() => undefined);
     try {
       const started = Date.now();
       const pollSettings: HealthCheckSettings = { ...options.gateSettings, attempts: 1, intervalMs: 0, deep: false, synthetic: false };
@@ -92,9 +117,12 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
               progress: (message) => ctx.reporter.info(message),
             })
           : undefined;
+      // The state's second read is awaited with the shift's first stage read: a change found there
+      // ends the shift before it writes anything.
+      const stage = { ...environment.stage, read: async (signal?: AbortSignal) => (await Promise.all([environment.stage.read(signal), unchanged]))[0] };
       const outcome = await executeShift(
         {
-          stage: environment.stage,
+          stage,
           gateHealth: (color: Color) => environment.health(color, options.gateSettings),
           pollHealth: (color: Color) => environment.health(color, pollSettings),
           readAlarms: () => environment.readAlarms(),
@@ -107,10 +135,11 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
         },
         options,
       );
-      const events = lease.lost ? undefined : await retargetEvents(ctx, environment, outcome, () => lease.fence("repointing story events"));
-      await recordHistory(store, env, ctx.reporter, {
+      const retargeted = lease.lost || !events ? undefined : await retargetEvents(ctx, environment, events, outcome, () => fence("repointing story events"), eventTargets);
+      // Written with the lease's release, in the same request (see LeaseScope.recordAtRelease).
+      await recordAtRelease({
         type: options.operation,
-        ...(events ? { events } : {}),
+        ...(retargeted ? { events: retargeted } : {}),
         outcome: outcome.result,
         result: outcome.result,
         from: outcome.from,
@@ -128,9 +157,20 @@ export async function runTrafficChange(ctx: CommandContext, options: TrafficChan
       });
       return { env, outcome, ...(analysisMode ? { analysis: analysisMode } : {}) };
     } finally {
+      events?.destroy();
       await environment.close();
     }
   });
+}
+
+/** Pure: whether two reads of the outputs name the same resources. */
+export function sameOutputs(a: EnvironmentOutputs, b: EnvironmentOutputs): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The EventBridge client of the environment's events rule; undefined when it has none. */
+function eventsClient(environment: TrafficEnvironment): EventBridgeClient | undefined {
+  return environment.outputs.eventRuleName ? createClient(EventBridgeClient, environment.target, { region: environment.outputs.region }) : undefined;
 }
 
 /** The production confirmation, asked about the stage as it reads now. */
@@ -179,21 +219,25 @@ async function landsOn(environment: TrafficEnvironment, color: Color, options: T
  * Terraform points them at the live color as each deploy sees it; after a switch or rollback the
  * rule's target follows the stage here. A failure is reported, never hidden: traffic already moved.
  */
-async function retargetEvents(ctx: CommandContext, environment: TrafficEnvironment, outcome: ShiftOutcome, fence: () => Promise<void>): Promise<string | undefined> {
+async function retargetEvents(
+  ctx: CommandContext,
+  environment: TrafficEnvironment,
+  client: EventBridgeClient,
+  outcome: ShiftOutcome,
+  fence: () => Promise<void>,
+  targets: Promise<Target[]> | undefined,
+): Promise<string | undefined> {
   const live = outcome.liveAfter;
   const { eventRuleName, eventTargetId, aliasNames } = environment.outputs;
   if (!live || !eventRuleName || !eventTargetId || live.canary || (live.deployment !== "blue" && live.deployment !== "green")) return undefined;
-  const client = createClient(EventBridgeClient, environment.target, { region: environment.outputs.region });
   try {
     const color = live.deployment;
-    const changed = await retargetRuleToAlias(client, eventRuleName, eventTargetId, aliasNames[color], fence);
+    const changed = await retargetRuleToAlias(client, eventRuleName, eventTargetId, aliasNames[color], fence, targets);
     if (changed) ctx.reporter.info(`story events now reach ${color} (EventBridge rule ${eventRuleName})`);
     return color;
   } catch (error) {
     ctx.reporter.warn(`live traffic is on ${live.deployment}, but story events could not be repointed: ${errorMessage(error)}`);
     return `failed: ${errorMessage(error)}`;
-  } finally {
-    client.destroy();
   }
 }
 
