@@ -1,4 +1,4 @@
-import { AdminInitiateAuthCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
+import { AdminDeleteUserCommand, AdminInitiateAuthCommand, CognitoIdentityProviderClient } from "@aws-sdk/client-cognito-identity-provider";
 
 export { CognitoIdentityProviderClient };
 
@@ -27,4 +27,15 @@ export async function adminPasswordSignIn(client: CognitoIdentityProviderClient,
     throw new Error(`AdminInitiateAuth returned no ID token${challenge}`);
   }
   return { idToken };
+}
+
+/** AdminDeleteUser; false when the pool has no such user. */
+export async function adminDeleteUser(client: CognitoIdentityProviderClient, userPoolId: string, username: string, signal?: AbortSignal): Promise<boolean> {
+  try {
+    await client.send(new AdminDeleteUserCommand({ UserPoolId: userPoolId, Username: username }), signal ? { abortSignal: signal } : {});
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.name === "UserNotFoundException") return false;
+    throw error;
+  }
 }

@@ -16,7 +16,8 @@ import { recordHistory, withLease } from "../../state/lease-scope.js";
 import type { OpsStore } from "../../state/ops-store.js";
 import { packageVersion, projectRoot } from "../../core/version.js";
 import { openAccount } from "../../state/account.js";
-import { readRawOutputs } from "../../terraform/environment.js";
+import { readRawOutputs, readStateObject } from "../../terraform/environment.js";
+import { SYNTHETIC_USERNAME, SYNTHETIC_USER_ADDRESS, removeUnrecordedSyntheticUser, unrecordedSyntheticUserPool } from "./half-created.js";
 import { COLORS, type Color } from "../../core/color.js";
 import { inspectOutputs, parseOutputs, type EnvironmentOutputs, type OutputsInspection } from "../../terraform/outputs.js";
 import {
@@ -212,6 +213,14 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
       if (!answerConfirms(decision, answer, env)) {
         await record({ type: "deploy", outcome: "declined", color, codeSha256, plan, durationMs: Date.now() - started });
         return { ...base, lambdaVersion: null, applied: false, outcome: "declined", outputs: null };
+      }
+    }
+
+    if (completing && planned.some((c) => c.address === SYNTHETIC_USER_ADDRESS && c.action === "create")) {
+      // The killed apply may have created the synthetic user without recording it (half-created.ts).
+      const userPoolId = unrecordedSyntheticUserPool(await readStateObject(target, account, env, signal));
+      if (userPoolId && (await removeUnrecordedSyntheticUser(target, region, userPoolId, signal))) {
+        reporter.warn(`removed the synthetic check user ${SYNTHETIC_USERNAME} that the interrupted first deploy created but did not record: terraform creates it again`);
       }
     }
 
