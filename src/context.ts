@@ -37,7 +37,7 @@ export function createContext(globals: GlobalOptions, reporter: Reporter, signal
 
   const resolveTarget = async (options: TargetOptions): Promise<Target> => {
     if (globals.local) {
-      const { emulatorStatus, startEmulator, watchEmulatorAnswers } = await import("./local/emulator.js");
+      const { LATE_PROBE_TIMEOUT_MS, emulatorStatus, startEmulator, watchEmulatorAnswers } = await import("./local/emulator.js");
       if (!options.startEmulator) {
         const status = await emulatorStatus(dir, { probe: false });
         if (status.state !== "running") {
@@ -48,7 +48,7 @@ export function createContext(globals: GlobalOptions, reporter: Reporter, signal
         reporter.debug(`using the local emulator at ${status.record.url} (pid ${status.record.pid})`);
         const { url, pid } = status.record;
         watchEmulatorAnswers(url, () =>
-          reporter.warn(`the local emulator at ${url} (pid ${pid}) does not answer: this command's calls will time out; restart it with noveli local down, then noveli local up`),
+          reporter.warn(`the local emulator at ${url} (pid ${pid}) has not answered within ${LATE_PROBE_TIMEOUT_MS / 1000} s: if it is frozen, this command's calls will time out; restart it with noveli local down, then noveli local up`),
         );
         return { kind: "local", endpointUrl: status.record.url, region: globals.region ?? EMULATOR_REGION };
       }

@@ -116,6 +116,8 @@ export function motoAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
 
 /** How long a command runs before a trusted emulator (`probe: false`) is asked whether it answers. */
 export const LATE_PROBE_MS = 300;
+/** How long that question waits: generous, as a busy emulator (a drill's scans) answers late. */
+export const LATE_PROBE_TIMEOUT_MS = 5_000;
 
 /**
  * For a command that trusted the record without a probe: if it still runs after LATE_PROBE_MS,
@@ -123,9 +125,9 @@ export const LATE_PROBE_MS = 300;
  * server: the command's own calls then only end at their timeouts). A command done sooner never
  * sends the probe: the timer does not keep the process alive.
  */
-export function watchEmulatorAnswers(url: string, onSilent: () => void, delayMs = LATE_PROBE_MS): void {
+export function watchEmulatorAnswers(url: string, onSilent: () => void, delayMs = LATE_PROBE_MS, timeoutMs = LATE_PROBE_TIMEOUT_MS): void {
   const timer = setTimeout(() => {
-    void motoAnswers(url).then((answers) => {
+    void motoAnswers(url, timeoutMs).then((answers) => {
       if (!answers) onSilent();
     });
   }, delayMs);

@@ -27,7 +27,7 @@ describe("watchEmulatorAnswers", () => {
   it("a server that accepts connections and never answers (a frozen emulator) is reported, once", async () => {
     const url = await listen(createServer((socket) => sockets.push(socket)));
     const silent: string[] = [];
-    watchEmulatorAnswers(url, () => silent.push(url), 20);
+    watchEmulatorAnswers(url, () => silent.push(url), 20, 1_000);
     await settle(1_600); // 20 ms, then the probe's 1 s timeout
     expect(silent).toEqual([url]);
   });
