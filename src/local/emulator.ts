@@ -96,7 +96,7 @@ function portAvailable(port: number): Promise<boolean> {
  * loads node:http anyway, while fetch would load undici (its WebAssembly parser included), which
  * cost every `--local` command tens of milliseconds for this one probe.
  */
-export function motoAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+export function motoAnswers(url: string, timeoutMs = 1_000, options: { keepsProcessAlive?: boolean } = {}): Promise<boolean> {
   return new Promise((resolve) => {
     let request: ReturnType<typeof httpGet>;
     try {
@@ -109,6 +109,8 @@ export function motoAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
       resolve(false);
       return;
     }
+    // A question asked beside a command's own work must not hold up its exit.
+    if (options.keepsProcessAlive === false) request.on("socket", (socket) => socket.unref());
     request.on("timeout", () => request.destroy(new Error("timed out")));
     request.on("error", () => resolve(false));
   });
@@ -123,11 +125,11 @@ export const LATE_PROBE_TIMEOUT_MS = 5_000;
  * For a command that trusted the record without a probe: if it still runs after LATE_PROBE_MS,
  * the server is asked once, and `onSilent` hears when it does not answer (a frozen or wedged
  * server: the command's own calls then only end at their timeouts). A command done sooner never
- * sends the probe: the timer does not keep the process alive.
+ * sends the probe: neither the timer nor the probe's socket keeps the process alive.
  */
 export function watchEmulatorAnswers(url: string, onSilent: () => void, delayMs = LATE_PROBE_MS, timeoutMs = LATE_PROBE_TIMEOUT_MS): void {
   const timer = setTimeout(() => {
-    void motoAnswers(url, timeoutMs).then((answers) => {
+    void motoAnswers(url, timeoutMs, { keepsProcessAlive: false }).then((answers) => {
       if (!answers) onSilent();
     });
   }, delayMs);
