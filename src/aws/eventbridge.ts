@@ -11,16 +11,15 @@ export function withQualifier(functionArn: string, qualifier: string): string {
   return [...parts.slice(0, 7), qualifier].join(":");
 }
 
-/** The ARN a rule's target delivers to, or undefined when the rule has no such target. */
-export async function getRuleTargetArn(client: EventBridgeClient, ruleName: string, targetId: string, signal?: AbortSignal): Promise<string | undefined> {
-  const listed = await client.send(new ListTargetsByRuleCommand({ Rule: ruleName }), signal ? { abortSignal: signal } : {});
-  return listed.Targets?.find((t) => t.Id === targetId)?.Arn;
-}
-
 /** A rule's targets (ListTargetsByRule). */
 export async function listRuleTargets(client: EventBridgeClient, ruleName: string, signal?: AbortSignal): Promise<Target[]> {
   const listed = await client.send(new ListTargetsByRuleCommand({ Rule: ruleName }), signal ? { abortSignal: signal } : {});
   return listed.Targets ?? [];
+}
+
+/** The ARN a rule's target delivers to, or undefined when the rule has no such target. */
+export async function getRuleTargetArn(client: EventBridgeClient, ruleName: string, targetId: string, signal?: AbortSignal): Promise<string | undefined> {
+  return (await listRuleTargets(client, ruleName, signal)).find((t) => t.Id === targetId)?.Arn;
 }
 
 /**

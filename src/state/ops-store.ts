@@ -29,6 +29,9 @@ function leaseItem(env: Environment, lease: LeaseRecord): OpsItem {
   return { pk: S(partition(env)), sk: S(LEASE_SK), token: S(lease.token), holder: S(JSON.stringify(lease.holder)), heartbeatAt: S(lease.heartbeatAt), expiresAt: N(lease.expiresAt) };
 }
 
+/** The condition that the lease item still carries this token. */
+const leaseTokenIs = (token: string) => ({ expression: "#token = :token", names: { "#token": "token" }, values: { ":token": S(token) } });
+
 function leaseOf(item: OpsItem | undefined): LeaseRecord | undefined {
   if (!item?.token?.S || !item.holder?.S) return undefined;
   try {
@@ -80,7 +83,7 @@ export class OpsStore implements LeaseStore, HistoryStore {
   }
 
   deleteLease(env: Environment, token: string): Promise<boolean> {
-    return deleteItemIf(this.client, this.tableName, this.key(env, LEASE_SK), { expression: "#token = :token", names: { "#token": "token" }, values: { ":token": S(token) } }, this.signal);
+    return deleteItemIf(this.client, this.tableName, this.key(env, LEASE_SK), leaseTokenIs(token), this.signal);
   }
 
   async readLease(env: Environment): Promise<LeaseRecord | undefined> {
@@ -91,7 +94,7 @@ export class OpsStore implements LeaseStore, HistoryStore {
     const key = this.key(env, `${HISTORY_PREFIX}${id}`);
     const text = JSON.stringify(record);
     try {
-      await putNewItem(this.client, this.tableName, this.historyItem(env, record, id), this.signal);
+      await putNewItem(this.client, this.tableName, this.historyItem(env, record, id, text), this.signal);
     } catch (error) {
       // The id is new, so a failed condition means an attempt that timed out on a slow endpoint
       // was written after all and the SDK's retry found it: the record is there, as it should be.
@@ -111,14 +114,14 @@ export class OpsStore implements LeaseStore, HistoryStore {
       this.tableName,
       this.historyItem(env, record, id),
       this.key(env, LEASE_SK),
-      { expression: "#token = :token", names: { "#token": "token" }, values: { ":token": S(token) } },
+      leaseTokenIs(token),
       randomUUID(),
       this.signal,
     );
   }
 
-  private historyItem(env: Environment, record: HistoryRecord, id: string): OpsItem {
-    return { ...this.key(env, `${HISTORY_PREFIX}${id}`), kind: S(record.type), at: S(record.at), record: S(JSON.stringify(record)) };
+  private historyItem(env: Environment, record: HistoryRecord, id: string, text = JSON.stringify(record)): OpsItem {
+    return { ...this.key(env, `${HISTORY_PREFIX}${id}`), kind: S(record.type), at: S(record.at), record: S(text) };
   }
 
   async readHistory(env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]> {
