@@ -223,20 +223,31 @@ export async function getItemConsistent(client: DynamoDBClient, tableName: strin
   return out.Item;
 }
 
-/** One page of the items of a partition whose sort key starts with a prefix, newest (highest) first. */
+/**
+ * One page of the items of a partition whose sort key starts with a prefix, newest (highest) first.
+ * `limit` counts the items the page reads; with `only`, those of them whose string attribute holds
+ * one of the values come back (DynamoDB filters after the limit, so a page may bring fewer, or none,
+ * and still have a next key).
+ */
 export async function queryPrefixNewestFirst(
   client: DynamoDBClient,
   tableName: string,
   pk: string,
   skPrefix: string,
-  page: { limit: number; startKey?: OpsItem },
+  page: { limit: number; startKey?: OpsItem; only?: { attribute: string; values: readonly string[] } },
   signal?: AbortSignal,
 ): Promise<{ items: OpsItem[]; nextKey: OpsItem | undefined }> {
+  const only = page.only;
   const out = await client.send(
     new QueryCommand({
       TableName: tableName,
       KeyConditionExpression: "pk = :pk AND begins_with(sk, :prefix)",
-      ExpressionAttributeValues: { ":pk": { S: pk }, ":prefix": { S: skPrefix } },
+      ExpressionAttributeValues: {
+        ":pk": { S: pk },
+        ":prefix": { S: skPrefix },
+        ...Object.fromEntries((only?.values ?? []).map((value, i) => [`:only${i}`, { S: value }])),
+      },
+      ...(only ? { FilterExpression: `#only IN (${only.values.map((_, i) => `:only${i}`).join(", ")})`, ExpressionAttributeNames: { "#only": only.attribute } } : {}),
       ScanIndexForward: false,
       ConsistentRead: true,
       Limit: page.limit,

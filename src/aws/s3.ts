@@ -149,6 +149,26 @@ export async function getObjectText(client: S3Client, bucket: string, key: strin
   }
 }
 
+/**
+ * The first `bytes` bytes of an object as text (a ranged GET), and whether that is the whole
+ * object; undefined when the key (or the bucket) does not exist. A server that ignores the range
+ * answers with the whole object, which is then complete too.
+ */
+export async function getObjectTextStart(client: S3Client, bucket: string, key: string, bytes: number, signal?: AbortSignal): Promise<{ text: string; complete: boolean } | undefined> {
+  try {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${bytes - 1}` }), opts(signal));
+    const text = out.Body ? await out.Body.transformToString("utf8") : "";
+    // "bytes 0-65535/195941": the object's whole size after the slash.
+    const size = out.ContentRange ? Number(out.ContentRange.split("/")[1]) : Number.NaN;
+    return { text, complete: out.ContentRange === undefined || (Number.isFinite(size) && size <= bytes) };
+  } catch (error) {
+    if (errorName(error) === "NoSuchKey" || errorName(error) === "NoSuchBucket" || httpStatus(error) === 404) return undefined;
+    // An empty object has no byte 0: S3 refuses the range.
+    if (errorName(error) === "InvalidRange" || httpStatus(error) === 416) return { text: "", complete: true };
+    throw error;
+  }
+}
+
 export async function putObjectText(client: S3Client, bucket: string, key: string, body: string, signal?: AbortSignal): Promise<void> {
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/json", ServerSideEncryption: "AES256" }), opts(signal));
 }

@@ -25,8 +25,12 @@ export function projectRoot(): string {
 
 let cachedVersion: string | undefined;
 
-/** noveli's version, from its package.json. */
+/** Inlined by the build (scripts/build.mjs); undefined when running from the sources (tests, tsx). */
+declare const __NOVELI_VERSION__: string | undefined;
+
+/** noveli's version: the build's, or from its package.json. */
 export function packageVersion(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(path.join(projectRoot(), "package.json"), "utf8")) as { version: string }).version;
+  cachedVersion ??=
+    typeof __NOVELI_VERSION__ === "string" ? __NOVELI_VERSION__ : (JSON.parse(readFileSync(path.join(projectRoot(), "package.json"), "utf8")) as { version: string }).version;
   return cachedVersion;
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpGet } from "node:http";
@@ -158,6 +158,9 @@ export interface LaunchOptions {
 
 /** Starts moto_server on 127.0.0.1:port and waits until it answers. */
 export async function launchMoto(options: LaunchOptions): Promise<LaunchedMoto> {
+  // Loaded here, not with the module: every --local command reads the emulator's record, only
+  // starting one spawns.
+  const { spawn } = await import("node:child_process");
   mkdirSync(path.dirname(options.logFile), { recursive: true });
   const log = openSync(options.logFile, "a");
   const child = spawn(options.executable, ["-H", LOOPBACK, "-p", String(options.port)], {

@@ -25,11 +25,26 @@ export interface HistoryRecord {
 
 export type NewHistoryRecord = { type: HistoryKind; outcome: string } & Record<string, unknown>;
 
+/** Which records a read wants, newest first. */
+export interface HistoryQuery {
+  /** At most this many records. */
+  limit: number;
+  /** Only these kinds, when set. */
+  types?: readonly HistoryKind[];
+  /** Among the newest `scan` records of every kind (default: the whole history). */
+  scan?: number;
+  /**
+   * Stop once the records read so far (newest first) settle what the reader wants to know: older
+   * ones could not change it. The read then also starts with a small page.
+   */
+  enough?: (records: readonly HistoryRecord[]) => boolean;
+}
+
 /** Where history records go and come from: the operations table, or an in-memory fake in tests. */
 export interface HistoryStore {
   appendHistory(env: Environment, record: HistoryRecord, id: string): Promise<void>;
-  /** Newest first, at most `limit`, only the given kinds when set. */
-  readHistory(env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]>;
+  /** Newest first, as the query asks (see HistoryQuery). */
+  readHistory(env: Environment, query: HistoryQuery): Promise<HistoryRecord[]>;
 }
 
 export function currentUser(env: NodeJS.ProcessEnv = process.env): string {
@@ -64,6 +79,6 @@ export async function appendHistory(store: HistoryStore, env: Environment, recor
 }
 
 /** The newest records, oldest first (for the readers that walk forward in time). */
-export async function readHistoryOldestFirst(store: HistoryStore, env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]> {
-  return (await store.readHistory(env, options)).reverse();
+export async function readHistoryOldestFirst(store: HistoryStore, env: Environment, query: HistoryQuery): Promise<HistoryRecord[]> {
+  return (await store.readHistory(env, query)).reverse();
 }

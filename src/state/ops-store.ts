@@ -5,7 +5,7 @@ import type { Target } from "../core/target.js";
 import type { DrillRecordEntry, DrillRecords } from "./drill-records.js";
 import type { Reporter } from "../output/reporter.js";
 import { openAccount, opsClientFor } from "./account.js";
-import type { HistoryKind, HistoryRecord, HistoryStore } from "./history.js";
+import type { HistoryKind, HistoryQuery, HistoryRecord, HistoryStore } from "./history.js";
 import type { LeaseRecord, LeaseStore } from "./lease.js";
 
 /**
@@ -17,6 +17,22 @@ import type { LeaseRecord, LeaseStore } from "./lease.js";
 const CALL_TIMEOUT_MS = 10_000;
 const HISTORY_PAGE = 100;
 const HISTORY_MAX_PAGES = 50;
+/** The first page of a read that may stop early (HistoryQuery.enough): what it wants is nearly always among the newest few. */
+const HISTORY_FIRST_PAGE = 10;
+
+/** The largest page a read bounded by `scan` asks for at once (DynamoDB ends a page at 1 MB anyway). */
+const HISTORY_MAX_PAGE = 1000;
+
+/**
+ * How many items a history read's first page reads. A read that may stop early starts
+ * small; one that wants some kinds reads twice its limit, as the kinds mix; one that wants every
+ * kind reads its limit. Up to a full page, or at once all of a `scan` it is bounded to. Each page
+ * after reads four times as many as the one before, up to a full page.
+ */
+function firstHistoryPage(query: Pick<HistoryQuery, "limit" | "types" | "scan" | "enough">): number {
+  const wanted = query.enough ? HISTORY_FIRST_PAGE : query.types ? Math.max(HISTORY_FIRST_PAGE, 2 * query.limit) : query.limit;
+  return Math.max(1, Math.min(wanted, query.scan === undefined ? HISTORY_PAGE : Math.min(query.scan, HISTORY_MAX_PAGE)));
+}
 
 const partition = (env: Environment) => `env#${env}`;
 const LEASE_SK = "lease";
@@ -124,29 +140,29 @@ export class OpsStore implements LeaseStore, HistoryStore {
     return { ...this.key(env, `${HISTORY_PREFIX}${id}`), kind: S(record.type), at: S(record.at), record: S(text) };
   }
 
-  async readHistory(env: Environment, options: { limit: number; types?: readonly HistoryKind[] }): Promise<HistoryRecord[]> {
+  async readHistory(env: Environment, query: HistoryQuery): Promise<HistoryRecord[]> {
     const records: HistoryRecord[] = [];
+    const only = query.types ? { attribute: "kind", values: query.types } : undefined;
+    let scanLeft = query.scan ?? HISTORY_PAGE * HISTORY_MAX_PAGES;
+    let pageSize = firstHistoryPage(query);
     let startKey: OpsItem | undefined;
-    for (let page = 0; page < HISTORY_MAX_PAGES && records.length < options.limit; page++) {
-      const { items, nextKey } = await queryPrefixNewestFirst(
-        this.client,
-        this.tableName,
-        partition(env),
-        HISTORY_PREFIX,
-        { limit: options.types ? HISTORY_PAGE : Math.min(HISTORY_PAGE, options.limit - records.length), ...(startKey ? { startKey } : {}) },
-        this.signal,
-      );
+    for (let page = 0; page < HISTORY_MAX_PAGES && scanLeft > 0 && records.length < query.limit; page++) {
+      // Without a kind filter every item read is a record kept: read no more than the limit wants.
+      const limit = Math.min(pageSize, scanLeft, only ? Infinity : query.limit - records.length);
+      const { items, nextKey } = await queryPrefixNewestFirst(this.client, this.tableName, partition(env), HISTORY_PREFIX, { limit, ...(startKey ? { startKey } : {}), ...(only ? { only } : {}) }, this.signal);
+      scanLeft -= limit;
       for (const item of items) {
-        if (options.types && !options.types.includes(item.kind?.S as HistoryKind)) continue;
+        if (query.types && !query.types.includes(item.kind?.S as HistoryKind)) continue;
         try {
           records.push(JSON.parse(item.record?.S ?? "") as HistoryRecord);
         } catch {
           /* a record noveli cannot read is skipped, never fatal */
         }
-        if (records.length >= options.limit) break;
+        if (records.length >= query.limit) break;
       }
-      if (!nextKey) break;
+      if (!nextKey || query.enough?.(records)) break;
       startKey = nextKey;
+      pageSize = Math.min(Math.max(HISTORY_PAGE, pageSize), pageSize * 4);
     }
     return records;
   }

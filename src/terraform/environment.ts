@@ -2,13 +2,18 @@ import type { Environment } from "../core/environment.js";
 import type { Target } from "../core/target.js";
 import type { CommandContext } from "../context.js";
 import { ConfigError } from "../errors.js";
-import { getObjectText } from "../aws/s3.js";
+import { getObjectText, getObjectTextStart } from "../aws/s3.js";
 import { readEmulatorRecord } from "../local/emulator.js";
 import { openAccount, s3ClientFor, withCheckedAccount, type AccountResources } from "../state/account.js";
 import { stateObjectKey } from "../state/bootstrap-plan.js";
 import { inspectOutputs, type EnvironmentOutputs, type OutputsInspection } from "./outputs.js";
+import { outputsFromStatePrefix, type RawOutputs } from "./state-prefix.js";
 
-type RawOutputs = Record<string, { value: unknown } | undefined>;
+/**
+ * How much of the state object a read of its outputs fetches first: they come before the
+ * resources (state-prefix.ts) and take a few kilobytes, while a whole state takes hundreds.
+ */
+const OUTPUTS_READ_BYTES = 64 * 1024;
 
 /** The emulator instance a local target runs on, when it is the embedded one. */
 export function emulatorInstanceId(ctx: Pick<CommandContext, "stateDir">, target: Target): string | undefined {
@@ -26,17 +31,30 @@ export async function readStateObject(target: Target, account: AccountResources,
 }
 
 /**
- * The state object, read on the account's names without a bootstrap check first: a read that
- * answers proves the bucket. A read that fails, and a missing object (S3 answers the same for a
- * missing bucket), have the account checked (withCheckedAccount): the not-bootstrapped error, or an
- * emulator bootstrapped implicitly, and the object read once more.
+ * The first `startBytes` bytes of the state object, and whether they are all of it, read on the
+ * account's names without a bootstrap check first: a read that answers proves the bucket. A read that fails, and a missing
+ * object (S3 answers the same for a missing bucket), have the account checked (withCheckedAccount):
+ * the not-bootstrapped error, or an emulator bootstrapped implicitly, and the object read once more.
  */
-async function readCheckedStateObject(ctx: CommandContext, target: Target, env: Environment): Promise<{ account: AccountResources; text: string | undefined }> {
+async function readCheckedStateObject(
+  ctx: CommandContext,
+  target: Target,
+  env: Environment,
+  startBytes: number,
+): Promise<{ account: AccountResources; read: { text: string; complete: boolean } | undefined }> {
   const input = { target, env, reporter: ctx.reporter, signal: ctx.signal, stateDir: ctx.stateDir };
-  const read = await withCheckedAccount(input, async (account) => ({ account, text: await readStateObject(target, account, env, ctx.signal) }));
-  if (read.text !== undefined) return read;
+  const readStart = async (account: AccountResources) => {
+    const s3 = s3ClientFor(target, account.region);
+    try {
+      return await getObjectTextStart(s3, account.bucket, stateObjectKey(env), startBytes, ctx.signal);
+    } finally {
+      s3.destroy();
+    }
+  };
+  const first = await withCheckedAccount(input, async (account) => ({ account, read: await readStart(account) }));
+  if (first.read !== undefined) return first;
   const account = await openAccount(input);
-  return { account, text: await readStateObject(target, account, env, ctx.signal) };
+  return { account, read: await readStart(account) };
 }
 
 /**
@@ -48,7 +66,14 @@ async function readCheckedStateObject(ctx: CommandContext, target: Target, env: 
 export async function readRawOutputs(ctx: CommandContext): Promise<RawOutputs | undefined> {
   const target = await ctx.target();
   const env = ctx.environment();
-  const { account, text } = await readCheckedStateObject(ctx, target, env);
+  const { account, read } = await readCheckedStateObject(ctx, target, env, OUTPUTS_READ_BYTES);
+  if (read === undefined) return undefined;
+  if (!read.complete) {
+    const outputs = outputsFromStatePrefix(read.text);
+    if (outputs) return outputs;
+  }
+  // The whole object: it was small enough, or its beginning did not settle the outputs.
+  const text = read.complete ? read.text : await readStateObject(target, account, env, ctx.signal);
   if (text === undefined) return undefined;
   const where = `s3://${account.bucket}/${stateObjectKey(env)}`;
   let state: unknown;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lastColorMove, previousColor } from "../../src/ops/traffic/previous-color.js";
+import { lastColorMove, previousColor, settlesPreviousColor } from "../../src/ops/traffic/previous-color.js";
 import type { HistoryRecord } from "../../src/state/history.js";
 
 /** The rollback's previous color from the shared history (newest record first) and the live stage. */
@@ -69,5 +69,35 @@ describe("previousColor with the shared history", () => {
     expect(lastColorMove([record("switch", { outcome: "switched", from: "blue", to: "green" })])).toMatchObject({ from: "blue", to: "green" });
     expect(lastColorMove([record("switch", { outcome: "refused", from: "blue", to: "green" })])).toBeUndefined();
     expect(lastColorMove([record("switch", { outcome: "switched", from: null, to: "green", live: { deployment: "green" } })])).toBeUndefined();
+  });
+});
+
+describe("settlesPreviousColor: when a rollback may stop reading older records", () => {
+  const histories: HistoryRecord[][] = [
+    [],
+    [switched("blue", "green")],
+    [record("switch", { outcome: "refused", from: "green", to: "blue", live: { deployment: "green" } }), record("rollback", { outcome: "unchanged", from: "green", to: "green", live: { deployment: "green" } }), switched("blue", "green"), switched("green", "blue")],
+    [record("switch", { outcome: "rolled-back", from: "green", to: "blue", live: { deployment: "green" } }), record("teardown", { outcome: "destroyed" }), switched("blue", "green")],
+    [record("switch", { outcome: "refused", from: "blue", to: "green", live: { deployment: "blue" } })],
+  ];
+
+  it("a newest-first prefix that settles it gives the same previous color as the whole history, for either live color", () => {
+    let settledSomewhere = 0;
+    for (const history of histories) {
+      for (let cut = 0; cut <= history.length; cut++) {
+        const prefix = history.slice(0, cut);
+        if (!settlesPreviousColor(prefix)) continue;
+        settledSomewhere += 1;
+        for (const deployment of ["blue", "green"]) expect(previousColor({ deployment }, prefix), `cut ${cut}`).toEqual(previousColor({ deployment }, history));
+      }
+    }
+    expect(settledSomewhere).toBeGreaterThan(4);
+  });
+
+  it("records that moved no traffic do not settle it; a switch that moved it, or a teardown, does", () => {
+    expect(settlesPreviousColor([])).toBe(false);
+    expect(settlesPreviousColor([record("switch", { outcome: "refused", from: "blue", to: "green", live: { deployment: "blue" } })])).toBe(false);
+    expect(settlesPreviousColor([switched("blue", "green")])).toBe(true);
+    expect(settlesPreviousColor([record("teardown", { outcome: "destroyed" })])).toBe(true);
   });
 });

@@ -19,7 +19,7 @@ import type { HealthReport } from "../health/judge.js";
 import { checkColorHealth, describeResponse, type HealthCheckSettings } from "../health/run.js";
 import { signInSyntheticUser, type SyntheticIdentity } from "../health/synthetic.js";
 import { openColorSubject, type ColorSubject } from "../health/targets.js";
-import { TRAFFIC_HISTORY_KINDS, TRAFFIC_HISTORY_LIMIT } from "./previous-color.js";
+import { settlesPreviousColor, TRAFFIC_HISTORY_KINDS, TRAFFIC_HISTORY_LIMIT } from "./previous-color.js";
 import type { LiveStage } from "./stage.js";
 
 /**
@@ -112,7 +112,7 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
 
   const readStage = (signal?: AbortSignal) => getStageTraffic(apiGateway, outputs.apiId, outputs.liveStageName, signal);
   const deployHistory = () => readHistoryOldestFirst(history, env, { limit: DEPLOY_RECORDS, types: ["deploy"] });
-  const trafficHistory = () => history.readHistory(env, { limit: TRAFFIC_HISTORY_LIMIT, types: TRAFFIC_HISTORY_KINDS });
+  const trafficHistory = () => history.readHistory(env, { limit: TRAFFIC_HISTORY_LIMIT, types: TRAFFIC_HISTORY_KINDS, enough: settlesPreviousColor });
   /** Emulator targets: the zip another machine deployed, from the state bucket into this machine's cache. */
   const fetchArtifact = async (zipSha256Hex: string): Promise<Uint8Array | undefined> => {
     const account = await openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });

@@ -24,6 +24,14 @@ export const TRAFFIC_HISTORY_KINDS: readonly HistoryKind[] = ["switch", "rollbac
 /** How many of them: the last completed switch is nearly always among the newest few. */
 export const TRAFFIC_HISTORY_LIMIT = 25;
 
+/**
+ * Pure: whether these records (newest first) settle the rule's history part, so older ones need
+ * not be read: they hold a teardown, or a switch that moved live traffic.
+ */
+export function settlesPreviousColor(records: readonly HistoryRecord[]): boolean {
+  return records.some((record) => record.type === "teardown") || lastColorMove(records) !== undefined;
+}
+
 /** A switch or rollback that moved all live traffic from one color to the other. */
 export interface ColorMove {
   type: "switch" | "rollback";

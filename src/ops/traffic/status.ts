@@ -86,7 +86,7 @@ export interface HistoryEntry {
 }
 
 const HISTORY_LINES = 5;
-/** Enough of the newest records to find each color's newest deploy and the last switches. */
+/** How far back status looks: enough of the newest records to find each color's newest deploy and the last switches. */
 const STATUS_RECORDS = 200;
 
 /** Pure: each color's share of live traffic from the stage. */
@@ -133,7 +133,17 @@ export async function readEnvironmentStatus(ctx: CommandContext): Promise<Enviro
   const store = new OpsStore(opsClientFor(target, names.region), names.table);
   const recheck = () => openAccount({ target, env, reporter: ctx.reporter, signal: ctx.signal });
   const early = {
-    history: settled(() => readHistoryOldestFirst(store, env, { limit: STATUS_RECORDS }), recheck),
+    // Two reads of the same newest records, each bringing back only its kinds: the deploys (each
+    // color's newest, and the last few), and the last few switches and rollbacks, however many
+    // deploys lie between them.
+    history: settled(
+      () =>
+        Promise.all([
+          readHistoryOldestFirst(store, env, { types: ["deploy"], limit: STATUS_RECORDS, scan: STATUS_RECORDS }),
+          readHistoryOldestFirst(store, env, { types: ["switch", "rollback"], limit: HISTORY_LINES, scan: STATUS_RECORDS }),
+        ]).then(([deploys, switches]) => [...deploys, ...switches].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))),
+      recheck,
+    ),
     lease: settled(() => store.readLease(env), recheck),
   };
   const cacheKey = `${names.accountId}|${names.region}|${describeTarget(target)}|${env}`;
