@@ -2,12 +2,12 @@ import type { Environment } from "../core/environment.js";
 import type { Target } from "../core/target.js";
 import type { CommandContext } from "../context.js";
 import { ConfigError } from "../errors.js";
-import { getObjectText, getObjectTextStart } from "../aws/s3.js";
+import { getObjectText, getObjectTextStart, type S3Client } from "../aws/s3.js";
 import { readEmulatorRecord } from "../local/emulator.js";
 import { openAccount, s3ClientFor, withCheckedAccount, type AccountResources } from "../state/account.js";
 import { stateObjectKey } from "../state/bootstrap-plan.js";
-import { inspectOutputs, type EnvironmentOutputs, type OutputsInspection } from "./outputs.js";
-import { outputsFromStatePrefix, type RawOutputs } from "./state-prefix.js";
+import { inspectOutputs, type EnvironmentOutputs, type OutputsInspection, type RawOutputs } from "./outputs.js";
+import { outputsFromStatePrefix } from "./state-prefix.js";
 
 /**
  * How much of the state object a read of its outputs fetches first: they come before the
@@ -20,21 +20,27 @@ export function emulatorInstanceId(ctx: Pick<CommandContext, "stateDir">, target
   return target.kind === "local" ? readEmulatorRecord(ctx.stateDir)?.instanceId : undefined;
 }
 
-/** The environment's Terraform state object, as text; undefined when it was never deployed. */
-export async function readStateObject(target: Target, account: AccountResources, env: string, signal?: AbortSignal): Promise<string | undefined> {
+/** A read of the environment's state object, with an S3 client of its own for the account's region. */
+async function onStateObject<T>(target: Target, account: AccountResources, env: string, read: (s3: S3Client, bucket: string, key: string) => Promise<T>): Promise<T> {
   const s3 = s3ClientFor(target, account.region);
   try {
-    return await getObjectText(s3, account.bucket, stateObjectKey(env), signal);
+    return await read(s3, account.bucket, stateObjectKey(env));
   } finally {
     s3.destroy();
   }
 }
 
+/** The environment's Terraform state object, as text; undefined when it was never deployed. */
+export async function readStateObject(target: Target, account: AccountResources, env: string, signal?: AbortSignal): Promise<string | undefined> {
+  return onStateObject(target, account, env, (s3, bucket, key) => getObjectText(s3, bucket, key, signal));
+}
+
 /**
  * The first `startBytes` bytes of the state object, and whether they are all of it, read on the
- * account's names without a bootstrap check first: a read that answers proves the bucket. A read that fails, and a missing
- * object (S3 answers the same for a missing bucket), have the account checked (withCheckedAccount):
- * the not-bootstrapped error, or an emulator bootstrapped implicitly, and the object read once more.
+ * account's names without a bootstrap check first: a read that answers proves the bucket. A read
+ * that fails, and a missing object (S3 answers the same for a missing bucket), have the account
+ * checked (withCheckedAccount): the not-bootstrapped error, or an emulator bootstrapped implicitly,
+ * and the object read once more.
  */
 async function readCheckedStateObject(
   ctx: CommandContext,
@@ -43,14 +49,7 @@ async function readCheckedStateObject(
   startBytes: number,
 ): Promise<{ account: AccountResources; read: { text: string; complete: boolean } | undefined }> {
   const input = { target, env, reporter: ctx.reporter, signal: ctx.signal, stateDir: ctx.stateDir };
-  const readStart = async (account: AccountResources) => {
-    const s3 = s3ClientFor(target, account.region);
-    try {
-      return await getObjectTextStart(s3, account.bucket, stateObjectKey(env), startBytes, ctx.signal);
-    } finally {
-      s3.destroy();
-    }
-  };
+  const readStart = (account: AccountResources) => onStateObject(target, account, env, (s3, bucket, key) => getObjectTextStart(s3, bucket, key, startBytes, ctx.signal));
   const first = await withCheckedAccount(input, async (account) => ({ account, read: await readStart(account) }));
   if (first.read !== undefined) return first;
   const account = await openAccount(input);

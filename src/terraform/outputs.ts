@@ -47,7 +47,8 @@ export interface EnvironmentOutputs {
   syntheticUserSecretName: string | null;
 }
 
-type RawOutputs = Record<string, { value: unknown } | undefined>;
+/** A Terraform state's outputs as it records them: each a value and its type. */
+export type RawOutputs = Record<string, { value: unknown } | undefined>;
 
 /** The environment roots' one output (terraform/environments/<env>/outputs.tf): `value = module.noveli`. */
 export const MODULE_OUTPUT = "noveli";

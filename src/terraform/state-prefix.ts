@@ -6,7 +6,7 @@
  * that first part (a ranged GET) and this finds them in it. Pure.
  */
 
-export type RawOutputs = Record<string, { value: unknown } | undefined>;
+import type { RawOutputs } from "./outputs.js";
 
 /**
  * The root `outputs` of a state whose JSON text begins with `text`, when that beginning holds them
