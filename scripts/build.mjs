@@ -56,6 +56,34 @@ const commands = readdirSync(path.join(root, "src", "commands"))
   .filter((file) => file.endsWith(".ts"))
   .map((file) => file.slice(0, -".ts".length));
 
+/**
+ * The SDK's HTTP handler imports node:https with its module and builds an https Agent with every
+ * client, so each command loaded TLS (about 5 ms) even against an http:// emulator. Its
+ * node-https.js, which only imports the module and exports it, is swapped for src/aws/lazy-https.ts,
+ * which loads it with the first https request. The file must still be exactly what it was, and every
+ * bundle with the handler must have had it swapped: a new SDK that changes either fails the build
+ * here instead of quietly loading TLS again (or losing what the handler needs of it).
+ */
+const LAZY_HTTPS = {
+  file: /[\\/]@smithy[\\/]node-http-handler[\\/]dist-es[\\/]node-https\.js$/,
+  expected: 'import node_https from "node:https";\nexport { node_https };',
+  replacement: path.join(root, "src", "aws", "lazy-https.ts"),
+};
+const lazyHttpsSwapped = new Set();
+const lazyHttpsPlugin = (name) => ({
+  name: "noveli-lazy-https",
+  setup(b) {
+    b.onLoad({ filter: LAZY_HTTPS.file }, (args) => {
+      const text = readFileSync(args.path, "utf8").trim();
+      if (text !== LAZY_HTTPS.expected) {
+        throw new Error(`${args.path} is no longer ${JSON.stringify(LAZY_HTTPS.expected)}: check what the SDK's HTTP handler needs of node:https, then update src/aws/lazy-https.ts and LAZY_HTTPS in scripts/build.mjs`);
+      }
+      lazyHttpsSwapped.add(name);
+      return { contents: `export { node_https } from ${JSON.stringify(LAZY_HTTPS.replacement)};`, resolveDir: root, loader: "js" };
+    });
+  },
+});
+
 /** A command's bundle: the runner and the command module, both as the entry's static imports. */
 const appEntry = (name) => [`export { run } from "./src/runner.ts";`, `export * as command from "./src/commands/${name}.ts";`].join("\n");
 const appFile = (name) => path.join(staging, "app", `${name}.cjs`);
@@ -88,6 +116,11 @@ await Promise.all(
       // A linked map without the sources' text: stack traces need only the positions, and dist/ stays small.
       sourcemap: "linked",
       sourcesContent: false,
+      plugins: [lazyHttpsPlugin(name)],
+      metafile: true,
+    }).then((result) => {
+      const handler = Object.keys(result.metafile.inputs).some((input) => /@smithy[\\/]node-http-handler[\\/]/.test(input));
+      if (handler && !lazyHttpsSwapped.has(name)) throw new Error(`dist/app/${name}.cjs holds the SDK's HTTP handler but its node-https.js was not swapped (LAZY_HTTPS in scripts/build.mjs)`);
     }),
   ),
 );
@@ -191,6 +224,37 @@ await build({
   format: "cjs",
   plugins: [cliPlugin],
 });
+
+// The CLI part's compiled code, for bin/noveli.cjs: V8's cache of dist/cli.cjs after a run of it, in
+// a child process of this same Node, of `completion bash` (the command tree, commander's parsing and
+// a command's dispatch to its bundle) and then `--help`. Without a state dir, so that run leaves no
+// cache of its own anywhere; its output is not wanted.
+const cliFile = path.join(staging, "cli.cjs");
+const trainer = `
+const { readFileSync, writeFileSync } = require("node:fs");
+const Module = require("node:module");
+const path = require("node:path");
+const vm = require("node:vm");
+const file = ${JSON.stringify(cliFile)};
+const script = new vm.Script(Module.wrap(readFileSync(file, "utf8")), { filename: file });
+process.on("exit", () => writeFileSync(file + ".cache", script.createCachedData()));
+const module = new Module(file);
+module.filename = file;
+module.paths = Module._nodeModulePaths(path.dirname(file));
+process.argv = [process.execPath, file, "completion", "bash"];
+script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
+setTimeout(() => module.exports.main([process.execPath, file, "--help"]), 50);
+`;
+const { spawnSync } = await import("node:child_process");
+const trained = spawnSync(process.execPath, ["-e", trainer], {
+  cwd: staging,
+  env: { ...process.env, NOVELI_STATE_DIR: path.join(staging, "no-state-dir"), NO_COLOR: "1", CI: "true" },
+  stdio: ["ignore", "ignore", "pipe"],
+  encoding: "utf8",
+  timeout: 60_000,
+});
+if (trained.status !== 0) throw new Error(`the CLI part's training run failed (exit ${trained.status ?? trained.signal}): ${trained.stderr.slice(-2_000)}`);
+if (!readFileSync(`${cliFile}.cache`).length) throw new Error("the CLI part's training run wrote no code cache");
 
 try {
   renameSync(path.join(root, "dist"), retired);

@@ -234,10 +234,20 @@ export async function queryPrefixNewestFirst(
   tableName: string,
   pk: string,
   skPrefix: string,
-  page: { limit: number; startKey?: OpsItem; only?: { attribute: string; values: readonly string[] } },
+  page: {
+    limit: number;
+    startKey?: OpsItem;
+    only?: { attribute: string; values: readonly string[] };
+    /** Bring back only these attributes of each item (a ProjectionExpression); every attribute without it. */
+    attributes?: readonly string[];
+  },
   signal?: AbortSignal,
 ): Promise<{ items: OpsItem[]; nextKey: OpsItem | undefined }> {
-  const only = page.only;
+  const { only, attributes } = page;
+  const names = {
+    ...(only ? { "#only": only.attribute } : {}),
+    ...Object.fromEntries((attributes ?? []).map((name, i) => [`#a${i}`, name])),
+  };
   const out = await client.send(
     new QueryCommand({
       TableName: tableName,
@@ -247,7 +257,9 @@ export async function queryPrefixNewestFirst(
         ":prefix": { S: skPrefix },
         ...Object.fromEntries((only?.values ?? []).map((value, i) => [`:only${i}`, { S: value }])),
       },
-      ...(only ? { FilterExpression: `#only IN (${only.values.map((_, i) => `:only${i}`).join(", ")})`, ExpressionAttributeNames: { "#only": only.attribute } } : {}),
+      ...(only ? { FilterExpression: `#only IN (${only.values.map((_, i) => `:only${i}`).join(", ")})` } : {}),
+      ...(attributes ? { ProjectionExpression: attributes.map((_, i) => `#a${i}`).join(", ") } : {}),
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
       ScanIndexForward: false,
       ConsistentRead: true,
       Limit: page.limit,

@@ -1,12 +1,15 @@
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { crc32, inflateRawSync } from "node:zlib";
 import { OperationError, errorMessage } from "../errors.js";
+
+// child_process, readline and zlib load when a function is run or a zip is read, not with the
+// module: every traffic command's bundle holds this one (the health checks), and most runs of them
+// never start a function here (rollback --force, real accounts).
+const zlib = () => process.getBuiltinModule("node:zlib");
 
 /**
  * A local Lambda-style runner for emulator targets, whose emulated Lambda cannot run code: the
@@ -118,9 +121,9 @@ export function readZip(zip: Buffer, label = "zip"): ZipEntry[] {
     const raw = zip.subarray(dataStart, dataStart + compressedSize);
     let data: Buffer;
     if (method === 0) data = Buffer.from(raw);
-    else if (method === 8) data = inflateRawSync(raw);
+    else if (method === 8) data = zlib().inflateRawSync(raw);
     else throw bad(`${name} uses compression method ${method}`);
-    if (data.length !== size || crc32(data) !== crc) throw bad(`${name} fails its CRC-32 check`);
+    if (data.length !== size || zlib().crc32(data) !== crc) throw bad(`${name} fails its CRC-32 check`);
     entries.push({ name, data });
   }
   return entries;
@@ -310,9 +313,9 @@ export function startLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
       ...options.environment,
     };
     let lastCrash: string | undefined;
-    const started = fork(bootstrap, [], { cwd: taskRoot, env, execArgv: [], stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "json" });
+    const started = process.getBuiltinModule("node:child_process").fork(bootstrap, [], { cwd: taskRoot, env, execArgv: [], stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "json" });
     for (const [stream, readable] of [["stdout", started.stdout], ["stderr", started.stderr]] as const) {
-      if (readable) createInterface({ input: readable }).on("line", (line) => log(line, stream));
+      if (readable) process.getBuiltinModule("node:readline").createInterface({ input: readable }).on("line", (line) => log(line, stream));
     }
     started.on("message", (message: ChildMessage) => {
       if (message.type === "crash") {

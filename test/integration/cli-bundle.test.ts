@@ -1,4 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -141,6 +144,90 @@ describe("the bundled CLI", () => {
     const absent = path.join(dir, "no-state-dir-yet");
     expect((await run({ NOVELI_STATE_DIR: absent })).exitCode).toBe(0);
     expect(existsSync(absent)).toBe(false);
+  });
+
+  it("starts the CLI part with the code its build compiled, and without it when V8 rejects it", async () => {
+    // Which scripts were compiled with a code cache, and whether V8 took it.
+    const scripts = path.join(dir, "scripts.cjs");
+    writeFileSync(
+      scripts,
+      [
+        `const vm = require("node:vm"); const { basename } = require("node:path"); const Script = vm.Script; const seen = [];`,
+        `vm.Script = function (source, options) { const script = new Script(source, options); seen.push(basename(options.filename) + " " + (options.cachedData ? (script.cachedDataRejected ? "rejected" : "accepted") : "none")); return script; };`,
+        `if (process.env.BREAK_CLI_CACHE) { const fs = require("node:fs"); const read = fs.readFileSync; fs.readFileSync = function (file, ...rest) { return String(file).endsWith("cli.cjs.cache") ? Buffer.from("not V8's code cache") : read.call(this, file, ...rest); }; }`,
+        `process.on("exit", () => require("node:fs").writeFileSync(process.env.SCRIPTS_LOG, seen.join("\\n")));`,
+      ].join("\n"),
+    );
+    const run = async (env: Record<string, string>) => {
+      const log = path.join(dir, `scripts-${Object.keys(env).length}.txt`);
+      const result = await execa(process.execPath, ["--require", scripts, noveliBin, "--version"], { reject: false, env: { NO_COLOR: "1", CI: "true", SCRIPTS_LOG: log, ...env } });
+      return { result, scripts: readFileSync(log, "utf8").split("\n") };
+    };
+    expect(statSync(path.join(repoRoot, "dist", "cli.cjs.cache")).size).toBeGreaterThan(statSync(path.join(repoRoot, "dist", "cli.cjs")).size);
+    const cached = await run({});
+    expect(cached.result.exitCode, cached.result.stderr).toBe(0);
+    expect(cached.result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    expect(cached.scripts).toEqual(["cli.cjs accepted"]);
+    // A cache this Node cannot use is only a cache: the CLI compiles from source and answers the same.
+    const broken = await run({ BREAK_CLI_CACHE: "1" });
+    expect(broken.result.exitCode, broken.result.stderr).toBe(0);
+    expect(broken.result.stdout).toBe(cached.result.stdout);
+    expect(broken.scripts).toEqual(["cli.cjs rejected"]);
+  });
+
+  it("loads TLS only when an endpoint is https, and reaches one through the bundled SDK", async () => {
+    // The SDK's HTTP handler gets src/aws/lazy-https.ts instead of node:https (scripts/build.mjs).
+    for (const name of commands) expect(readFileSync(bundleOf(name), "latin1").includes('require("node:https")'), name).toBe(false);
+
+    // An endpoint that refuses every call at once, so the command ends quickly.
+    const refused: string[] = [];
+    const refuse = (request: IncomingMessage, response: ServerResponse) => {
+      refused.push(`${request.socket.constructor.name} ${String(request.headers.authorization ?? "").split(" ")[0]}`);
+      request.resume();
+      response.writeHead(403, { "content-type": "application/x-amz-json-1.0", "x-amzn-errortype": "AccessDeniedException" });
+      response.end(JSON.stringify({ __type: "AccessDeniedException", message: "refused by the test" }));
+    };
+    const key = path.join(dir, "endpoint.key");
+    const cert = path.join(dir, "endpoint.pem");
+    await execa("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
+    const listen = (server: Server) => new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port)));
+    const plain = createHttpServer(refuse);
+    const secure = createHttpsServer({ key: readFileSync(key), cert: readFileSync(cert) }, refuse);
+    const builtins = path.join(dir, "builtins.cjs");
+    writeFileSync(builtins, `process.on("exit", () => require("node:fs").writeFileSync(process.env.BUILTINS_LOG, process.moduleLoadList.join("\\n")));\n`);
+    try {
+      const status = async (url: string) => {
+        const log = path.join(dir, `builtins-${refused.length}.txt`);
+        const result = await execa(process.execPath, ["--require", builtins, noveliBin, "status", "--endpoint-url", url, "--env", "dev"], {
+          reject: false,
+          env: { NOVELI_STATE_DIR: path.join(dir, "tls-state"), NO_COLOR: "1", CI: "true", NODE_EXTRA_CA_CERTS: cert, BUILTINS_LOG: log, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+        });
+        const loaded = readFileSync(log, "utf8").split("\n");
+        return { result, tls: loaded.includes("NativeModule https") || loaded.includes("NativeModule tls") };
+      };
+
+      const overHttp = await status(`http://127.0.0.1:${await listen(plain)}`);
+      // The first call (STS, for the account) is refused: the command stops there, in one line.
+      expect(overHttp.result.exitCode, overHttp.result.stderr).toBe(2);
+      expect(overHttp.result.stderr).toContain("STS GetCallerIdentity failed");
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((line) => line === "Socket AWS4-HMAC-SHA256")).toBe(true);
+      expect(overHttp.tls).toBe(false);
+
+      const before = refused.length;
+      const overHttps = await status(`https://127.0.0.1:${await listen(secure)}`);
+      expect(overHttps.result.exitCode, overHttps.result.stderr).toBe(2);
+      expect(overHttps.result.stderr).toContain("STS GetCallerIdentity failed");
+      // Signed requests arrived over TLS, through the agent the handler made on first use.
+      expect(refused.slice(before).length).toBeGreaterThan(0);
+      expect(refused.slice(before).every((line) => line === "TLSSocket AWS4-HMAC-SHA256")).toBe(true);
+      expect(overHttps.tls).toBe(true);
+    } finally {
+      plain.close();
+      secure.close();
+      plain.closeAllConnections();
+      secure.closeAllConnections();
+    }
   });
 
   it("with --verbose an unexpected error's stack trace names noveli's source files", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redact, SECRET_ENV_NAMES } from "@noveli/providers/redact";
+import { maskCredentialShapes, redact, SECRET_ENV_NAMES } from "@noveli/providers/redact";
 
 // The one redaction the CLI's reporter, the provider manager and the Lambda's logger share.
 // `env: {}` keeps the machine's own environment out of these cases unless a case is about it.
@@ -171,5 +171,36 @@ describe("redact: JSON stays JSON", () => {
     const out = redact(JSON.stringify(document), { ...none, marker: "[redacted]" });
     expect(out).not.toMatch(leaks);
     expect((JSON.parse(out) as typeof document).authorization).toBe("Bearer [redacted]");
+  });
+});
+
+describe("redact's shortcut for text that names no credential", () => {
+  // Pieces of every shape and field the patterns mask, with their near misses and filler.
+  const PIECES = [
+    "sk-", "sk-ant-", "ABSK", "absk", "bedrock-api-key-", "AKIA", "ASIA", "IQoJb3JpZ2luX2Vj", "FwoGZXIvYXdzE", "FQoGZXIvYXdzE",
+    "https://", "s3://", "user:", "pw@", "?", "&", "X-Amz-Signature=", "token=", "sig=", "Bearer ", "bearer\t", "Signature=",
+    "Authorization: ", "authorization=", "x-api-key:", "api_key=", "api-key", "\"password\": \"", "passwd=", "client_secret=",
+    "aws_secret_access_key=", "session-token=", "refresh_token", "secret", "token", "\\n", "\\\"", "\"", "'", ":", "=", " ", ",", "}",
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "ABCDEFGHIJKLMNOP", "abcdefghijklmnopqrstuvwxyz", "reading the state of dev...", "noveli-dev-story-generator",
+  ];
+
+  it("masks exactly what the patterns alone mask, for any text", () => {
+    let seed = 19;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let masked = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let text = "";
+      for (let n = Math.floor(random() * 8); n >= 0; n--) text += PIECES[Math.floor(random() * PIECES.length)];
+      const full = maskCredentialShapes(text);
+      if (full !== text) masked += 1;
+      expect(redact(text, { env: {} }), JSON.stringify(text)).toBe(full);
+    }
+    // The texts are not all harmless: many hold something to mask.
+    expect(masked).toBeGreaterThan(2_000);
+  });
+
+  it("leaves the everyday progress line alone", () => {
+    expect(redact("reading the state of dev...", { env: {} })).toBe("reading the state of dev...");
+    expect(redact("✓ switch           all traffic to green (read back: green)", { env: {} })).toBe("✓ switch           all traffic to green (read back: green)");
   });
 });

@@ -82,8 +82,11 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
   const history: HistoryStore = options.history ?? (ownStore as HistoryStore);
   const region = { region: outputs.region };
   const apiGateway = createClient(APIGatewayClient, target, region);
-  const cloudWatch = createClient(CloudWatchClient, target, region);
-  const lambda = createClient(LambdaClient, target, region);
+  // Made on first use: a forced rollback reads no alarm and checks no color's health.
+  let cloudWatchClient: CloudWatchClient | undefined;
+  let lambdaClient: LambdaClient | undefined;
+  const cloudWatch = () => (cloudWatchClient ??= createClient(CloudWatchClient, target, region));
+  const lambda = () => (lambdaClient ??= createClient(LambdaClient, target, region));
   const subjects = new Map<Color, Promise<ColorSubject>>();
   let warnedMissing = false;
   const signInClients: Array<{ destroy(): void }> = [];
@@ -128,7 +131,7 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
     let opened = subjects.get(color);
     if (!opened) {
       opened = deployHistory().then((records) =>
-        openColorSubject({ color, target, outputs, stateDir: ctx.stateDir, lambdaClient: lambda, history: records, fetchArtifact, reporter: ctx.reporter, signal: ctx.signal }),
+        openColorSubject({ color, target, outputs, stateDir: ctx.stateDir, lambdaClient: lambda(), history: records, fetchArtifact, reporter: ctx.reporter, signal: ctx.signal }),
       );
       subjects.set(color, opened);
       // A failed open is not cached: the next call tries again.
@@ -141,7 +144,9 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
     env,
     target,
     outputs,
-    lambda,
+    get lambda() {
+      return lambda();
+    },
     // Stage calls carry no abort signal: the restore after SIGINT must still reach the stage.
     stage: {
       read: readStage,
@@ -152,14 +157,14 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
     },
     readStage: () => readStage(),
     async readAlarms() {
-      const { alarms, missing } = await describeAlarmStates(cloudWatch, outputs.alarmNames, ctx.signal);
+      const { alarms, missing } = await describeAlarmStates(cloudWatch(), outputs.alarmNames, ctx.signal);
       if (missing.length > 0 && !warnedMissing) {
         warnedMissing = true;
         ctx.reporter.warn(missingAlarmsWarning(missing));
       }
       return withAlarmColors(outputs, alarms);
     },
-    metricData: (queries, start, end) => getMetricData(cloudWatch, queries, start, end, ctx.signal),
+    metricData: (queries, start, end) => getMetricData(cloudWatch(), queries, start, end, ctx.signal),
     deployHistory,
     trafficHistory,
     history,
@@ -181,7 +186,7 @@ export async function openTrafficEnvironment(ctx: CommandContext, options: Traff
       const opened = await Promise.allSettled([...subjects.values()]);
       subjects.clear();
       await Promise.allSettled(opened.map((o) => (o.status === "fulfilled" ? o.value.probe.close() : Promise.resolve())));
-      for (const client of [apiGateway, cloudWatch, lambda, ...signInClients]) client.destroy();
+      for (const client of [apiGateway, cloudWatchClient, lambdaClient, ...signInClients]) client?.destroy();
       ownStore?.close();
     },
   };

@@ -15,8 +15,10 @@ provider "aws" {
   skip_metadata_api_check     = var.emulator
   skip_region_validation      = var.emulator
   s3_use_path_style           = var.emulator
-  # An emulator answers 500 for what it does not implement: fail fast instead of retrying.
-  max_retries = var.emulator ? 2 : null
+  # An emulator answers 500 for what it does not implement: a few attempts, not the default 25.
+  # Four, not one or two: a busy emulator can drop a connection mid-answer ("use of closed network
+  # connection"), and one such drop should not fail a whole apply or destroy.
+  max_retries = var.emulator ? 4 : null
 
   default_tags {
     tags = local.tags
@@ -30,8 +32,10 @@ provider "aws" {
   skip_metadata_api_check     = var.emulator
   skip_region_validation      = var.emulator
   s3_use_path_style           = var.emulator
-  # An emulator answers 500 for what it does not implement: fail fast instead of retrying.
-  max_retries = var.emulator ? 2 : null
+  # An emulator answers 500 for what it does not implement: a few attempts, not the default 25.
+  # Four, not one or two: a busy emulator can drop a connection mid-answer ("use of closed network
+  # connection"), and one such drop should not fail a whole apply or destroy.
+  max_retries = var.emulator ? 4 : null
 
   default_tags {
     tags = local.tags
