@@ -11,23 +11,15 @@
 // rejects one that does not fit; the CLI is then compiled from source, as without it.
 const verbose = process.argv.includes("--verbose");
 if (verbose) process.setSourceMapsEnabled(true);
-const path = require("node:path");
-const cli = path.join(__dirname, "..", "dist", "cli.cjs");
+const cli = require("node:path").join(__dirname, "..", "dist", "cli.cjs");
 if (verbose) {
   require(cli);
 } else {
-  const { readFileSync } = require("node:fs");
-  const Module = require("node:module");
   let cachedData;
   try {
-    cachedData = readFileSync(`${cli}.cache`);
+    cachedData = require("node:fs").readFileSync(`${cli}.cache`);
   } catch {
     /* compiled from source */
   }
-  const script = new (require("node:vm").Script)(Module.wrap(readFileSync(cli, "utf8")), { filename: cli, ...(cachedData ? { cachedData } : {}) });
-  const module = new Module(cli);
-  module.filename = cli;
-  module.paths = Module._nodeModulePaths(path.dirname(cli));
-  script.runInThisContext().call(module.exports, module.exports, Module.createRequire(cli), module, cli, path.dirname(cli));
-  module.loaded = true;
+  require("./cached-script.cjs").runCached(cli, cachedData);
 }

@@ -225,25 +225,20 @@ await build({
   plugins: [cliPlugin],
 });
 
-// The CLI part's compiled code, for bin/noveli.cjs: V8's cache of dist/cli.cjs after a run of it, in
-// a child process of this same Node, of `completion bash` (the command tree, commander's parsing and
-// a command's dispatch to its bundle) and then `--help`. Without a state dir, so that run leaves no
-// cache of its own anywhere; its output is not wanted.
+// The CLI part's compiled code, for bin/noveli.cjs: V8's cache of dist/cli.cjs after a run of it
+// compiled as the bin compiles it (bin/cached-script.cjs), in a child process of this same Node, of
+// `completion bash` (the command tree, commander's parsing and a command's dispatch to its bundle)
+// and then `--help`. Without a state dir, so that run leaves no cache of its own anywhere; its
+// output is not wanted.
 const cliFile = path.join(staging, "cli.cjs");
 const trainer = `
-const { readFileSync, writeFileSync } = require("node:fs");
-const Module = require("node:module");
-const path = require("node:path");
-const vm = require("node:vm");
+const { writeFileSync } = require("node:fs");
+const { runCached } = require(${JSON.stringify(path.join(root, "bin", "cached-script.cjs"))});
 const file = ${JSON.stringify(cliFile)};
-const script = new vm.Script(Module.wrap(readFileSync(file, "utf8")), { filename: file });
-process.on("exit", () => writeFileSync(file + ".cache", script.createCachedData()));
-const module = new Module(file);
-module.filename = file;
-module.paths = Module._nodeModulePaths(path.dirname(file));
 process.argv = [process.execPath, file, "completion", "bash"];
-script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
-setTimeout(() => module.exports.main([process.execPath, file, "--help"]), 50);
+const { script, exports: cli } = runCached(file);
+process.on("exit", () => writeFileSync(file + ".cache", script.createCachedData()));
+setTimeout(() => cli.main([process.execPath, file, "--help"]), 50);
 `;
 const { spawnSync } = await import("node:child_process");
 const trained = spawnSync(process.execPath, ["-e", trainer], {
