@@ -1,4 +1,5 @@
-import { Argument, Command, CommanderError, Option } from "commander";
+import { Argument, Command, CommanderError, Option, type OutputConfiguration } from "commander";
+import { fstatSync, writeSync } from "node:fs";
 import type { Invoke } from "./runner.js";
 
 // This module imports nothing of noveli's own at load time: whatever it shared with the commands
@@ -18,7 +19,86 @@ const EXIT_USAGE = 2;
  */
 
 // The runner (reporter, errors, options, context) loads only when a command runs.
-const run = async (cmd: Command, invoke: Invoke): Promise<void> => (await import("./runner.js")).run(cmd, invoke);
+const run = async (cmd: Command, invoke: Invoke): Promise<void> => {
+  guardStdio();
+  return (await import("./runner.js")).run(cmd, invoke);
+};
+
+/**
+ * A reader that stops early (`noveli history | head -3`) closes the pipe: what it did not read is
+ * nobody's loss, so the command goes on (a lease is still released) and exits as it would,
+ * instead of dying on Node's unhandled EPIPE with a stack trace. Attached when a command runs:
+ * help, the version and usage errors are written by `writeTo`, which needs no stream.
+ */
+let stdioGuarded = false;
+function guardStdio(): void {
+  if (stdioGuarded) return;
+  stdioGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") process.exitCode = 1;
+    });
+  }
+}
+
+/**
+ * Commander's own output (help, the version, usage errors), written straight to the descriptor,
+ * synchronously as Node writes its own stdio on Linux: a start that only prints help builds no
+ * stream for it (Node's streams, and for a pipe its net module: about 3 ms of `noveli --help`).
+ * A descriptor that refuses to block (EAGAIN) gets the rest through its stream, which waits.
+ */
+function writeTo(fd: 1 | 2, text: string): void {
+  let rest = Buffer.from(text);
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(fd, rest));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EPIPE") return; // the reader is gone (see guardStdio)
+      if (code !== "EAGAIN") throw error;
+      guardStdio();
+      (fd === 1 ? process.stdout : process.stderr).write(rest);
+      return;
+    }
+  }
+}
+
+/** Whether a descriptor may be a terminal: only a character device can be, so a pipe or a file is never asked through a stream. */
+const characterDevices = new Map<number, boolean>();
+function mayBeTerminal(fd: 1 | 2): boolean {
+  let answer = characterDevices.get(fd);
+  if (answer === undefined) {
+    try {
+      answer = fstatSync(fd).isCharacterDevice();
+    } catch {
+      answer = false;
+    }
+    characterDevices.set(fd, answer);
+  }
+  return answer;
+}
+
+/** Commander's own rule for colour from the environment (its useColor, which it does not export). */
+function colorFromEnv(env: NodeJS.ProcessEnv = process.env): boolean | undefined {
+  if (env.NO_COLOR || env.FORCE_COLOR === "0" || env.FORCE_COLOR === "false") return false;
+  if (env.FORCE_COLOR || env.CLICOLOR_FORCE !== undefined) return true;
+  return undefined;
+}
+
+/**
+ * Commander's defaults, but a terminal's width and colours are asked of its stream only when the
+ * descriptor can be one. No width (commander's own default answers so too, though its types say
+ * number) means its default of 80 columns.
+ */
+const terminalWidth = (fd: 1 | 2): number => (mayBeTerminal(fd) && (fd === 1 ? process.stdout : process.stderr).isTTY ? (fd === 1 ? process.stdout : process.stderr).columns : (undefined as unknown as number));
+const OUTPUT: OutputConfiguration = {
+  writeOut: (text) => writeTo(1, text),
+  writeErr: (text) => writeTo(2, text),
+  getOutHelpWidth: () => terminalWidth(1),
+  getErrHelpWidth: () => terminalWidth(2),
+  getOutHasColors: () => colorFromEnv() ?? (mayBeTerminal(1) && process.stdout.isTTY && process.stdout.hasColors()),
+  getErrHasColors: () => colorFromEnv() ?? (mayBeTerminal(2) && process.stderr.isTTY && process.stderr.hasColors()),
+};
 
 export function buildProgram(): Command {
   const program = new Command("noveli")
@@ -254,20 +334,12 @@ export async function main(argv: string[] = process.argv): Promise<void> {
   // The SDK warns on every run under Node 20 that its 2027 releases need Node 22; the README
   // says so once, and a warning on every command would bury the output that matters.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-  // A reader that stops early (`noveli history | head -3`) closes the pipe: what it did not read
-  // is nobody's loss, so the command goes on (a lease is still released) and exits as it would,
-  // instead of dying on Node's unhandled EPIPE with a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EPIPE" && error.code !== "ERR_STREAM_DESTROYED") process.exitCode = 1;
-    });
-  }
   const program = buildProgram();
   const wantsJson = argv.includes("--json");
   // Commander's own usage errors: one line on stderr (with its "(Did you mean deploy?)"), plus
   // the error document with --json. Every command reports its own errors, so each gets this.
   const configureErrors = (command: Command): void => {
-    command.configureOutput({ outputError: (text, write) => write(`${oneLine(text)}\n`) });
+    command.configureOutput({ ...OUTPUT, outputError: (text, write) => write(`${oneLine(text)}\n`) });
     for (const sub of command.commands) configureErrors(sub);
   };
   configureErrors(program);
@@ -283,9 +355,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       const benign = error.code === "commander.helpDisplayed" || error.code === "commander.version";
       process.exitCode = benign ? EXIT_SUCCESS : EXIT_USAGE;
       if (!benign && wantsJson) {
-        process.stdout.write(
-          `${JSON.stringify({ schemaVersion: 1, error: { code: "usage", message: oneLine(error.message).replace(/^error: /, "") } }, null, 2)}\n`,
-        );
+        writeTo(1, `${JSON.stringify({ schemaVersion: 1, error: { code: "usage", message: oneLine(error.message).replace(/^error: /, "") } }, null, 2)}\n`);
       }
       return;
     }

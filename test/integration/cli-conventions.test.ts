@@ -87,6 +87,27 @@ describe("help and usage errors", () => {
     }
   });
 
+  it("help to a pipe is written to the descriptor itself, 80 columns wide; in a terminal through its stream, as wide as the terminal", async () => {
+    const log = path.join(dir, "help-builtins.txt");
+    const preload = path.join(dir, "help-builtins.cjs");
+    writeFileSync(preload, `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(log)}, process.moduleLoadList.join("\\n")));\n`);
+    const piped = await execa(process.execPath, ["--require", preload, path.join(repoRoot, "bin", "noveli.cjs"), "--help"], { reject: false, env: { ...process.env, ...env() }, stdout: "pipe" });
+    expect(piped.exitCode).toBe(0);
+    const description = "Operations CLI for the NOVELI.SH story platform: deploy, blue-green traffic, DR drills, cost reports, story generation.";
+    // Commander's width without a terminal: 80 columns.
+    expect(piped.stdout).toContain("Operations CLI for the NOVELI.SH story platform: deploy, blue-green traffic, DR\ndrills, cost reports, story generation.");
+    expect(Math.max(...piped.stdout.split("\n").map((line) => line.length))).toBeLessThanOrEqual(80);
+    const loaded = (await import("node:fs")).readFileSync(log, "utf8").split("\n");
+    // No stream was built for stdout: neither a pipe's socket nor Node's streams were loaded.
+    expect(loaded).not.toContain("NativeModule net");
+    expect(loaded).not.toContain("NativeModule stream");
+
+    const terminal = await runInTerminal(["--help"], { env: env(), timeoutMs: 30_000 });
+    expect(terminal.exitCode).toBe(0);
+    // 200 columns: the description fits on one line.
+    expect(terminal.output.replace(/\r\n/g, "\n")).toContain(`${description}\n`);
+  });
+
   it.each([
     [["health-check", "purple"], /value 'purple' is invalid for argument 'color'. Allowed choices are blue, green\./],
     [["switch-traffic", "red"], /value 'red' is invalid for argument 'color'. Allowed choices are blue, green\./],
