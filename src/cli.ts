@@ -41,10 +41,12 @@ function guardStdio(): void {
   }
 }
 
+const stdio = (fd: 1 | 2) => (fd === 1 ? process.stdout : process.stderr);
+
 /**
  * Commander's own output (help, the version, usage errors), written straight to the descriptor,
  * synchronously as Node writes its own stdio on Linux: a start that only prints help builds no
- * stream for it (Node's streams, and for a pipe its net module: about 3 ms of `noveli --help`).
+ * stream for it (Node's streams, and for a pipe its net module: about 6 ms of `noveli --help`).
  * A descriptor that refuses to block (EAGAIN) gets the rest through its stream, which waits.
  */
 function writeTo(fd: 1 | 2, text: string): void {
@@ -57,25 +59,29 @@ function writeTo(fd: 1 | 2, text: string): void {
       if (code === "EPIPE") return; // the reader is gone (see guardStdio)
       if (code !== "EAGAIN") throw error;
       guardStdio();
-      (fd === 1 ? process.stdout : process.stderr).write(rest);
+      stdio(fd).write(rest);
       return;
     }
   }
 }
 
-/** Whether a descriptor may be a terminal: only a character device can be, so a pipe or a file is never asked through a stream. */
+/**
+ * The descriptor's stream when it is a terminal; undefined otherwise. Only a character device can
+ * be one, so for a pipe or a file no stream is built to ask.
+ */
 const characterDevices = new Map<number, boolean>();
-function mayBeTerminal(fd: 1 | 2): boolean {
-  let answer = characterDevices.get(fd);
-  if (answer === undefined) {
+function terminal(fd: 1 | 2): NodeJS.WriteStream | undefined {
+  let characterDevice = characterDevices.get(fd);
+  if (characterDevice === undefined) {
     try {
-      answer = fstatSync(fd).isCharacterDevice();
+      characterDevice = fstatSync(fd).isCharacterDevice();
     } catch {
-      answer = false;
+      characterDevice = false;
     }
-    characterDevices.set(fd, answer);
+    characterDevices.set(fd, characterDevice);
   }
-  return answer;
+  const stream = characterDevice ? stdio(fd) : undefined;
+  return stream?.isTTY ? stream : undefined;
 }
 
 /** Commander's own rule for colour from the environment (its useColor, which it does not export). */
@@ -90,14 +96,15 @@ function colorFromEnv(env: NodeJS.ProcessEnv = process.env): boolean | undefined
  * descriptor can be one. No width (commander's own default answers so too, though its types say
  * number) means its default of 80 columns.
  */
-const terminalWidth = (fd: 1 | 2): number => (mayBeTerminal(fd) && (fd === 1 ? process.stdout : process.stderr).isTTY ? (fd === 1 ? process.stdout : process.stderr).columns : (undefined as unknown as number));
+const helpWidth = (fd: 1 | 2): number => terminal(fd)?.columns as number;
+const hasColors = (fd: 1 | 2): boolean => colorFromEnv() ?? terminal(fd)?.hasColors() ?? false;
 const OUTPUT: OutputConfiguration = {
   writeOut: (text) => writeTo(1, text),
   writeErr: (text) => writeTo(2, text),
-  getOutHelpWidth: () => terminalWidth(1),
-  getErrHelpWidth: () => terminalWidth(2),
-  getOutHasColors: () => colorFromEnv() ?? (mayBeTerminal(1) && process.stdout.isTTY && process.stdout.hasColors()),
-  getErrHasColors: () => colorFromEnv() ?? (mayBeTerminal(2) && process.stderr.isTTY && process.stderr.hasColors()),
+  getOutHelpWidth: () => helpWidth(1),
+  getErrHelpWidth: () => helpWidth(2),
+  getOutHasColors: () => hasColors(1),
+  getErrHasColors: () => hasColors(2),
 };
 
 export function buildProgram(): Command {

@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -97,7 +97,7 @@ describe("help and usage errors", () => {
     // Commander's width without a terminal: 80 columns.
     expect(piped.stdout).toContain("Operations CLI for the NOVELI.SH story platform: deploy, blue-green traffic, DR\ndrills, cost reports, story generation.");
     expect(Math.max(...piped.stdout.split("\n").map((line) => line.length))).toBeLessThanOrEqual(80);
-    const loaded = (await import("node:fs")).readFileSync(log, "utf8").split("\n");
+    const loaded = readFileSync(log, "utf8").split("\n");
     // No stream was built for stdout: neither a pipe's socket nor Node's streams were loaded.
     expect(loaded).not.toContain("NativeModule net");
     expect(loaded).not.toContain("NativeModule stream");
