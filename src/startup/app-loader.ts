@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import Module from "node:module";
 import path from "node:path";
 import vm from "node:vm";
+import { lazyPartsLoaded } from "../core/lazy-parts.js";
 
 /**
  * Loads a command's bundle, dist/app/<command>.cjs (scripts/build.mjs), with V8's code cache: the
@@ -14,7 +15,9 @@ import vm from "node:vm";
  * The cache is a cache: one file per command and build, written only into a state dir that exists
  * already (never a new .noveli/ in whatever folder a command runs in), rewritten when V8 rejects
  * it (another Node, another build), removed for other builds, and any failure to read or write it
- * only means compiling as without it. Until a command has one, the build's own cache of the
+ * only means compiling as without it. It also names the parts loaded on first use that its run
+ * loaded (src/core/lazy-parts.ts); a run that loads one it does not cover writes it anew, with
+ * what both compiled. Until a command has one, the build's own cache of the
  * bundle's top level (dist/app/<command>.cjs.cache, made by the build with the same Node) spares V8
  * parsing the whole bundle; V8 rejects it too when it does not fit, and the bundle is compiled from
  * source. With --verbose (or source maps on by other means) the bundle is require()d as usual
@@ -83,12 +86,19 @@ function loadWithCodeCache(options: LoadOptions): AppBundle {
   const source = readFileSync(file, "latin1");
   const stateDir = existingStateDir(options.env, options.cwd);
   const cacheFile = stateDir ? codeCacheFile(stateDir, options.buildId, options.key) : undefined;
-  const commandCache = cacheFile ? readIfThere(cacheFile) : undefined;
-  const cachedData = commandCache ?? readIfThere(`${file}.cache`);
+  const stored = cacheFile ? readIfThere(cacheFile) : undefined;
+  const commandCache = stored ? parseCodeCache(stored) : undefined;
+  const cachedData = commandCache?.data ?? readIfThere(`${file}.cache`);
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
-  if (cacheFile && (!commandCache || script.cachedDataRejected)) {
-    // At exit V8's cache holds every function this run compiled, not only the top level.
-    process.once("exit", () => writeCodeCache(cacheFile, options.buildId, script));
+  if (cacheFile) {
+    const covered = commandCache && !script.cachedDataRejected ? commandCache.parts : undefined;
+    // At exit V8's cache holds every function this run compiled, not only the top level: what it
+    // was handed and what it compiled besides.
+    process.once("exit", () => {
+      const parts = lazyPartsLoaded();
+      if (!covered) writeCodeCache(cacheFile, options.buildId, script, parts);
+      else if (parts.some((part) => !covered.includes(part))) writeCodeCache(cacheFile, options.buildId, script, [...new Set([...covered, ...parts])].sort());
+    });
   }
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;
   const module = new Module(file);
@@ -107,14 +117,41 @@ function readIfThere(file: string): Buffer | undefined {
   }
 }
 
-function writeCodeCache(cacheFile: string, buildId: string, script: vm.Script): void {
+const MAGIC = "NVC1";
+
+/**
+ * Pure: a cache file's contents: "NVC1", the length of the header's JSON (uint32, little-endian),
+ * the JSON (the parts the run that wrote it loaded), then V8's data.
+ */
+export function codeCacheContents(parts: readonly string[], data: Buffer): Buffer {
+  const header = Buffer.from(JSON.stringify(parts), "utf8");
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  return Buffer.concat([Buffer.from(MAGIC, "latin1"), length, header, data]);
+}
+
+/** Pure: a cache file's parts and V8's data; undefined for anything else (then it is written anew). */
+export function parseCodeCache(contents: Buffer): { parts: string[]; data: Buffer } | undefined {
+  if (contents.length < 8 || contents.toString("latin1", 0, 4) !== MAGIC) return undefined;
+  const end = 8 + contents.readUInt32LE(4);
+  if (end > contents.length) return undefined;
+  try {
+    const parts: unknown = JSON.parse(contents.toString("utf8", 8, end));
+    if (!Array.isArray(parts) || !parts.every((part) => typeof part === "string")) return undefined;
+    return { parts, data: contents.subarray(end) };
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCodeCache(cacheFile: string, buildId: string, script: vm.Script, parts: readonly string[]): void {
   try {
     const dir = path.dirname(cacheFile);
     mkdirSync(dir, { recursive: true });
     // Other builds' caches can never be used again.
     for (const name of readdirSync(dir)) if (!name.startsWith(`${buildId}-`)) rmSync(path.join(dir, name), { force: true });
     const temporary = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(temporary, script.createCachedData());
+    writeFileSync(temporary, codeCacheContents(parts, script.createCachedData()));
     renameSync(temporary, cacheFile);
   } catch {
     /* compiled as without a cache next time */

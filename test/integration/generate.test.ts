@@ -1,7 +1,11 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { noveliBin, repoRoot, runCli } from "../helpers/cli.js";
 import { DEFAULT_BEAT, ISOLATED_PROVIDER_ENV, refusedUrl, startAnthropicServer, startBedrockServer, startOpenAiServer, type ProviderServer } from "../helpers/provider-servers.js";
+import { parseCodeCache } from "../../src/startup/app-loader.js";
 
 /** `noveli generate` as a user runs it: the built CLI, real SDKs, local provider servers. */
 
@@ -88,6 +92,45 @@ describe("noveli generate", () => {
     ]);
     for (const attempt of doc.attempts) expect(attempt).toEqual(expect.objectContaining({ provider: expect.any(String), ok: expect.any(Boolean), latencyMs: expect.any(Number) }));
     expect(JSON.stringify(openai.requests[0]?.body.messages)).toContain("Genre: gothic");
+  });
+
+  it("keeps in its code cache the SDK of a provider that a later run is the first to call", async () => {
+    // The first run calls OpenAI only; a failover run then compiles Anthropic's SDK too. Without
+    // the rewrite, every failover would compile that SDK again (about 25 ms of each).
+    const stateDir = mkdtempSync(path.join(tmpdir(), "noveli-generate-cache-"));
+    try {
+      const dead = await refusedUrl();
+      const env = { ...keys(), ANTHROPIC_BASE_URL: dead.url, NOVELI_STATE_DIR: stateDir };
+      const cacheOf = () => {
+        const files = readdirSync(path.join(stateDir, "cache", "code")).filter((name) => name.endsWith("-generate.bin"));
+        expect(files).toHaveLength(1);
+        const file = path.join(stateDir, "cache", "code", files[0] as string);
+        const parsed = parseCodeCache(readFileSync(file));
+        expect(parsed).toBeDefined();
+        return { parts: parsed?.parts, size: statSync(file).size, mtimeMs: statSync(file).mtimeMs };
+      };
+
+      expect((await cli(["a lighthouse", "--provider", "openai"], env)).exitCode).toBe(0);
+      const direct = cacheOf();
+      expect(direct.parts).toEqual(["provider-openai"]);
+
+      const failover = await cli(["a lighthouse", "--provider", "anthropic,openai", "--json"], env);
+      expect(failover.exitCode, failover.stderr).toBe(0);
+      expect(JSON.parse(failover.stdout).attempts.map((a: { provider: string; ok: boolean }) => [a.provider, a.ok])).toEqual([
+        ["anthropic", false],
+        ["openai", true],
+      ]);
+      const widened = cacheOf();
+      expect(widened.parts).toEqual(["provider-anthropic", "provider-openai"]);
+      expect(widened.size).toBeGreaterThan(direct.size);
+
+      // Covered now: neither a failover nor a direct call writes it again (V8 took it, or it would be).
+      expect((await cli(["a lighthouse", "--provider", "anthropic,openai"], env)).exitCode).toBe(0);
+      expect((await cli(["a lighthouse", "--provider", "openai"], env)).exitCode).toBe(0);
+      expect(cacheOf()).toEqual(widened);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
   });
 
   it("exits 1 listing each provider's reason when all fail", async () => {

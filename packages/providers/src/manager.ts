@@ -41,6 +41,8 @@ export interface ManagerDependencies {
   adapters?: Partial<Record<ProviderName, ProviderAdapter>>;
   /** Sent as the SDKs' user agent suffix where supported. */
   userAgent?: string;
+  /** Told when a provider's SDK adapter is first loaded (not for injected adapters). */
+  onAdapterLoad?: (name: ProviderName) => void;
 }
 
 const realClock: Clock = { now: () => Date.now() };
@@ -109,6 +111,7 @@ export function createProviderManager(config: ProviderConfig, deps: ManagerDepen
     if (injected) return Promise.resolve(injected);
     let adapter = adapters.get(name);
     if (!adapter) {
+      deps.onAdapterLoad?.(name);
       adapter = loadAdapter(config.providers[name], policy.attemptTimeoutMs, deps.userAgent);
       // A failed load (e.g. an SDK that cannot be imported) is retried next call.
       adapter.catch(() => adapters.delete(name));

@@ -1,5 +1,6 @@
 import type { ProviderConfigOverrides, ProviderManager, ProviderName, ProviderStatus } from "@noveli/providers";
 import { hasSharedDefaultProfile } from "../../aws/shared-config.js";
+import { markLazyPart } from "../../core/lazy-parts.js";
 import { UsageError } from "../../errors.js";
 import { generationFailure } from "./failure.js";
 
@@ -28,7 +29,11 @@ export function openProviders(providers: ProvidersModule, overrides: ProviderCon
   const withProfile: ProviderConfigOverrides = hasSharedDefaultProfile(env) ? { ...overrides, awsSharedDefaultProfile: true } : overrides;
   let manager: ProviderManager;
   try {
-    manager = providers.createProviderManager(providers.providerConfigFromEnv(env, withProfile), { userAgent: "noveli" });
+    manager = providers.createProviderManager(providers.providerConfigFromEnv(env, withProfile), {
+      userAgent: "noveli",
+      // The command's code cache then keeps each provider SDK that a run of it compiled.
+      onAdapterLoad: (name) => markLazyPart(`provider-${name}`),
+    });
   } catch (error) {
     if (providers.isGenerationError(error)) throw new UsageError(error.message);
     throw error;
