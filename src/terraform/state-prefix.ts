@@ -14,6 +14,15 @@ import type { RawOutputs } from "./outputs.js";
  * state's JSON): the caller then reads and parses the whole object, which also gives the error.
  */
 export function outputsFromStatePrefix(text: string): RawOutputs | undefined {
+  // Terraform's own layout, two-space indents: the outputs end where the top level's `resources`
+  // key starts (no JSON string holds a raw newline). The text before it, closed, parses whole only
+  // when that is the top level: then JSON.parse does the work, about a millisecond sooner than the
+  // scan below, which reads any other layout.
+  const resources = text.indexOf(TOP_LEVEL_RESOURCES);
+  if (resources > 0) {
+    const found = outputsOfTopLevel(`${text.slice(0, resources)}}`);
+    if (found) return found;
+  }
   let at = skipSpace(text, 0);
   if (text[at] !== "{") return undefined;
   at += 1;
@@ -33,6 +42,21 @@ export function outputsFromStatePrefix(text: string): RawOutputs | undefined {
     if (text[at] !== ",") return undefined;
     at += 1;
   }
+}
+
+const TOP_LEVEL_RESOURCES = ',\n  "resources": ';
+
+function outputsOfTopLevel(json: string): RawOutputs | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null || !("outputs" in value)) return undefined;
+  const outputs = value.outputs;
+  if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs) || Object.keys(outputs).length === 0) return undefined;
+  return outputs as RawOutputs;
 }
 
 function nonEmptyObject(json: string): RawOutputs | undefined {

@@ -61,6 +61,14 @@ describe("outputsFromStatePrefix", () => {
     }
   });
 
+  it("reads Terraform's layout and any other alike: a nested `resources` key at its indent, or outputs after the resources", () => {
+    // The text before `,\n  "resources": ` parses only when that key is the top level's.
+    const nested = `{"version": 4, "meta": {"a": 1,\n  "resources": 2}, "outputs": ${JSON.stringify(outputs)}}`;
+    expect(outputsFromStatePrefix(nested)).toEqual(outputs);
+    expect(outputsFromStatePrefix(state({ version: 4, resources: [], outputs }))).toEqual(outputs);
+    expect(outputsFromStatePrefix(state({ version: 4, outputs: {}, resources: [] }))).toBeUndefined();
+  });
+
   it("does not take an `outputs` key nested deeper than the top level", () => {
     expect(outputsFromStatePrefix(state({ version: 4, meta: { outputs: { a: { value: 1 } } } }).slice(0, -2))).toBeUndefined();
     expect(outputsFromStatePrefix(state({ version: 4, meta: { outputs: { a: { value: 1 } } }, outputs }))).toEqual(outputs);
