@@ -121,10 +121,13 @@ const MAGIC = "NVC1";
 
 /**
  * Pure: a cache file's contents: "NVC1", the length of the header's JSON (uint32, little-endian),
- * the JSON (the parts the run that wrote it loaded), then V8's data.
+ * the JSON (the parts the run that wrote it loaded), then V8's data. The JSON is padded with
+ * spaces so that V8's data starts 8-byte aligned in the file's buffer, as V8 wants it (it copies
+ * data that is not).
  */
 export function codeCacheContents(parts: readonly string[], data: Buffer): Buffer {
-  const header = Buffer.from(JSON.stringify(parts), "utf8");
+  const json = Buffer.from(JSON.stringify(parts), "utf8");
+  const header = Buffer.concat([json, Buffer.alloc((8 - (json.length % 8)) % 8, " ")]);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
   return Buffer.concat([Buffer.from(MAGIC, "latin1"), length, header, data]);

@@ -9,6 +9,12 @@ describe("the code cache file", () => {
     expect(parsed?.parts).toEqual(["provider-anthropic", "provider-openai"]);
     expect(parsed?.data.equals(data)).toBe(true);
     expect(parseCodeCache(codeCacheContents([], Buffer.alloc(0)))).toEqual({ parts: [], data: Buffer.alloc(0) });
+    // V8's data starts at a multiple of 8 bytes, whatever the names' length.
+    for (const parts of [[], ["a"], ["provider-openai"], ["provider-anthropic", "provider-openai"]]) {
+      const contents = codeCacheContents(parts, data);
+      expect((contents.length - data.length) % 8, JSON.stringify(parts)).toBe(0);
+      expect(parseCodeCache(contents)?.parts).toEqual(parts);
+    }
   });
 
   it("takes anything else for no cache, so that it is written anew", () => {
