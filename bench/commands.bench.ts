@@ -244,7 +244,7 @@ export default async function commands(): Promise<BenchResult> {
   return {
     title: "Commands an operator waits on (issue #19)",
     rows,
-    method: `Whole processes (wall time from spawn to exit), ${RUNS} interleaved rounds after ${WARMUP} warm-up rounds, the order rotating each round, medians. status and rollback run against dev deployed on the embedded emulator (noveli local up, deploy --local, one switch to green); each rollback --force flips live traffic to the other color. The warm-up rounds leave each command's V8 code cache in the state dir, as any earlier run of the command would; the first-run rows remove it before each of ${FIRST_RUN_ROUNDS} runs. The AWS CLI reads the same API's stages from the same emulator. generate: a local OpenAI-protocol server; Anthropic's base URL is a loopback port nothing listens on.`,
+    method: `Whole processes (wall time from spawn to exit), ${RUNS} interleaved rounds after ${WARMUP} warm-up rounds, the order rotating each round, medians. status and rollback run against dev deployed on the embedded emulator (noveli local up, deploy --local, one switch to green); each rollback --force flips live traffic to the other color. The warm-up rounds leave each command's V8 code cache in the state dir, as any earlier run of the command would; the first-run rows remove it before each of ${FIRST_RUN_ROUNDS} runs. The AWS CLI reads the same API's stages from the same emulator. generate: a local OpenAI-protocol server; Anthropic's base URL is a loopback port nothing listens on. Its first warm-up run is the direct call, so generate's code cache is first written without Anthropic's SDK; the first failover adds it (a cache names the lazily loaded parts it holds, src/core/lazy-parts.ts).`,
     notes,
   };
 }

@@ -47,25 +47,23 @@ export function outputsFromStatePrefix(text: string): RawOutputs | undefined {
 const TOP_LEVEL_RESOURCES = ',\n  "resources": ';
 
 function outputsOfTopLevel(json: string): RawOutputs | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== "object" || value === null || !("outputs" in value)) return undefined;
-  const outputs = value.outputs;
-  if (typeof outputs !== "object" || outputs === null || Array.isArray(outputs) || Object.keys(outputs).length === 0) return undefined;
-  return outputs as RawOutputs;
+  const value = parsed(json);
+  return typeof value === "object" && value !== null && "outputs" in value ? nonEmpty(value.outputs) : undefined;
 }
 
 function nonEmptyObject(json: string): RawOutputs | undefined {
-  let value: unknown;
+  return nonEmpty(parsed(json));
+}
+
+function parsed(json: string): unknown {
   try {
-    value = JSON.parse(json);
+    return JSON.parse(json);
   } catch {
     return undefined;
   }
+}
+
+function nonEmpty(value: unknown): RawOutputs | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value) || Object.keys(value).length === 0) return undefined;
   return value as RawOutputs;
 }
