@@ -96,8 +96,8 @@ function loadWithCodeCache(options: LoadOptions): AppBundle {
     // was handed and what it compiled besides.
     process.once("exit", () => {
       const parts = lazyPartsLoaded();
-      if (!covered) writeCodeCache(cacheFile, options.buildId, script, parts);
-      else if (parts.some((part) => !covered.includes(part))) writeCodeCache(cacheFile, options.buildId, script, [...new Set([...covered, ...parts])].sort());
+      if (covered && parts.every((part) => covered.includes(part))) return;
+      writeCodeCache(cacheFile, options.buildId, script, [...new Set([...(covered ?? []), ...parts])].sort());
     });
   }
   const wrapper = script.runInThisContext() as (exports: object, require: NodeJS.Require, module: Module, filename: string, dirname: string) => void;

@@ -37,7 +37,7 @@ export function outputsFromStatePrefix(text: string): RawOutputs | undefined {
     at = skipSpace(text, at + 1);
     const end = valueEnd(text, at);
     if (end < 0) return undefined;
-    if (key === "outputs") return nonEmptyObject(text.slice(at, end));
+    if (key === "outputs") return nonEmpty(parsed(text.slice(at, end)));
     at = skipSpace(text, end);
     if (text[at] !== ",") return undefined;
     at += 1;
@@ -49,10 +49,6 @@ const TOP_LEVEL_RESOURCES = ',\n  "resources": ';
 function outputsOfTopLevel(json: string): RawOutputs | undefined {
   const value = parsed(json);
   return typeof value === "object" && value !== null && "outputs" in value ? nonEmpty(value.outputs) : undefined;
-}
-
-function nonEmptyObject(json: string): RawOutputs | undefined {
-  return nonEmpty(parsed(json));
 }
 
 function parsed(json: string): unknown {
