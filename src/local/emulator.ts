@@ -157,13 +157,19 @@ export interface LaunchOptions {
 }
 
 /**
- * Python that the server runs at its start (as sitecustomize, found through PYTHONPATH): moto's
- * dispatcher lists moto's package folder (a listdir and a stat per service, about 180) on every
- * request to match the request's service, 1 to 1.5 ms of every answer on this machine. The folder
- * cannot change while the server runs, so it is listed once. Nothing else changes: same routes,
- * same answers. A moto without that function, or any failure here, leaves the server as it is; a
- * sitecustomize that this one hides on the path (the installation's, or one on the caller's
- * PYTHONPATH) still runs first. Its one line in the server's log says which it was.
+ * Python that the server runs at its start (as sitecustomize, found through PYTHONPATH), two
+ * changes to moto, each said in one line of the server's log, and each left out (the server as it
+ * is) when this moto lacks what it changes or anything fails:
+ * - moto's dispatcher lists moto's package folder (a listdir and a stat per service, about 180) on
+ *   every request to match the request's service, 1 to 1.5 ms of every answer on this machine. The
+ *   folder cannot change while the server runs, so it is listed once: same routes, same answers.
+ * - moto serves each request on a thread of its own, and its DynamoDB checks a write's condition and
+ *   then writes, with nothing between the two to stop another thread's write: two conditional puts
+ *   of one new key can both succeed (once seen in CI: two choices won one step of a story). DynamoDB
+ *   does each item operation atomically, and noveli's lease and the story table rely on that, so
+ *   moto's DynamoDB requests take one lock: one at a time, as DynamoDB orders writes to one item.
+ * A sitecustomize that this one hides on the path (the installation's, or one on the caller's
+ * PYTHONPATH) still runs first.
  */
 export const MOTO_SITECUSTOMIZE = `# Written by noveli when it starts moto_server: see launchMoto in noveli's src/local/emulator.ts.
 import importlib.machinery, importlib.util, os, sys
@@ -190,6 +196,28 @@ try:
         print("noveli: this moto has no list_of_moto_modules; started as it is", file=sys.stderr, flush=True)
 except Exception as _error:
     print(f"noveli: moto started as it is ({_error!r})", file=sys.stderr, flush=True)
+
+try:
+    import functools, threading
+    from moto.dynamodb.models import DynamoDBBackend as _DynamoDB
+
+    _dynamodb_lock = threading.RLock()
+
+    def _one_at_a_time(method):
+        @functools.wraps(method)
+        def locked(*args, **kwargs):
+            with _dynamodb_lock:
+                return method(*args, **kwargs)
+        return locked
+
+    # The batch and transact-get requests are answered item by item through these.
+    _names = ("get_item", "query", "scan", "put_item", "update_item", "delete_item", "transact_write_items")
+    _locked = [name for name in _names if callable(getattr(_DynamoDB, name, None))]
+    for _name in _locked:
+        setattr(_DynamoDB, _name, _one_at_a_time(getattr(_DynamoDB, _name)))
+    print(f"noveli: moto's DynamoDB item requests run one at a time ({len(_locked)} of {len(_names)} operations), as DynamoDB's conditional writes are atomic", file=sys.stderr, flush=True)
+except Exception as _error:
+    print(f"noveli: moto's DynamoDB left as it is ({_error!r})", file=sys.stderr, flush=True)
 `;
 
 /** Writes MOTO_SITECUSTOMIZE into its own folder beside the server's log; the PYTHONPATH that finds it. */

@@ -33,6 +33,7 @@ describe("starting the embedded emulator", () => {
   it("puts noveli's sitecustomize beside the log, and moto takes it: the service list is read once", async () => {
     expect(readFileSync(path.join(dir, "local", "python", "sitecustomize.py"), "utf8")).toBe(MOTO_SITECUSTOMIZE);
     expect(readFileSync(logFile(), "utf8")).toMatch(/^noveli: moto's service folders listed once \(\d{2,}\), not on every request$/m);
+    expect(readFileSync(logFile(), "utf8")).toMatch(/^noveli: moto's DynamoDB item requests run one at a time \(7 of 7 operations\), as DynamoDB's conditional writes are atomic$/m);
     // And it still answers as moto: a DynamoDB call and an API Gateway call, each routed to its service.
     const headers = (service: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=testing/20261203/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0` });
     const tables = await fetch(moto.url, { method: "POST", headers: { ...headers("dynamodb"), "x-amz-target": "DynamoDB_20120810.ListTables", "content-type": "application/x-amz-json-1.0" }, body: "{}" });
@@ -46,6 +47,65 @@ describe("starting the embedded emulator", () => {
   it("still runs the sitecustomize of the caller's PYTHONPATH, which noveli's would otherwise hide", () => {
     expect(readFileSync(path.join(dir, "own-ran"), "utf8")).toBe("yes");
   });
+
+  it("lets one of many simultaneous conditional puts of a new key win, however long moto takes between its check and its write", async () => {
+    // A moto of its own whose condition check takes 50 ms (the caller's sitecustomize, which runs
+    // first, slows it): unlocked, every put would pass the check before the first one writes.
+    const raceDir = mkdtempSync(path.join(tmpdir(), "noveli-moto-race-"));
+    const slow = path.join(raceDir, "slow-python");
+    mkdirSync(slow);
+    writeFileSync(
+      path.join(slow, "sitecustomize.py"),
+      [
+        "import time",
+        "import moto.dynamodb.models.table as table",
+        "original = table.get_filter_expression",
+        "class Slow:",
+        "    def __init__(self, op):",
+        "        self.op = op",
+        "    def expr(self, item):",
+        "        result = self.op.expr(item)",
+        "        time.sleep(0.05)",
+        "        return result",
+        "table.get_filter_expression = lambda *args, **kwargs: Slow(original(*args, **kwargs))",
+        "",
+      ].join("\n"),
+    );
+    const raced = await launchMoto({ executable: findMotoServer(), port: await freePort(), logFile: path.join(raceDir, "moto.log"), detached: false, env: { PYTHONPATH: slow } });
+    try {
+      const call = (target: string, body: unknown) =>
+        fetch(raced.url, {
+          method: "POST",
+          headers: {
+            authorization: "AWS4-HMAC-SHA256 Credential=testing/20261203/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+            "x-amz-target": `DynamoDB_20120810.${target}`,
+            "content-type": "application/x-amz-json-1.0",
+          },
+          body: JSON.stringify(body),
+        });
+      const created = await call("CreateTable", {
+        TableName: "race",
+        AttributeDefinitions: [{ AttributeName: "k", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "k", KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+      });
+      expect(created.status).toBe(200);
+      const puts = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => call("PutItem", { TableName: "race", Item: { k: { S: "step-1" }, who: { N: String(i) } }, ConditionExpression: "attribute_not_exists(k)" })),
+      );
+      const statuses = puts.map((put) => put.status).sort();
+      expect(statuses).toEqual([200, 400, 400, 400, 400, 400, 400, 400]);
+      const losers = await Promise.all(puts.filter((put) => put.status === 400).map(async (put) => ((await put.json()) as { __type: string }).__type));
+      expect(losers.every((type) => type.endsWith("ConditionalCheckFailedException"))).toBe(true);
+      // The item is the winner's, whole.
+      const stored = await call("GetItem", { TableName: "race", Key: { k: { S: "step-1" } }, ConsistentRead: true });
+      const winner = puts.findIndex((put) => put.status === 200);
+      expect(((await stored.json()) as { Item: { who: { N: string } } }).Item.who.N).toBe(String(winner));
+    } finally {
+      await raced.stop();
+      rmSync(raceDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it("stops what it started", async () => {
     await moto.stop();
