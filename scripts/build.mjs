@@ -51,36 +51,82 @@ for (const name of NODE_MODULES_AT_RUN_TIME) {
 // Build beside dist/ and swap it in, so a CLI running from dist/ never sees a half-written tree.
 const staging = path.join(root, `.dist-${process.pid}`);
 const retired = path.join(root, `.dist-old-${process.pid}`);
+// A build that fails leaves no half-made tree behind (after a good one, staging is dist/ already).
+process.on("exit", () => rmSync(staging, { recursive: true, force: true }));
 
 const commands = readdirSync(path.join(root, "src", "commands"))
   .filter((file) => file.endsWith(".ts"))
   .map((file) => file.slice(0, -".ts".length));
 
 /**
- * The SDK's HTTP handler imports node:https with its module and builds an https Agent with every
- * client, so each command loaded TLS (about 5 ms) even against an http:// emulator. Its
- * node-https.js, which only imports the module and exports it, is swapped for src/aws/lazy-https.ts,
- * which loads it with the first https request. The file must still be exactly what it was, and every
- * bundle with the handler must have had it swapped: a new SDK that changes either fails the build
- * here instead of quietly loading TLS again (or losing what the handler needs of it).
+ * Node built-ins the SDK loads with its modules although a command may never use them, each swapped
+ * for a part of src/aws that loads it on first use:
+ * - node:https (with TLS and its crypto, about 5 ms): the SDK's HTTP handler imports it and builds an
+ *   https Agent with every client, even for an http:// emulator. Its node-https.js, which only
+ *   imports the module and exports it, becomes src/aws/lazy-https.ts.
+ * - node:fs/promises (with readline), node:zlib and the web streams (about 4 ms together): imported
+ *   by the shared-config file reader, the SSO token reader and the CRC32 checksum when their
+ *   modules load; the web streams by util-stream's ChecksumStream.browser.js (a class extending the
+ *   global ReadableStream), by its stream-type-check.js, asked of every response body, and by
+ *   retry's isStreamingPayload.js, asked after every error answer. Their import of the built-in is
+ *   pointed at src/aws/lazy-builtins.ts, which exports the same names; those three files become
+ *   re-exports of what it has in their place.
+ * Each swapped file must still be exactly what it was (`expected`), or import the built-in once and
+ * exactly as it did (`import`), and every bundle holding one must have had it swapped: a new SDK
+ * that changes either fails the build here instead of quietly loading the built-in again (or losing
+ * what the module needs of it).
  */
-const LAZY_HTTPS = {
-  file: /[\\/]@smithy[\\/]node-http-handler[\\/]dist-es[\\/]node-https\.js$/,
-  expected: 'import node_https from "node:https";\nexport { node_https };',
-  replacement: path.join(root, "src", "aws", "lazy-https.ts"),
-};
-const lazyHttpsSwapped = new Set();
-const lazyHttpsPlugin = (name) => ({
-  name: "noveli-lazy-https",
+const smithy = (file) => new RegExp(`[\\\\/]@smithy[\\\\/]${file.replace(/\//g, "[\\\\/]").replace(/\./g, "\\.")}$`);
+const coreModule = (file) => smithy(`core/dist-es/submodules/${file}`);
+const LAZY_BUILTINS = path.join(root, "src", "aws", "lazy-builtins.ts");
+const LAZY_SWAPS = [
+  {
+    file: smithy("node-http-handler/dist-es/node-https.js"),
+    expected: 'import node_https from "node:https";\nexport { node_https };',
+    contents: `export { node_https } from ${JSON.stringify(path.join(root, "src", "aws", "lazy-https.ts"))};`,
+  },
+  {
+    file: coreModule("serde/util-stream/checksum/ChecksumStream.browser.js"),
+    expected: 'const ReadableStreamRef = typeof ReadableStream === "function" ? ReadableStream : function () { };\nexport class ChecksumStream extends ReadableStreamRef {\n}',
+    contents: `export { ChecksumStream } from ${JSON.stringify(LAZY_BUILTINS)};`,
+  },
+  {
+    file: coreModule("serde/util-stream/stream-type-check.js"),
+    expected:
+      'export const isReadableStream = (stream) => typeof ReadableStream === "function" &&\n    (stream?.constructor?.name === ReadableStream.name || stream instanceof ReadableStream);\nexport const isBlob = (blob) => {\n    return typeof Blob === "function" && (blob?.constructor?.name === Blob.name || blob instanceof Blob);\n};',
+    contents: `export { isReadableStream, isBlob } from ${JSON.stringify(LAZY_BUILTINS)};`,
+  },
+  {
+    file: coreModule("retry/middleware-retry/isStreamingPayload/isStreamingPayload.js"),
+    expected:
+      'import { Readable } from "node:stream";\nexport const isStreamingPayload = (request) => request?.body instanceof Readable ||\n    (typeof ReadableStream !== "undefined" && request?.body instanceof ReadableStream);',
+    contents: `export { isStreamingPayload } from ${JSON.stringify(LAZY_BUILTINS)};`,
+  },
+  { file: coreModule("config/shared-ini-file-loader/readFile.js"), import: 'import { readFile as fsReadFile } from "node:fs/promises";' },
+  { file: coreModule("config/shared-ini-file-loader/getSSOTokenFromFile.js"), import: 'import { readFile } from "node:fs/promises";' },
+  { file: coreModule("checksum/crc32/Crc32Node.js"), import: 'import * as zlib from "node:zlib";' },
+];
+/** Pure: a swapped file's new text, or why it cannot be swapped. */
+function swapped(swap, text) {
+  if (swap.expected !== undefined) return text.trim() === swap.expected ? { contents: swap.contents } : { error: `is no longer ${JSON.stringify(swap.expected)}` };
+  const builtin = /from "(node:[^"]+)"/.exec(swap.import)[1];
+  if (text.split(`from "${builtin}"`).length !== 2 || !text.includes(swap.import)) return { error: `no longer imports ${builtin} once, as ${JSON.stringify(swap.import)}` };
+  return { contents: text.replace(swap.import, swap.import.replace(`"${builtin}"`, JSON.stringify(LAZY_BUILTINS))) };
+}
+const lazySwapped = new Map();
+const lazySwapsPlugin = (name) => ({
+  name: "noveli-lazy-builtins",
   setup(b) {
-    b.onLoad({ filter: LAZY_HTTPS.file }, (args) => {
-      const text = readFileSync(args.path, "utf8").trim();
-      if (text !== LAZY_HTTPS.expected) {
-        throw new Error(`${args.path} is no longer ${JSON.stringify(LAZY_HTTPS.expected)}: check what the SDK's HTTP handler needs of node:https, then update src/aws/lazy-https.ts and LAZY_HTTPS in scripts/build.mjs`);
-      }
-      lazyHttpsSwapped.add(name);
-      return { contents: `export { node_https } from ${JSON.stringify(LAZY_HTTPS.replacement)};`, resolveDir: root, loader: "js" };
-    });
+    for (const swap of LAZY_SWAPS) {
+      b.onLoad({ filter: swap.file }, (args) => {
+        const { contents, error } = swapped(swap, readFileSync(args.path, "utf8"));
+        if (error !== undefined) {
+          throw new Error(`${args.path} ${error}: check what it needs of the built-in, then update src/aws/lazy-https.ts or src/aws/lazy-builtins.ts and LAZY_SWAPS in scripts/build.mjs`);
+        }
+        lazySwapped.set(name, (lazySwapped.get(name) ?? new Set()).add(swap));
+        return { contents, resolveDir: path.dirname(args.path), loader: "js" };
+      });
+    }
   },
 });
 
@@ -116,11 +162,16 @@ await Promise.all(
       // A linked map without the sources' text: stack traces need only the positions, and dist/ stays small.
       sourcemap: "linked",
       sourcesContent: false,
-      plugins: [lazyHttpsPlugin(name)],
+      plugins: [lazySwapsPlugin(name)],
       metafile: true,
     }).then((result) => {
+      for (const swap of LAZY_SWAPS) {
+        const held = Object.keys(result.metafile.inputs).some((input) => swap.file.test(path.resolve(root, input)));
+        if (held && !lazySwapped.get(name)?.has(swap)) throw new Error(`dist/app/${name}.cjs holds a module LAZY_SWAPS swaps (${swap.file}) that was not swapped (scripts/build.mjs)`);
+      }
+      // A handler that stopped importing node:https through node-https.js would load TLS again.
       const handler = Object.keys(result.metafile.inputs).some((input) => /@smithy[\\/]node-http-handler[\\/]/.test(input));
-      if (handler && !lazyHttpsSwapped.has(name)) throw new Error(`dist/app/${name}.cjs holds the SDK's HTTP handler but its node-https.js was not swapped (LAZY_HTTPS in scripts/build.mjs)`);
+      if (handler && !lazySwapped.get(name)?.has(LAZY_SWAPS[0])) throw new Error(`dist/app/${name}.cjs holds the SDK's HTTP handler but its node-https.js was not swapped (LAZY_SWAPS in scripts/build.mjs)`);
     }),
   ),
 );

@@ -73,8 +73,63 @@ export function awsClientConfig(target: Target, version: string, overrides: { re
       };
     }
     case "local":
-      return { ...base, region: overrides.region ?? target.region ?? EMULATOR_REGION, endpoint: target.endpointUrl, credentials: { ...EMULATOR_CREDENTIALS } };
+      return {
+        ...base,
+        ...emulatorSdkSettings(),
+        region: overrides.region ?? target.region ?? EMULATOR_REGION,
+        endpoint: target.endpointUrl,
+        credentials: { ...EMULATOR_CREDENTIALS },
+      };
   }
+}
+
+/**
+ * The embedded emulator is noveli's own, so what the SDK otherwise looks up in the caller's
+ * environment and ~/.aws files for each client (FIPS and dual-stack endpoints, the app id, the auth
+ * scheme preference, clock-skew correction, S3's checksum, ARN-region and S3 Express settings,
+ * CloudWatch's request compression, DynamoDB's endpoint discovery and account-id endpoints, the
+ * defaults mode) is fixed at the SDK's own defaults: a profile written for a real account
+ * (`use_fips_endpoint = true`, say) cannot change how noveli talks to its emulator, and no client
+ * reads ~/.aws on its first request. A client ignores the settings it does not have. An
+ * --endpoint-url target keeps the caller's settings: that endpoint may stand for a real one.
+ */
+export function emulatorSdkSettings(): EmulatorSdkSettings {
+  const unset = async (): Promise<undefined> => undefined;
+  return {
+    defaultsMode: "legacy",
+    useFipsEndpoint: false,
+    useDualstackEndpoint: false,
+    userAgentAppId: unset,
+    authSchemePreference: [],
+    accountIdEndpointMode: "preferred",
+    endpointDiscoveryEnabledProvider: unset,
+    requestChecksumCalculation: "WHEN_SUPPORTED",
+    responseChecksumValidation: "WHEN_SUPPORTED",
+    useArnRegion: unset,
+    disableS3ExpressSessionAuth: false,
+    sigv4aSigningRegionSet: unset,
+    disableRequestCompression: false,
+    requestMinCompressionSizeBytes: 10_240,
+    disableClockSkewCorrection: false,
+  };
+}
+
+export interface EmulatorSdkSettings {
+  defaultsMode: "legacy";
+  useFipsEndpoint: false;
+  useDualstackEndpoint: false;
+  userAgentAppId: () => Promise<undefined>;
+  authSchemePreference: string[];
+  accountIdEndpointMode: "preferred";
+  endpointDiscoveryEnabledProvider: () => Promise<undefined>;
+  requestChecksumCalculation: "WHEN_SUPPORTED";
+  responseChecksumValidation: "WHEN_SUPPORTED";
+  useArnRegion: () => Promise<undefined>;
+  disableS3ExpressSessionAuth: false;
+  sigv4aSigningRegionSet: () => Promise<undefined>;
+  disableRequestCompression: false;
+  requestMinCompressionSizeBytes: number;
+  disableClockSkewCorrection: false;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,5 +1,7 @@
-import { createInterface } from "node:readline/promises";
-import { createInterface as createLineReader } from "node:readline";
+// readline loads when a question is asked or answers are read (about 1 ms of every start of the
+// commands that can ask, most of which never do: --force, --yes, CI).
+type ReadlinePromises = typeof import("node:readline/promises");
+type Readline = typeof import("node:readline");
 
 /** Whether a person can answer a question: stdin and stderr are both terminals. */
 export function canPrompt(): boolean {
@@ -8,6 +10,7 @@ export function canPrompt(): boolean {
 
 /** Asks one question on stderr and reads one line from stdin; abortable. */
 export async function ask(question: string, signal?: AbortSignal): Promise<string> {
+  const { createInterface } = process.getBuiltinModule("node:readline/promises") as ReadlinePromises;
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return await rl.question(`${question} `, signal ? { signal } : {});
@@ -25,7 +28,8 @@ export interface LineAnswers {
 
 /** Reads answers from stdin line by line; aborting the signal ends the input. */
 export function stdinAnswers(signal: AbortSignal): LineAnswers {
-  const reader = createLineReader({ input: process.stdin, terminal: false });
+  const { createInterface } = process.getBuiltinModule("node:readline") as Readline;
+  const reader = createInterface({ input: process.stdin, terminal: false });
   const lines = reader[Symbol.asyncIterator]();
   const close = () => reader.close();
   signal.addEventListener("abort", close, { once: true });

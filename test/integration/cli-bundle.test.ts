@@ -203,7 +203,7 @@ describe("the bundled CLI", () => {
           env: { NOVELI_STATE_DIR: path.join(dir, "tls-state"), NO_COLOR: "1", CI: "true", NODE_EXTRA_CA_CERTS: cert, BUILTINS_LOG: log, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
         });
         const loaded = readFileSync(log, "utf8").split("\n");
-        return { result, tls: loaded.includes("NativeModule https") || loaded.includes("NativeModule tls") };
+        return { result, loaded, tls: loaded.includes("NativeModule https") || loaded.includes("NativeModule tls") };
       };
 
       const overHttp = await status(`http://127.0.0.1:${await listen(plain)}`);
@@ -213,6 +213,13 @@ describe("the bundled CLI", () => {
       expect(refused.length).toBeGreaterThan(0);
       expect(refused.every((line) => line === "Socket AWS4-HMAC-SHA256")).toBe(true);
       expect(overHttp.tls).toBe(false);
+      // Nor what the SDK's modules import for paths this command never takes (LAZY_SWAPS in
+      // scripts/build.mjs): CRC32 checksums, web streams, and readline, which only a question needs.
+      // (fs/promises brings readline's internal interface with it: this target's config files are read.)
+      const unused = ["NativeModule zlib", "NativeModule internal/webstreams/readablestream", "NativeModule readline", "NativeModule readline/promises"];
+      expect(overHttp.loaded.filter((line) => unused.includes(line))).toEqual([]);
+      // The SDK still read this endpoint target's shared config files (node:fs/promises, on first use).
+      expect(overHttp.loaded).toContain("NativeModule fs/promises");
 
       const before = refused.length;
       const overHttps = await status(`https://127.0.0.1:${await listen(secure)}`);

@@ -119,6 +119,23 @@ describe("noveli CLI foundation", () => {
     const again = await runCli(["local", "up", "--json"], { env: env() });
     expect(JSON.parse(again.stdout)).toMatchObject({ reused: true, pid: started.pid });
 
+    // A --local command takes nothing of a profile meant for real accounts (FIPS endpoints would
+    // make every call fail against the emulator), reads no ~/.aws file and loads none of what only
+    // other paths need (emulatorSdkSettings in src/aws/clients.ts, LAZY_SWAPS in scripts/build.mjs),
+    // also when the emulator answers with errors.
+    const awsConfig = path.join(stateDir, "aws-config");
+    writeFileSync(awsConfig, "[default]\nuse_fips_endpoint = true\n");
+    const preload = path.join(stateDir, "builtins.cjs");
+    const builtinsLog = path.join(stateDir, "builtins.txt");
+    writeFileSync(preload, 'process.on("exit", () => require("node:fs").writeFileSync(process.env.BUILTINS_LOG, process.moduleLoadList.join("\\n")));\n');
+    const notDeployed = await runCli(["status", "--local", "--env", "staging"], { env: { ...env(), AWS_CONFIG_FILE: awsConfig, NODE_OPTIONS: `--require ${preload}`, BUILTINS_LOG: builtinsLog } });
+    expect(notDeployed.exitCode, notDeployed.stderr).toBe(2);
+    expect(notDeployed.stderr).toMatch(/^error: environment staging is not deployed on this target$/m);
+    const loaded = readFileSync(builtinsLog, "utf8").split("\n");
+    expect(loaded).toContain("NativeModule http");
+    // (node:zlib may load: the first command on a new emulator writes an object, with its CRC32.)
+    expect(loaded.filter((line) => /^NativeModule (fs\/promises|readline|readline\/promises|internal\/webstreams\/readablestream)$/.test(line))).toEqual([]);
+
     const status = await runCli(["local", "status", "--json"], { env: env() });
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, url: started.url, pid: started.pid });
     const human = await runCli(["local", "status"], { env: env() });
