@@ -93,7 +93,7 @@ export function awsClientConfig(target: Target, version: string, overrides: { re
  * reads ~/.aws on its first request. A client ignores the settings it does not have. An
  * --endpoint-url target keeps the caller's settings: that endpoint may stand for a real one.
  */
-export function emulatorSdkSettings(): EmulatorSdkSettings {
+function emulatorSdkSettings() {
   const unset = async (): Promise<undefined> => undefined;
   return {
     defaultsMode: "legacy",
@@ -111,25 +111,7 @@ export function emulatorSdkSettings(): EmulatorSdkSettings {
     disableRequestCompression: false,
     requestMinCompressionSizeBytes: 10_240,
     disableClockSkewCorrection: false,
-  };
-}
-
-export interface EmulatorSdkSettings {
-  defaultsMode: "legacy";
-  useFipsEndpoint: false;
-  useDualstackEndpoint: false;
-  userAgentAppId: () => Promise<undefined>;
-  authSchemePreference: string[];
-  accountIdEndpointMode: "preferred";
-  endpointDiscoveryEnabledProvider: () => Promise<undefined>;
-  requestChecksumCalculation: "WHEN_SUPPORTED";
-  responseChecksumValidation: "WHEN_SUPPORTED";
-  useArnRegion: () => Promise<undefined>;
-  disableS3ExpressSessionAuth: false;
-  sigv4aSigningRegionSet: () => Promise<undefined>;
-  disableRequestCompression: false;
-  requestMinCompressionSizeBytes: number;
-  disableClockSkewCorrection: false;
+  } as const;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -42,7 +42,7 @@ export const ChecksumStream: typeof ReadableStream = new Proxy(function Checksum
  * buffer or a string is none, answered here without reading it; anything else is asked as before.
  */
 export function isReadableStream(stream: unknown): boolean {
-  if (stream === null || stream === undefined || typeof stream === "string" || stream instanceof Readable || stream instanceof Uint8Array) return false;
+  if (stream instanceof Readable || neverWebStream(stream)) return false;
   return typeof ReadableStream === "function" && ((stream as { constructor?: { name?: string } }).constructor?.name === ReadableStream.name || stream instanceof ReadableStream);
 }
 
@@ -59,6 +59,11 @@ export function isBlob(blob: unknown): boolean {
 export function isStreamingPayload(request: { body?: unknown } | undefined): boolean {
   const body = request?.body;
   if (body instanceof Readable) return true;
-  if (body === null || body === undefined || typeof body === "string" || body instanceof Uint8Array) return false;
+  if (neverWebStream(body)) return false;
   return typeof ReadableStream !== "undefined" && body instanceof ReadableStream;
+}
+
+/** Pure: nothing, a string or bytes, which no web stream is (asked without reading the global). */
+function neverWebStream(value: unknown): boolean {
+  return value === null || value === undefined || typeof value === "string" || value instanceof Uint8Array;
 }
