@@ -33,6 +33,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { literalSchemaKeys, SCHEMA_FILE } from "./schema-keys.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pkg = (await import(path.join(root, "package.json"), { with: { type: "json" } })).default;
@@ -130,6 +131,18 @@ const lazySwapsPlugin = (name) => ({
   },
 });
 
+/** The SDK's schema modules with literal keys, so esbuild drops the shapes no command sends (scripts/schema-keys.mjs). */
+const schemaKeysPlugin = {
+  name: "noveli-schema-keys",
+  setup(b) {
+    b.onLoad({ filter: SCHEMA_FILE }, (args) => {
+      const { contents, left } = literalSchemaKeys(readFileSync(args.path, "utf8"));
+      if (left.length > 0) throw new Error(`${args.path} has computed keys that are none of its string constants (${left.slice(0, 5).join(", ")}): check how the SDK writes its schemas now, then update scripts/schema-keys.mjs`);
+      return { contents, resolveDir: path.dirname(args.path), loader: "js" };
+    });
+  },
+};
+
 /** A command's bundle: the runner and the command module, both as the entry's static imports. */
 const appEntry = (name) => [`export { run } from "./src/runner.ts";`, `export * as command from "./src/commands/${name}.ts";`].join("\n");
 const appFile = (name) => path.join(staging, "app", `${name}.cjs`);
@@ -162,7 +175,7 @@ await Promise.all(
       // A linked map without the sources' text: stack traces need only the positions, and dist/ stays small.
       sourcemap: "linked",
       sourcesContent: false,
-      plugins: [lazySwapsPlugin(name)],
+      plugins: [lazySwapsPlugin(name), schemaKeysPlugin],
       metafile: true,
     }).then((result) => {
       for (const swap of LAZY_SWAPS) {

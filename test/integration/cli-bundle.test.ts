@@ -63,6 +63,18 @@ describe("the bundled CLI", () => {
     }
   });
 
+  it("keeps of each SDK client's schemas the shapes of the operations the command sends, not the service's others", () => {
+    // The schema modules' keys are written as literals (scripts/schema-keys.mjs), so esbuild drops
+    // the shapes nothing reaches; with their computed keys it kept every one of them.
+    const status = readFileSync(bundleOf("status"), "latin1");
+    for (const sent of ["GetObjectOutput", "GetStageRequest", "GetFunctionConfigurationRequest", "DescribeAlarmsOutput", "ListTargetsByRuleRequest", "QueryInput"]) {
+      expect(status.includes(`"${sent}"`), sent).toBe(true);
+    }
+    for (const unsent of ["GetObjectAclOutput", "SelectObjectContentRequest", "CreateCodeSigningConfigRequest", "CreateVpcLinkRequest"]) {
+      expect(status.includes(`"${unsent}"`), unsent).toBe(false);
+    }
+  });
+
   it("every command's bundle evaluates without resolving anything from node_modules but the unbundled few", async () => {
     const log = path.join(dir, "resolved.txt");
     const loader = path.join(dir, "load-all.cjs");
