@@ -49,9 +49,7 @@ async function evaluated(file: string, text: string): Promise<Record<string, unk
  * the type registries (their maps).
  */
 function described(value: unknown, seen = new Map<object, number>()): string {
-  if (value === null || typeof value !== "object") {
-    if (typeof value !== "function") return JSON.stringify(value) ?? String(value);
-  }
+  if (value === null || (typeof value !== "object" && typeof value !== "function")) return JSON.stringify(value) ?? String(value);
   const object = value as object;
   const id = seen.get(object);
   if (id !== undefined) return `#${id}`;
