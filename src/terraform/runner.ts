@@ -217,6 +217,7 @@ export function wholeDiagnostics(messages: TerraformUiMessage[]): string | undef
 export function terraformHint(command: string, errorText: string): string {
   if (/Error acquiring the state lock/i.test(errorText)) return "another terraform run holds the state lock: wait for it to finish; if it died, noveli deploy --force-unlock breaks noveli's lock";
   if (/Backend configuration changed|Backend initialization required/i.test(errorText)) return "the workspace was initialised for another backend: run the command again (noveli re-initialises it), or remove the workspace's data/ folder under the state dir";
+  if (/doesn't match any of the checksums/i.test(errorText)) return "the provider terraform found is not the one this workspace's lock file recorded when it was first initialised: if it was replaced on purpose (another mirror or provider build), remove the environment's folder under workspaces/ in the state dir and deploy again";
   if (/provider|registry\.terraform\.io/i.test(errorText) && /install|query|download|checksum/i.test(errorText)) return "terraform could not get the hashicorp/aws provider: noveli points it at a local filesystem mirror when one exists; see the README (Terraform)";
   if (/No valid credential sources|InvalidClientTokenId|ExpiredToken|security token/i.test(errorText)) return "terraform found no valid AWS credentials: check --profile, AWS_PROFILE or your SSO login";
   return `run with --verbose to see terraform ${command}'s whole output`;

@@ -1,6 +1,6 @@
 import { targetKey } from "../core/target.js";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from "node:fs";
 import path from "node:path";
 import { isEmulatorTarget, type Target } from "../core/target.js";
 import { type Environment } from "../core/environment.js";
@@ -20,6 +20,7 @@ import type { TerraformCall } from "./runner.js";
  *     plans/            saved plans
  *     emulator.s3.tfbackend  the S3 backend's endpoint options, emulator targets only
  *     init.fingerprint  what the last successful `terraform init` was run with (see initFingerprint)
+ *     init.lock.hcl     emulator targets: the dependency lock file as init wrote it (see trustVerifiedProviders)
  * The state itself is never here: every target keeps it in the S3 backend, in the bucket
  * `noveli bootstrap` made for the account and region (emulators included, inside the emulator), so
  * a workspace can be deleted or copied at any time; the next run stages and initialises it again.
@@ -79,8 +80,9 @@ export function prepareWorkspace(options: PrepareWorkspaceOptions): Workspace {
   const dir = workspaceDir(stateDir, target, env);
   const staged = path.join(dir, "terraform");
   const rootDir = path.join(staged, "environments", env);
-  const lockFile = path.join(rootDir, ".terraform.lock.hcl");
-  const keptLock = existsSync(lockFile) ? readFileSync(lockFile) : undefined;
+  const lockFile = path.join(rootDir, LOCK_FILE);
+  // The lock file with its checksums: an emulator's plan and apply ran with a copy without them.
+  const keptLock = [verifiedLockFile(dir), lockFile].filter((file) => existsSync(file)).map((file) => readFileSync(file))[0];
   rmSync(staged, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   cpSync(source, staged, {
@@ -113,6 +115,43 @@ export function prepareWorkspace(options: PrepareWorkspaceOptions): Workspace {
   };
 }
 
+const LOCK_FILE = ".terraform.lock.hcl";
+
+function verifiedLockFile(dir: string): string {
+  return path.join(dir, "init.lock.hcl");
+}
+
+/** Pure: a dependency lock file without its `hashes` lists (provider versions and constraints kept). */
+export function withoutLockHashes(lock: string): string {
+  return lock.replace(/^[ \t]*hashes[ \t]*=[ \t]*\[[^\]]*\][ \t]*\r?\n/gm, "");
+}
+
+/**
+ * Emulator targets, once init has run or was found current: plan, apply and destroy run with a lock
+ * file that names no checksums, so terraform does not read and hash the whole provider again (the
+ * hashicorp/aws provider is a 675 MB binary: about 0.5 s of every terraform process). init checks the
+ * provider against the checksums, and the lock file with them is kept beside the workspace and staged
+ * again for the next init. The init fingerprint holds each provider file's identity (device, inode,
+ * size, modification and change times), so a provider changed in any way since that check makes the
+ * next deploy run init, which checks it again. Real AWS targets keep terraform's check at every run.
+ */
+export function trustVerifiedProviders(workspace: Pick<Workspace, "target" | "dir" | "rootDir">): void {
+  if (!isEmulatorTarget(workspace.target)) return;
+  const lockFile = path.join(workspace.rootDir, LOCK_FILE);
+  if (!existsSync(lockFile)) return;
+  const lock = readFileSync(lockFile, "utf8");
+  const stripped = withoutLockHashes(lock);
+  if (stripped === lock) return;
+  writeFileAtomic(verifiedLockFile(workspace.dir), lock);
+  writeFileAtomic(lockFile, stripped);
+}
+
+function writeFileAtomic(file: string, text: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, text);
+  renameSync(temporary, file);
+}
+
 export function terraformCall(workspace: Workspace, reporter: Reporter, signal?: AbortSignal): TerraformCall {
   return { binary: workspace.terraform.binary, dir: workspace.rootDir, env: workspace.processEnv, reporter, ...(signal ? { signal } : {}) };
 }
@@ -139,6 +178,11 @@ export function initFingerprint(workspace: Pick<Workspace, "rootDir" | "backendC
     if (file !== "" && path.isAbsolute(file) && existsSync(file)) add("backend-file", readFileSync(file));
   }
   add("data-dir", workspace.processEnv.TF_DATA_DIR ?? "");
+  // The installed providers as they were when init checked them (an emulator's plan and apply do not check them again).
+  const providers = path.join(workspace.processEnv.TF_DATA_DIR ?? "", "providers");
+  if (workspace.processEnv.TF_DATA_DIR && existsSync(providers)) {
+    for (const [name, file] of fileIdentities(providers)) add(`provider:${name}`, `${file.dev}:${file.ino}:${file.size}:${file.mtimeNs}:${file.ctimeNs}`);
+  }
   const staged = path.resolve(workspace.rootDir, "..", "..");
   for (const file of listFiles(staged)) add(path.relative(staged, file), readFileSync(file));
   return hash.digest("hex");
@@ -152,6 +196,18 @@ function listFiles(dir: string): string[] {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) files.push(...listFiles(full));
     else if (entry.isFile()) files.push(full);
+  }
+  return files;
+}
+
+/** Every file under a folder, symbolic links followed (terraform links a mirror's providers), with its stat. */
+function fileIdentities(dir: string, base = dir): [string, BigIntStats][] {
+  const files: [string, BigIntStats][] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = path.join(dir, name);
+    const stat = statSync(full, { bigint: true });
+    if (stat.isDirectory()) files.push(...fileIdentities(full, base));
+    else files.push([path.relative(base, full), stat]);
   }
   return files;
 }

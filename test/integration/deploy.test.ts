@@ -135,6 +135,37 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
     expect(result.stdout).toMatch(/plan only: nothing applied/);
   });
 
+  it("an emulator's plan and apply skip terraform's re-check of the provider; init checks it against the kept checksums", async () => {
+    const workspace = path.join(stateDir, "workspaces", `endpoint-127.0.0.1-${moto.port}`, "dev");
+    const staged = path.join(workspace, "terraform", "environments", "dev", ".terraform.lock.hcl");
+    const kept = path.join(workspace, "init.lock.hcl");
+    // What the deploys before ran with: the lock file without checksums, and the one init wrote beside it.
+    expect(readFileSync(staged, "utf8")).toMatch(/provider "registry\.terraform\.io\/hashicorp\/aws" \{\n\s+version\s+= "[\d.]+"/);
+    expect(readFileSync(staged, "utf8")).not.toMatch(/hashes|h1:/);
+    const verified = readFileSync(kept, "utf8");
+    expect(verified).toMatch(/hashes = \[\n\s+"h1:[A-Za-z0-9+/]{43}=",/);
+    // A kept checksum the provider does not match, and init due (no fingerprint): init refuses the provider.
+    writeFileSync(kept, verified.replace(/"h1:[A-Za-z0-9+/]{43}="/, `"h1:${"A".repeat(43)}="`));
+    rmSync(path.join(workspace, "init.fingerprint"));
+    try {
+      const refused = await deploy(["--env", "dev", "--release", "r3", "--plan-only"]);
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toMatch(/terraform init failed: .*doesn't match any of the checksums previously recorded in the dependency lock file/);
+      expect(refused.stderr).toMatch(/hint: the provider terraform found is not the one this workspace's lock file recorded/);
+      expect(refused.stderr).not.toMatch(/terraform plan/);
+      expect(refused.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      writeFileSync(kept, verified);
+    }
+    // With the right checksums kept, the next deploy initialises and plans again.
+    const again = await deploy(["--env", "dev", "--release", "r3", "--plan-only", "--verbose"]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/\$ terraform -chdir=\S+ init -input=false -reconfigure /);
+    expect(again.stdout).toMatch(/plan only: nothing applied/);
+    expect(readFileSync(kept, "utf8")).toBe(verified);
+    expect(readFileSync(staged, "utf8")).not.toMatch(/h1:/);
+  });
+
   it("refuses a plan that replaces the story table unless --allow-destroy", async () => {
     const tree = modifiedTree("replace-table", (root) => {
       const file = path.join(root, "modules", "noveli", "dynamodb.tf");

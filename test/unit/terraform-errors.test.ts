@@ -28,4 +28,10 @@ describe("terraform's errors, whole", () => {
     expect(text).toMatch(/^one: first detail; two: /);
     expect(text).not.toContain("abcd1234abcd1234abcd1234");
   });
+
+  it("a provider that no longer matches the lock file's checksums is named as such, not as a missing mirror", () => {
+    const text = "Failed to install provider: Error while installing hashicorp/aws v5.100.0: the local package for registry.terraform.io/hashicorp/aws 5.100.0 doesn't match any of the checksums previously recorded in the dependency lock file (this might be because the available checksums are for packages targeting different platforms)";
+    expect(terraformHint("init", text)).toMatch(/^the provider terraform found is not the one this workspace's lock file recorded/);
+    expect(terraformHint("init", "Failed to query available provider packages: could not connect to registry.terraform.io")).toMatch(/local filesystem mirror/);
+  });
 });

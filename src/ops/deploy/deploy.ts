@@ -32,7 +32,7 @@ import {
   terraformPlan,
   type TerraformCall,
 } from "../../terraform/runner.js";
-import { forgetInitialised, initialisedAsBefore, prepareWorkspace, recordInitialised, terraformCall, type Workspace } from "../../terraform/workspace.js";
+import { forgetInitialised, initialisedAsBefore, prepareWorkspace, recordInitialised, terraformCall, trustVerifiedProviders, type Workspace } from "../../terraform/workspace.js";
 import { deployedArtifactPath } from "./paths.js";
 import { createApplyProgress } from "./apply-progress.js";
 import { renderPlanSummary, summarizePlannedChanges, type PlanSummary } from "./plan-summary.js";
@@ -260,17 +260,20 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
 
 /**
  * `terraform init`, unless the workspace was initialised with exactly the same backend options,
- * configuration, lock file and terraform (its fingerprint): then init would change nothing.
+ * configuration, lock file, providers and terraform (its fingerprint): then init would change
+ * nothing. On an emulator, plan and apply then trust init's check of the providers (trustVerifiedProviders).
  */
 export async function initWorkspace(ctx: Pick<CommandContext, "reporter">, workspace: Workspace, call: TerraformCall): Promise<"ran" | "skipped"> {
   const where = `${workspace.env}, state in s3://${workspace.backend.bucket}/${workspace.backend.key}`;
   if (initialisedAsBefore(workspace)) {
-    ctx.reporter.debug(`terraform init skipped (${where}): the workspace is initialised with the same backend options, configuration and lock file`);
+    ctx.reporter.debug(`terraform init skipped (${where}): the workspace is initialised with the same backend options, configuration, lock file and providers`);
+    trustVerifiedProviders(workspace);
     return "skipped";
   }
   forgetInitialised(workspace);
   await ctx.reporter.phase(`terraform init (${where})`, () => terraformInit(call, workspace.backendConfig));
   recordInitialised(workspace);
+  trustVerifiedProviders(workspace);
   return "ran";
 }
 

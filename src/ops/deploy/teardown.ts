@@ -8,7 +8,7 @@ import { packageVersion } from "../../core/version.js";
 import { openAccount } from "../../state/account.js";
 import { readStateObject } from "../../terraform/environment.js";
 import { terraformDestroy, terraformInit } from "../../terraform/runner.js";
-import { prepareWorkspace, terraformCall } from "../../terraform/workspace.js";
+import { prepareWorkspace, terraformCall, trustVerifiedProviders } from "../../terraform/workspace.js";
 
 /**
  * Destroys an environment on an emulator target (rehearse --teardown). Real AWS environments are
@@ -25,6 +25,7 @@ export async function runTeardown(ctx: CommandContext): Promise<{ destroyed: boo
     const workspace = prepareWorkspace({ stateDir: ctx.stateDir, env, target, reporter: ctx.reporter, account });
     const call = terraformCall(workspace, ctx.reporter, ctx.signal);
     await terraformInit(call, workspace.backendConfig);
+    trustVerifiedProviders(workspace);
     // Destroy evaluates the configuration too: it needs a package path that exists.
     const varFile = path.join(workspace.planDir, "teardown.tfvars.json");
     writeFileSync(varFile, JSON.stringify({ lambda_package_path: anyPackage(ctx.stateDir), target_color: "blue", alias_versions: {}, app_version: packageVersion(), emulator: true, region: target.region }, null, 2));
