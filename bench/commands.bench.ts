@@ -120,6 +120,72 @@ function countRequests(args: string[], env: NodeJS.ProcessEnv, dir: string): Req
   return requestWaves(JSON.parse(readFileSync(logFile, "utf8")));
 }
 
+/**
+ * The floor of a status on the emulator: a preload records each request a run sends (method, path,
+ * headers and body, byte for byte), and a bare Node script (node:http, nothing else) sends them all
+ * at once and exits when every answer is in, failing on one that is not 2xx. What it costs is
+ * Node's start and the emulator's answers alone, what any client reading the same things pays.
+ */
+const REQUEST_RECORD_PRELOAD = `
+const http = require("node:http");
+const { writeFileSync } = require("node:fs");
+const recorded = [];
+const request = http.request;
+http.request = function (options, ...rest) {
+  const req = request.call(this, options, ...rest);
+  if (options && typeof options === "object" && !(options instanceof URL) && !String(options.path).includes("/moto-api/")) {
+    const entry = { hostname: options.hostname ?? options.host, port: options.port, method: options.method, path: options.path, headers: options.headers, body: [] };
+    recorded.push(entry);
+    for (const name of ["write", "end"]) {
+      const original = req[name];
+      req[name] = function (chunk, ...args) {
+        if (chunk !== undefined && typeof chunk !== "function") entry.body.push(Buffer.from(chunk).toString("base64"));
+        return original.call(this, chunk, ...args);
+      };
+    }
+  }
+  return req;
+};
+process.on("exit", () => writeFileSync(process.env.NOVELI_BENCH_REQUEST_RECORD, JSON.stringify(recorded)));
+`;
+
+const REPLAY_SCRIPT = `
+const http = require("node:http");
+const requests = JSON.parse(require("node:fs").readFileSync(process.argv[2], "utf8"));
+for (const r of requests) {
+  const req = http.request({ hostname: r.hostname, port: r.port, method: r.method, path: r.path, headers: r.headers }, (res) => {
+    res.resume();
+    res.on("end", () => {
+      if (res.statusCode < 200 || res.statusCode > 299) {
+        process.stderr.write(r.method + " " + r.path + ": HTTP " + res.statusCode + "\\n");
+        process.exitCode = 1;
+      }
+    });
+  });
+  req.on("error", (error) => {
+    process.stderr.write(r.method + " " + r.path + ": " + error.message + "\\n");
+    process.exitCode = 1;
+  });
+  req.end(Buffer.from(r.body.join(""), "base64"));
+}
+`;
+
+/** Records what one run of a command sends; returns the replay's arguments and how many requests. */
+function recordRequests(args: string[], env: NodeJS.ProcessEnv, dir: string): { replayArgs: string[]; requests: number } {
+  const preload = path.join(dir, "request-record.cjs");
+  const recordFile = path.join(dir, "request-record.json");
+  const replay = path.join(dir, "replay.cjs");
+  writeFileSync(preload, REQUEST_RECORD_PRELOAD);
+  writeFileSync(replay, REPLAY_SCRIPT);
+  const result = spawnSync(process.execPath, ["--require", preload, bin, ...args], { env: { ...env, NOVELI_BENCH_REQUEST_RECORD: recordFile }, encoding: "utf8" });
+  if (result.status !== 0) throw new Error(`noveli ${args.join(" ")} exited ${result.status}: ${result.stderr.slice(-2_000)}`);
+  const recorded = JSON.parse(readFileSync(recordFile, "utf8")) as unknown[];
+  // Once by hand: a replay the emulator refuses fails here, with its answers, not as a bare exit code.
+  const check = spawnSync(process.execPath, [replay, recordFile], { env, encoding: "utf8" });
+  if (check.status !== 0) throw new Error(`the replay of ${args.join(" ")}'s requests failed: ${check.stderr.slice(-2_000)}`);
+  return { replayArgs: [replay, recordFile], requests: recorded.length };
+}
+
 function awsCliVersion(): string | undefined {
   try {
     return execFileSync("aws", ["--version"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split(" ")[0];
@@ -148,10 +214,14 @@ export default async function commands(): Promise<BenchResult> {
     noveli(["switch-traffic", "green", "--local", "--health-interval", "200ms"], env);
 
     const aws = awsCliVersion();
+    // A status first, so that the one recorded reads what every later one does (live-reads.ts).
+    noveli(["status", "--local"], env);
+    const floor = recordRequests(["status", "--local"], env, stateDir);
     // Each anchor and command in the environment as given and, when it names extra CAs, without them.
     const { environments, note: environmentNote } = startEnvironments(env);
     const samples: Sample[] = environments.flatMap(({ suffix, env: startEnv }) => [
       { label: `node${suffix}`, command: process.execPath, args: ["-e", "0"], env: startEnv },
+      { label: `floor${suffix}`, command: process.execPath, args: floor.replayArgs, env: startEnv },
       { label: `status${suffix}`, command: process.execPath, args: [bin, "status", "--local"], env: startEnv },
       { label: `rollback${suffix}`, command: process.execPath, args: [bin, "rollback", "--force", "--local"], env: startEnv },
     ]);
@@ -173,8 +243,15 @@ export default async function commands(): Promise<BenchResult> {
         rows.push({ metric: `${title} (median)${suffix}`, value: ms(at(`${label}${suffix}`)) });
         rows.push({ metric: `${title} / node -e 0${suffix}`, value: `${ratio.toFixed(2)}x`, target: "<= 2.50x", ok: ratio <= 2.5 });
       }
+      const floorTitle = `floor: Node sending status's ${floor.requests} requests at once, nothing else`;
+      rows.push({ metric: `${floorTitle} (median)${suffix}`, value: ms(at(`floor${suffix}`)) });
+      rows.push({ metric: `  floor / node -e 0${suffix}`, value: `${(at(`floor${suffix}`) / anchor).toFixed(2)}x` });
+      rows.push({ metric: `  noveli status --local minus floor${suffix}`, value: ms(at(`status${suffix}`) - at(`floor${suffix}`)) });
     }
     if (environmentNote) notes.push(environmentNote);
+    notes.push(
+      `The floor rows: a preload recorded the ${floor.requests} requests one status run sent (method, path, headers, body, byte for byte), and a bare Node script (node:http only) sends them all at once and exits when every answer is in; it fails the benchmark on an answer that is not 2xx. Its time is Node's start, node:http and the emulator's answers, nothing of noveli's: what any client reading the same things from this emulator at once pays before its own work. "minus floor" is what noveli's own work adds to that: the CLI, its bundle, the SDK building and signing the requests, reading the answers, the output.`,
+    );
     for (const [title, args] of [["noveli status --local", ["status", "--local"]], ["noveli rollback --force --local", ["rollback", "--force", "--local"]]] as const) {
       const { requests, waves, probes } = countRequests([...args], env, stateDir);
       rows.push({ metric: `${title}: AWS requests, in round trips`, value: `${requests} in ${waves}${probes > 0 ? ` (and ${probes} emulator liveness probe${probes > 1 ? "s" : ""} before them)` : ""}` });
