@@ -1,10 +1,11 @@
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { OperationError, errorMessage } from "../errors.js";
+import { processAlive } from "../system/process.js";
 
 // child_process, readline and zlib load when a function is run or a zip is read, not with the
 // module: every traffic command's bundle holds this one (the health checks), and most runs of them
@@ -41,6 +42,12 @@ export interface LambdaRunnerOptions {
   runtimeNodeModules?: string;
   /** Each line the handler writes to stdout/stderr (its structured logs). */
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
+  /**
+   * Where the runner makes its folder (default: the OS's temp dir). Not under the project or the
+   * state dir: Node resolves the package's imports up from its folder, and must find nothing there
+   * but the runtime's packages, so that a package missing a dependency fails here as on Lambda.
+   */
+  tempDir?: string;
 }
 
 export type InvokeOutcome =
@@ -53,7 +60,7 @@ export interface LambdaRunner {
   invoke(event: unknown, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<InvokeOutcome>;
   /** The handler's last log lines, for evidence when it fails. */
   recentLogs(): string[];
-  /** Stops the child process and removes the temp dir. Idempotent. */
+  /** Stops the child process and removes the runner's folder. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -153,7 +160,7 @@ export function extractZip(zipPath: string, dir: string): string[] {
  * whatever the CLI was built with; it resolves the handler as Lambda's Node runtime does.
  */
 const BOOTSTRAP = String.raw`
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -235,9 +242,17 @@ for (const event of ["uncaughtException", "unhandledRejection"]) {
     process.exit(129);
   });
 }
-// The CLI went away: so does the sandbox. Ctrl-C reaches the whole process group; the CLI
-// decides when the sandbox ends (it may still need it while it restores traffic).
-process.on("disconnect", () => process.exit(0));
+// The CLI went away: so does the sandbox, and with it the runner's folder (argv[2]), which a CLI
+// killed with -9 could not remove. A CLI that stops the runner kills this process first and
+// removes the folder itself. Ctrl-C reaches the whole process group; the CLI decides when the
+// sandbox ends (it may still need it while it restores traffic).
+process.on("disconnect", () => {
+  try {
+    if (process.argv[2]) rmSync(process.argv[2], { recursive: true, force: true });
+  } finally {
+    process.exit(0);
+  }
+});
 process.on("SIGINT", () => {});
 send({ type: "ready" });
 `;
@@ -257,12 +272,64 @@ interface Pending {
 
 const RECENT_LOG_LINES = 20;
 
+const RUNNER_PREFIX = "noveli-lambda-";
+const OWNER_FILE = "owner.json";
+
+/** Who made a runner's folder: written first into it, read by later runners' sweeps. */
+export interface RunnerOwner {
+  pid: number;
+  host: string;
+}
+
+/**
+ * Pure: whether a runner folder's owner is gone, so the folder is abandoned: made on this host by a
+ * process that no longer runs (killed with -9 before it had a child to remove it, or with its whole
+ * process group). A folder of another host (a temp dir shared between containers, whose process ids
+ * mean nothing here) or of a live process is never abandoned.
+ */
+export function abandonedRunner(owner: unknown, self: { host: string }, isAlive: (pid: number) => boolean): boolean {
+  if (typeof owner !== "object" || owner === null) return false;
+  const { pid, host } = owner as Partial<RunnerOwner>;
+  return typeof pid === "number" && Number.isInteger(pid) && pid > 0 && host === self.host && !isAlive(pid);
+}
+
+/** Removes the folders of runners whose process is gone (see abandonedRunner); returns their paths. */
+export function sweepAbandonedRunners(tempDir: string = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(tempDir).filter((name) => name.startsWith(RUNNER_PREFIX));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const folder = path.join(tempDir, name);
+    let owner: unknown;
+    try {
+      owner = JSON.parse(readFileSync(path.join(folder, OWNER_FILE), "utf8"));
+    } catch {
+      continue; // no owner recorded (being made, or not a runner's): left alone
+    }
+    if (!abandonedRunner(owner, { host: hostname() }, processAlive)) continue;
+    try {
+      rmSync(folder, { recursive: true, force: true });
+      removed.push(folder);
+    } catch {
+      /* removed meanwhile by its own sandbox, or not ours to remove: the next sweep tries again */
+    }
+  }
+  return removed;
+}
+
 /** Extracts the package and prepares the runner; the child process starts on the first invoke (a cold start). */
 export function startLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
-  const root = mkdtempSync(path.join(tmpdir(), "noveli-lambda-"));
+  const tempDir = options.tempDir ?? tmpdir();
+  sweepAbandonedRunners(tempDir);
+  const root = mkdtempSync(path.join(tempDir, RUNNER_PREFIX));
   const taskRoot = path.join(root, "task");
   const bootstrap = path.join(root, "runtime", "bootstrap.mjs");
   try {
+    writeFileSync(path.join(root, OWNER_FILE), JSON.stringify({ pid: process.pid, host: hostname() } satisfies RunnerOwner));
     mkdirSync(taskRoot, { recursive: true });
     extractZip(options.zipPath, taskRoot);
     mkdirSync(path.dirname(bootstrap), { recursive: true });
@@ -313,7 +380,7 @@ export function startLambdaRunner(options: LambdaRunnerOptions): LambdaRunner {
       ...options.environment,
     };
     let lastCrash: string | undefined;
-    const started = process.getBuiltinModule("node:child_process").fork(bootstrap, [], { cwd: taskRoot, env, execArgv: [], stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "json" });
+    const started = process.getBuiltinModule("node:child_process").fork(bootstrap, [root], { cwd: taskRoot, env, execArgv: [], stdio: ["ignore", "pipe", "pipe", "ipc"], serialization: "json" });
     for (const [stream, readable] of [["stdout", started.stdout], ["stderr", started.stderr]] as const) {
       if (readable) process.getBuiltinModule("node:readline").createInterface({ input: readable }).on("line", (line) => log(line, stream));
     }

@@ -1,12 +1,16 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execa } from "execa";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { crc32, deflateRawSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { extractZip, nodeModulesProviding, readZip, startLambdaRunner, type LambdaRunner } from "../../src/local/lambda-runner.js";
+import { extractZip, nodeModulesProviding, readZip, startLambdaRunner, sweepAbandonedRunners, type LambdaRunner } from "../../src/local/lambda-runner.js";
 import { localLambdaProbe } from "../../src/ops/health/local-probe.js";
 import { checkColorHealth } from "../../src/ops/health/run.js";
 import { processAlive } from "../../src/system/process.js";
+import { repoRoot } from "../helpers/cli.js";
+import { killGroups, listProcesses, waitFor } from "../helpers/processes.js";
 
 /** A small zip writer for fixtures: deflated or stored entries, like any zip tool writes. */
 function zip(entries: Record<string, string>, options: { store?: boolean; corruptCrcOf?: string } = {}): Buffer {
@@ -245,7 +249,70 @@ describe("zip extraction", () => {
   });
 });
 
+/** A process hosting a runner (test/fixtures/faults/runner-host.ts), in its own process group, its sandbox started. */
+async function startRunnerHost(zipPath: string, tempDir: string) {
+  const host = execa(process.execPath, ["--import", "tsx", path.join(repoRoot, "test/fixtures/faults/runner-host.ts"), zipPath, tempDir], {
+    cwd: repoRoot,
+    detached: true,
+    reject: false,
+    stdin: "ignore",
+  });
+  hostGroups.push(host.pid as number);
+  const started = await new Promise<{ folder: string; sandboxPid: number }>((resolve, reject) => {
+    host.stdout?.once("data", (chunk: Buffer) => resolve(JSON.parse(String(chunk))));
+    host.once("exit", () => reject(new Error(`the runner host exited early: ${host.stderr}`)));
+  });
+  return { host, ...started };
+}
+const hostGroups: number[] = [];
+/** Whether a process runs (a zombie does not: a sandbox whose parent died waits for init to reap it). */
+const running = (pid: number) => listProcesses().some((p) => p.pid === pid);
+const SANDBOX_ZIP = { "index.mjs": "export const handler = async () => ({ statusCode: 200, body: String(process.pid) });" };
+
 describe("process hygiene", () => {
+  afterAll(() => killGroups(hostGroups));
+
+  it("kill -9 of the process running a runner: its sandbox exits and removes the runner's folder", { timeout: 60_000 }, async () => {
+    const temp = mkdtempSync(path.join(dir, "kill-host-"));
+    const { host, folder, sandboxPid } = await startRunnerHost(writeZip("host1.zip", SANDBOX_ZIP), temp);
+    expect(existsSync(path.join(folder, "task", "index.mjs"))).toBe(true);
+    expect(running(sandboxPid)).toBe(true);
+    host.kill("SIGKILL"); // the host only, as `kill -9 <pid>` of the CLI does
+    await host;
+    expect(await waitFor(() => !existsSync(folder) && !running(sandboxPid), 10_000)).toBe(true);
+    expect(readdirSync(temp)).toEqual([]);
+  });
+
+  it("kill -9 of the whole process group: the next runner to start removes the folder left behind", { timeout: 60_000 }, async () => {
+    const temp = mkdtempSync(path.join(dir, "kill-group-"));
+    const { host, folder, sandboxPid } = await startRunnerHost(writeZip("host2.zip", SANDBOX_ZIP), temp);
+    process.kill(-(host.pid as number), "SIGKILL"); // host and sandbox at once: neither can clean up
+    await host;
+    expect(await waitFor(() => !running(sandboxPid), 10_000)).toBe(true);
+    expect(existsSync(folder)).toBe(true);
+    const next = runner(writeZip("next.zip", SANDBOX_ZIP), { tempDir: temp });
+    expect(existsSync(folder)).toBe(false);
+    expect(readdirSync(temp)).toEqual([path.basename(path.dirname(next.taskRoot))]);
+  });
+
+  it("a sweep removes only folders of this host whose process is gone", () => {
+    const temp = mkdtempSync(path.join(dir, "sweep-"));
+    const gone = spawnSync(process.execPath, ["-e", "0"]).pid as number;
+    const folders: Record<string, unknown> = {
+      "noveli-lambda-gone": { pid: gone, host: hostname() },
+      "noveli-lambda-alive": { pid: process.pid, host: hostname() },
+      "noveli-lambda-elsewhere": { pid: gone, host: `not-${hostname()}` },
+      "noveli-lambda-no-owner": undefined,
+      "other-gone": { pid: gone, host: hostname() },
+    };
+    for (const [name, owner] of Object.entries(folders)) {
+      mkdirSync(path.join(temp, name, "task"), { recursive: true });
+      if (owner !== undefined) writeFileSync(path.join(temp, name, "owner.json"), JSON.stringify(owner));
+    }
+    expect(sweepAbandonedRunners(temp)).toEqual([path.join(temp, "noveli-lambda-gone")]);
+    expect(readdirSync(temp).sort()).toEqual(["noveli-lambda-alive", "noveli-lambda-elsewhere", "noveli-lambda-no-owner", "other-gone"]);
+  });
+
   it("no child is left behind after stop()", async () => {
     const r = runner(writeZip("pid.zip", { "index.mjs": "export const handler = async () => ({ statusCode: 200, body: String(process.pid) });" }));
     const outcome = await r.invoke(event("/"));

@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { GetRoleCommand, IAMClient, ListOpenIDConnectProvidersCommand } from "@aws-sdk/client-iam";
 import { execa, type ResultPromise } from "execa";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +25,7 @@ import { acquireLease, holdLease } from "../../src/state/lease.js";
 import { OpsStore } from "../../src/state/ops-store.js";
 import { noveliBin, repoRoot, runCli } from "../helpers/cli.js";
 import { startPrivateMoto, type PrivateMoto } from "../helpers/moto.js";
+import { waitFor } from "../helpers/processes.js";
 
 /**
  * Two machines, one account: two NOVELI_STATE_DIRs against one private moto. Everything one needs
@@ -85,6 +86,19 @@ async function moveLiveOutsideNoveli(color: string): Promise<void> {
   } finally {
     client.destroy();
   }
+}
+
+/** The local Lambda runners' folders in the temp dir that a process made (each records its owner). */
+function runnerFoldersOf(pid: number): string[] {
+  return readdirSync(tmpdir())
+    .filter((name) => name.startsWith("noveli-lambda-"))
+    .filter((name) => {
+      try {
+        return (JSON.parse(readFileSync(path.join(tmpdir(), name, "owner.json"), "utf8")) as { pid?: unknown }).pid === pid;
+      } catch {
+        return false;
+      }
+    });
 }
 
 async function waitForLive(color: string, timeoutMs = 120_000): Promise<void> {
@@ -259,8 +273,12 @@ describe.sequential("one account, two machines", { timeout: 600_000 }, () => {
     const running = start(machineA, ["switch-traffic", "blue", "--watch", "2m", "--poll-interval", "500ms", ...FAST_GATE], KILL_LEASE);
     await waitForLive("blue");
     const pid = running.pid as number;
+    // The watch's health checks run the function in a local Lambda runner, with a folder in the temp dir.
+    expect(await waitFor(() => runnerFoldersOf(pid).length > 0, 10_000)).toBe(true);
     running.kill("SIGKILL");
     await running;
+    // Its sandbox saw the CLI go and removed the folder: kill -9 leaves nothing in the temp dir.
+    expect(await waitFor(() => runnerFoldersOf(pid).length === 0, 10_000), runnerFoldersOf(pid).join(", ")).toBe(true);
 
     const refused = await on(machineB, ["switch-traffic", "green", ...FAST_GATE], KILL_LEASE);
     expect(refused.exitCode).toBe(1);
