@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node
 import path from "node:path";
 import { nodeEsmBundleOptions } from "./esm-bundle.mjs";
 import { deterministicZip, type ZipEntry, type ZipEntryInfo } from "./zip.js";
+import { writeFileAtomically } from "../system/files.js";
 
 /**
  * Packages the story-generator Lambda: esbuild bundles `lambda/story-generator/src/index.ts` (with
@@ -123,12 +124,6 @@ export function contentDigest(entries: Array<{ name: string; data: Uint8Array }>
   return hash.digest("hex");
 }
 
-function writeAtomically(file: string, data: Uint8Array | string): void {
-  const temp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  writeFileSync(temp, data);
-  renameSync(temp, file);
-}
-
 export function artifactPaths(stateDir: string) {
   const dir = path.join(stateDir, "artifacts");
   return {
@@ -158,7 +153,7 @@ export async function packageStoryGenerator(options: PackageOptions): Promise<La
   mkdirSync(stagingMaps, { recursive: true });
   renameSync(stagingMaps, paths.sourcemapDir);
 
-  writeAtomically(paths.zipPath, bytes);
+  writeFileAtomically(paths.zipPath, bytes);
   const inputDigest = createHash("sha256");
   for (const input of bundle.inputs) {
     let content: Buffer;
@@ -183,6 +178,6 @@ export async function packageStoryGenerator(options: PackageOptions): Promise<La
     files: entries,
     sourcemapDir: paths.sourcemapDir,
   };
-  writeAtomically(paths.manifestPath, `${JSON.stringify(artifact, null, 2)}\n`);
+  writeFileAtomically(paths.manifestPath, `${JSON.stringify(artifact, null, 2)}\n`);
   return artifact;
 }

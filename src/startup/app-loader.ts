@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import Module from "node:module";
 import path from "node:path";
 import vm from "node:vm";
 import { lazyPartsLoaded } from "../core/lazy-parts.js";
+import { writeFileAtomically } from "../system/files.js";
 
 /**
  * Loads a command's bundle, dist/app/<command>.cjs (scripts/build.mjs), with V8's code cache: the
@@ -153,9 +154,7 @@ function writeCodeCache(cacheFile: string, buildId: string, script: vm.Script, p
     mkdirSync(dir, { recursive: true });
     // Other builds' caches can never be used again.
     for (const name of readdirSync(dir)) if (!name.startsWith(`${buildId}-`)) rmSync(path.join(dir, name), { force: true });
-    const temporary = `${cacheFile}.${process.pid}.tmp`;
-    writeFileSync(temporary, codeCacheContents(parts, script.createCachedData()));
-    renameSync(temporary, cacheFile);
+    writeFileAtomically(cacheFile, codeCacheContents(parts, script.createCachedData()));
   } catch {
     /* compiled as without a cache next time */
   }

@@ -1,6 +1,6 @@
 import { targetKey } from "../core/target.js";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type BigIntStats } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, type BigIntStats } from "node:fs";
 import path from "node:path";
 import { isEmulatorTarget, type Target } from "../core/target.js";
 import { type Environment } from "../core/environment.js";
@@ -11,6 +11,7 @@ import { stateObjectKey } from "../state/bootstrap-plan.js";
 import { projectRoot } from "../core/version.js";
 import { goRuntimeEnv, setupTerraform, type TerraformSetup } from "./discovery.js";
 import type { TerraformCall } from "./runner.js";
+import { writeFileAtomically } from "../system/files.js";
 
 /**
  * A workspace is where noveli runs terraform for one environment on one target:
@@ -142,14 +143,8 @@ export function trustVerifiedProviders(workspace: Pick<Workspace, "target" | "di
   const lock = readFileSync(lockFile, "utf8");
   const stripped = withoutLockHashes(lock);
   if (stripped === lock) return;
-  writeFileAtomic(verifiedLockFile(workspace.dir), lock);
-  writeFileAtomic(lockFile, stripped);
-}
-
-function writeFileAtomic(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, text);
-  renameSync(temporary, file);
+  writeFileAtomically(verifiedLockFile(workspace.dir), lock);
+  writeFileAtomically(lockFile, stripped);
 }
 
 export function terraformCall(workspace: Workspace, reporter: Reporter, signal?: AbortSignal): TerraformCall {

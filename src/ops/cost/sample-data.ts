@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomically } from "../../system/files.js";
 
 /**
  * Which emulators hold sample cost data that noveli seeded (`rehearse` on an emulator), so every
@@ -27,9 +28,7 @@ function readMarks(stateDir: string): Record<string, SampleDataMark> {
 export function markSampleCosts(stateDir: string, endpointUrl: string, mark: SampleDataMark): void {
   const marks = { ...readMarks(stateDir), [endpointUrl]: mark };
   mkdirSync(stateDir, { recursive: true });
-  const temporary = `${markFile(stateDir)}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(marks, null, 2)}\n`);
-  renameSync(temporary, markFile(stateDir));
+  writeFileAtomically(markFile(stateDir), `${JSON.stringify(marks, null, 2)}\n`);
 }
 
 /** The mark of this endpoint, when the data there is noveli's sample (and the same emulator instance). */

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 
@@ -12,6 +12,7 @@ import path from "node:path";
  */
 
 import type { DrillRecordEntry, DrillRecords } from "../../state/drill-records.js";
+import { writeFileAtomically } from "../../system/files.js";
 
 export type { DrillRecordEntry, DrillRecords, RecordedKey } from "../../state/drill-records.js";
 
@@ -45,10 +46,8 @@ export function readDrillRecords(stateDir: string, env: string): DrillRecordEntr
 function writeRecords(stateDir: string, env: string, drills: DrillRecordEntry[]): void {
   const file = drillRecordPath(stateDir, env);
   mkdirSync(path.dirname(file), { recursive: true });
-  // Write beside and rename: a reader never sees half a record.
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ env, drills } satisfies DrillRecordFile, null, 2)}\n`);
-  renameSync(temporary, file);
+  // A reader never sees half a record.
+  writeFileAtomically(file, `${JSON.stringify({ env, drills } satisfies DrillRecordFile, null, 2)}\n`);
 }
 
 /** Adds or replaces the entry of one drill. */
