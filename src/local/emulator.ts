@@ -157,7 +157,7 @@ export interface LaunchOptions {
 }
 
 /**
- * Python that the server runs at its start (as sitecustomize, found through PYTHONPATH), two
+ * Python that the server runs at its start (as sitecustomize, found through PYTHONPATH), three
  * changes to moto, each said in one line of the server's log, and each left out (the server as it
  * is) when this moto lacks what it changes or anything fails:
  * - moto's dispatcher lists moto's package folder (a listdir and a stat per service, about 180) on
@@ -168,6 +168,11 @@ export interface LaunchOptions {
  *   of one new key can both succeed (once seen in CI: two choices won one step of a story). DynamoDB
  *   does each item operation atomically, and noveli's lease and the story table rely on that, so
  *   moto's DynamoDB requests take one lock: one at a time, as DynamoDB orders writes to one item.
+ * - EC2's CreateNatGateway takes a ClientToken, and a request sent again with the same token gets
+ *   the gateway the first one made: that is what lets a client retry it safely. moto ignores the
+ *   token, so when the AWS provider retried a create whose answer it did not get (once seen in CI,
+ *   under load), the retry found the Elastic IP taken by the first gateway and the apply failed
+ *   with Resource.AlreadyAssociated. Here the token is honoured, as EC2 does.
  * A sitecustomize that this one hides on the path (the installation's, or one on the caller's
  * PYTHONPATH) still runs first.
  */
@@ -218,6 +223,38 @@ try:
     print(f"noveli: moto's DynamoDB item requests run one at a time ({len(_locked)} of {len(_names)} operations), as DynamoDB's conditional writes are atomic", file=sys.stderr, flush=True)
 except Exception as _error:
     print(f"noveli: moto's DynamoDB left as it is ({_error!r})", file=sys.stderr, flush=True)
+
+try:
+    import functools, threading
+    from moto.core.responses import ActionResult as _ActionResult
+    from moto.ec2.responses.nat_gateways import NatGateways as _NatGateways
+
+    _nat_lock = threading.Lock()
+    _nat_by_token = {}
+    _create_nat_gateway = _NatGateways.create_nat_gateway
+
+    @functools.wraps(_create_nat_gateway)
+    def _create_nat_gateway_once(self):
+        token = self._get_param("ClientToken")
+        if not token:
+            return _create_nat_gateway(self)
+        key = (getattr(self, "current_account", ""), getattr(self, "region", ""), token)
+        with _nat_lock:
+            gateways = self.ec2_backend.nat_gateways
+            known = gateways.get(_nat_by_token.get(key, ""))
+            if known is not None:
+                return _ActionResult({"NatGateway": known})
+            before = set(gateways)
+            result = _create_nat_gateway(self)
+            made = [gateway_id for gateway_id in gateways if gateway_id not in before]
+            if len(made) == 1:
+                _nat_by_token[key] = made[0]
+            return result
+
+    _NatGateways.create_nat_gateway = _create_nat_gateway_once
+    print("noveli: moto's CreateNatGateway honours its ClientToken, as EC2 does: a create sent again gets the same gateway", file=sys.stderr, flush=True)
+except Exception as _error:
+    print(f"noveli: moto's CreateNatGateway left as it is ({_error!r})", file=sys.stderr, flush=True)
 `;
 
 /** Writes MOTO_SITECUSTOMIZE into its own folder beside the server's log; the PYTHONPATH that finds it. */

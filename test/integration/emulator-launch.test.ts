@@ -7,8 +7,9 @@ import { processAlive } from "../../src/system/process.js";
 
 /**
  * How noveli starts moto_server (src/local/emulator.ts launchMoto): with a sitecustomize of its own
- * on PYTHONPATH that lists moto's service folders once instead of on every request, without hiding
- * a sitecustomize the caller's PYTHONPATH has, and saying in the server's log what it did.
+ * on PYTHONPATH (moto's service folders listed once, DynamoDB item requests one at a time,
+ * CreateNatGateway's ClientToken honoured), without hiding a sitecustomize the caller's PYTHONPATH
+ * has, and saying in the server's log what it did.
  */
 
 let dir: string;
@@ -42,6 +43,36 @@ describe("starting the embedded emulator", () => {
     const apis = await fetch(`${moto.url}/restapis`, { headers: headers("apigateway") });
     expect(apis.status).toBe(200);
     expect(await apis.json()).toMatchObject({ item: [] });
+  });
+
+  it("a CreateNatGateway sent again with its ClientToken gets the first gateway, as EC2 does; another token gets moto's own refusal", async () => {
+    expect(readFileSync(logFile(), "utf8")).toMatch(/^noveli: moto's CreateNatGateway honours its ClientToken, as EC2 does: a create sent again gets the same gateway$/m);
+    // EC2's query API, as the AWS provider sends it.
+    const ec2 = async (action: string, params: Record<string, string>) => {
+      const response = await fetch(moto.url, {
+        method: "POST",
+        headers: { authorization: "AWS4-HMAC-SHA256 Credential=testing/20261204/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0", "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+        body: new URLSearchParams({ Action: action, Version: "2016-11-15", ...params }).toString(),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const field = (text: string, name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(text)?.[1];
+    const vpc = field((await ec2("CreateVpc", { CidrBlock: "10.9.0.0/16" })).text, "vpcId") as string;
+    const subnet = field((await ec2("CreateSubnet", { VpcId: vpc, CidrBlock: "10.9.1.0/24" })).text, "subnetId") as string;
+    const allocation = field((await ec2("AllocateAddress", { Domain: "vpc" })).text, "allocationId") as string;
+    expect([vpc, subnet, allocation].every(Boolean)).toBe(true);
+    const create = (token: string) => ec2("CreateNatGateway", { SubnetId: subnet, AllocationId: allocation, ClientToken: token });
+
+    const first = await create("terraform-20261204-1");
+    expect(first.status, first.text).toBe(200);
+    const again = await create("terraform-20261204-1");
+    expect(again.status, again.text).toBe(200);
+    expect(field(again.text, "natGatewayId")).toBe(field(first.text, "natGatewayId"));
+    const other = await create("terraform-20261204-2");
+    expect(other.status).toBe(400);
+    expect(other.text).toMatch(/Resource\.AlreadyAssociated/);
+    const listed = await ec2("DescribeNatGateways", {});
+    expect(listed.text.match(/<natGatewayId>/g)).toHaveLength(1);
   });
 
   it("still runs the sitecustomize of the caller's PYTHONPATH, which noveli's would otherwise hide", () => {
