@@ -168,11 +168,13 @@ export interface LaunchOptions {
  *   of one new key can both succeed (once seen in CI: two choices won one step of a story). DynamoDB
  *   does each item operation atomically, and noveli's lease and the story table rely on that, so
  *   moto's DynamoDB requests take one lock: one at a time, as DynamoDB orders writes to one item.
- * - EC2's CreateNatGateway takes a ClientToken, and a request sent again with the same token gets
- *   the gateway the first one made: that is what lets a client retry it safely. moto ignores the
- *   token, so when the AWS provider retried a create whose answer it did not get (once seen in CI,
- *   under load), the retry found the Elastic IP taken by the first gateway and the apply failed
- *   with Resource.AlreadyAssociated. Here the token is honoured, as EC2 does.
+ * - EC2's creates take a ClientToken, and a request sent again with the same token gets the first
+ *   one's answer instead of making a second resource: that is what lets a client retry a create
+ *   safely. moto ignores the token, so when the AWS provider retried a NAT gateway create whose
+ *   answer it did not get (once seen in CI, under load), the retry found the Elastic IP taken by
+ *   the first gateway and the apply failed with Resource.AlreadyAssociated; a retried VPC endpoint
+ *   or flow log would have made a second one. Here EC2's requests with a token that succeeded once
+ *   get that answer again (tokens of a reset emulator name nothing).
  * A sitecustomize that this one hides on the path (the installation's, or one on the caller's
  * PYTHONPATH) still runs first.
  */
@@ -226,35 +228,40 @@ except Exception as _error:
 
 try:
     import functools, threading
-    from moto.core.responses import ActionResult as _ActionResult
-    from moto.ec2.responses.nat_gateways import NatGateways as _NatGateways
+    from moto.ec2.responses import EC2Response as _EC2Response
 
-    _nat_lock = threading.Lock()
-    _nat_by_token = {}
-    _create_nat_gateway = _NatGateways.create_nat_gateway
+    _token_lock = threading.Lock()
+    _answers_by_token = {}
+    _ec2_call_action = _EC2Response.call_action
 
-    @functools.wraps(_create_nat_gateway)
-    def _create_nat_gateway_once(self):
-        token = self._get_param("ClientToken")
-        if not token:
-            return _create_nat_gateway(self)
-        key = (getattr(self, "current_account", ""), getattr(self, "region", ""), token)
-        with _nat_lock:
-            gateways = self.ec2_backend.nat_gateways
-            known = gateways.get(_nat_by_token.get(key, ""))
-            if known is not None:
-                return _ActionResult({"NatGateway": known})
-            before = set(gateways)
-            result = _create_nat_gateway(self)
-            made = [gateway_id for gateway_id in gateways if gateway_id not in before]
-            if len(made) == 1:
-                _nat_by_token[key] = made[0]
-            return result
+    def _token_key(response):
+        try:
+            token, action = response._get_param("ClientToken"), response._get_action()
+        except Exception:
+            return None
+        if not token or not action:
+            return None
+        return (getattr(response, "current_account", ""), getattr(response, "region", ""), action, token)
 
-    _NatGateways.create_nat_gateway = _create_nat_gateway_once
-    print("noveli: moto's CreateNatGateway honours its ClientToken, as EC2 does: a create sent again gets the same gateway", file=sys.stderr, flush=True)
+    @functools.wraps(_ec2_call_action)
+    def _call_action_once(self):
+        key = _token_key(self)
+        if key is None:
+            return _ec2_call_action(self)
+        with _token_lock:
+            known = _answers_by_token.get(key)
+            # The same backend: after a reset (moto-api/reset) a token names nothing that exists.
+            if known is not None and known[0] is self.ec2_backend:
+                return known[1]
+            answer = _ec2_call_action(self)
+            if isinstance(answer, tuple) and len(answer) == 3 and 200 <= int(answer[0]) < 300:
+                _answers_by_token[key] = (self.ec2_backend, answer)
+            return answer
+
+    _EC2Response.call_action = _call_action_once
+    print("noveli: moto's EC2 honours ClientToken, as EC2 does: a create sent again with its token gets the first one's answer", file=sys.stderr, flush=True)
 except Exception as _error:
-    print(f"noveli: moto's CreateNatGateway left as it is ({_error!r})", file=sys.stderr, flush=True)
+    print(f"noveli: moto's EC2 client tokens left as they are ({_error!r})", file=sys.stderr, flush=True)
 `;
 
 /** Writes MOTO_SITECUSTOMIZE into its own folder beside the server's log; the PYTHONPATH that finds it. */

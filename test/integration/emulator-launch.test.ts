@@ -8,7 +8,7 @@ import { processAlive } from "../../src/system/process.js";
 /**
  * How noveli starts moto_server (src/local/emulator.ts launchMoto): with a sitecustomize of its own
  * on PYTHONPATH (moto's service folders listed once, DynamoDB item requests one at a time,
- * CreateNatGateway's ClientToken honoured), without hiding a sitecustomize the caller's PYTHONPATH
+ * EC2's ClientToken honoured), without hiding a sitecustomize the caller's PYTHONPATH
  * has, and saying in the server's log what it did.
  */
 
@@ -45,8 +45,8 @@ describe("starting the embedded emulator", () => {
     expect(await apis.json()).toMatchObject({ item: [] });
   });
 
-  it("a CreateNatGateway sent again with its ClientToken gets the first gateway, as EC2 does; another token gets moto's own refusal", async () => {
-    expect(readFileSync(logFile(), "utf8")).toMatch(/^noveli: moto's CreateNatGateway honours its ClientToken, as EC2 does: a create sent again gets the same gateway$/m);
+  it("an EC2 create sent again with its ClientToken gets the first one's answer, as EC2 does; another token gets moto's own refusal", async () => {
+    expect(readFileSync(logFile(), "utf8")).toMatch(/^noveli: moto's EC2 honours ClientToken, as EC2 does: a create sent again with its token gets the first one's answer$/m);
     // EC2's query API, as the AWS provider sends it.
     const ec2 = async (action: string, params: Record<string, string>) => {
       const response = await fetch(moto.url, {
@@ -73,6 +73,14 @@ describe("starting the embedded emulator", () => {
     expect(other.text).toMatch(/Resource\.AlreadyAssociated/);
     const listed = await ec2("DescribeNatGateways", {});
     expect(listed.text.match(/<natGatewayId>/g)).toHaveLength(1);
+    // The same for any create with a token: a flow log sent twice is one flow log.
+    const bucket = await fetch(`${moto.url}/noveli-flow-logs`, { method: "PUT", headers: { authorization: "AWS4-HMAC-SHA256 Credential=testing/20261204/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0" } });
+    expect(bucket.status).toBe(200);
+    const flowLog = { "ResourceId.1": vpc, ResourceType: "VPC", TrafficType: "ALL", LogDestinationType: "s3", LogDestination: "arn:aws:s3:::noveli-flow-logs", ClientToken: "terraform-20261204-3" };
+    const logs = [await ec2("CreateFlowLogs", flowLog), await ec2("CreateFlowLogs", flowLog)];
+    expect(logs.map((l) => field(l.text, "item")), logs[0]?.text).toEqual([expect.stringMatching(/^fl-/), expect.stringMatching(/^fl-/)]);
+    expect(field(logs[1]?.text ?? "", "item")).toBe(field(logs[0]?.text ?? "", "item"));
+    expect((await ec2("DescribeFlowLogs", {})).text.match(/<flowLogId>/g)).toHaveLength(1);
   });
 
   it("still runs the sitecustomize of the caller's PYTHONPATH, which noveli's would otherwise hide", () => {
