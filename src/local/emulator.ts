@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from "node:fs";
 import { get as httpGet } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -9,6 +9,7 @@ import { acquireLock } from "../state/lock.js";
 import { listPids, processAlive, processCommandLine, processEnvironment, processStartTicks } from "../system/process.js";
 import { sleep } from "../core/clock.js";
 import { which } from "../system/which.js";
+import { writeFileAtomically } from "../system/files.js";
 
 /** The embedded local AWS: a moto server bound to loopback only. */
 export const LOOPBACK = "127.0.0.1";
@@ -269,9 +270,7 @@ function motoPythonPath(logFile: string, env: NodeJS.ProcessEnv): string {
   const dir = path.join(path.dirname(logFile), "python");
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, "sitecustomize.py");
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, MOTO_SITECUSTOMIZE);
-  renameSync(temporary, file);
+  writeFileAtomically(file, MOTO_SITECUSTOMIZE);
   const existing = env.PYTHONPATH;
   return existing ? `${dir}${path.delimiter}${existing}` : dir;
 }
@@ -447,10 +446,8 @@ function processGroupOf(pid: number): number | undefined {
 function writeRecord(stateDir: string, record: EmulatorRecord): void {
   mkdirSync(emulatorDir(stateDir), { recursive: true });
   const file = recordPath(stateDir);
-  // Written aside and renamed: a crash mid-write never leaves a torn record.
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`);
-  renameSync(temp, file);
+  // A crash mid-write never leaves a torn record.
+  writeFileAtomically(file, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /**

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { writeFileAtomically } from "../system/files.js";
 
 /**
  * A small JSON file of entries by key in the state dir's `cache/`, for what a command may keep on
@@ -35,9 +36,7 @@ export function keyedCache(fileName: string, version: number, maxEntries: number
           .slice(0, maxEntries);
         const file = fileIn(stateDir);
         mkdirSync(path.dirname(file), { recursive: true });
-        const temporary = `${file}.${process.pid}.tmp`;
-        writeFileSync(temporary, `${JSON.stringify({ version, entries: Object.fromEntries(kept) }, null, 2)}\n`);
-        renameSync(temporary, file);
+        writeFileAtomically(file, `${JSON.stringify({ version, entries: Object.fromEntries(kept) }, null, 2)}\n`);
       } catch {
         /* only a cache */
       }
