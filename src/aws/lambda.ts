@@ -1,4 +1,4 @@
-import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, PublishVersionCommand } from "@aws-sdk/client-lambda";
 
 export { LambdaClient };
 
@@ -27,6 +27,8 @@ export interface FunctionVersionConfiguration {
   memorySizeMb: number;
   /** The version's environment variables (values are configuration, never printed). */
   environment: Record<string, string>;
+  /** The configuration's revision (Lambda's RevisionId), when the API gives one: a guard for PublishVersion. */
+  revisionId?: string;
 }
 
 /** GetFunctionConfiguration with the version as qualifier: the version's own CodeSha256 and environment. */
@@ -42,6 +44,7 @@ export async function getFunctionVersionConfiguration(client: LambdaClient, func
     timeoutSeconds: config.Timeout ?? 3,
     memorySizeMb: config.MemorySize ?? 128,
     environment: { ...(config.Environment?.Variables ?? {}) },
+    ...(config.RevisionId ? { revisionId: config.RevisionId } : {}),
   };
 }
 
@@ -52,4 +55,23 @@ export async function getFunctionVersionConfiguration(client: LambdaClient, func
  */
 export function getAliasedVersionConfiguration(client: LambdaClient, functionName: string, aliasName: string, signal?: AbortSignal): Promise<FunctionVersionConfiguration> {
   return getFunctionVersionConfiguration(client, functionName, aliasName, signal);
+}
+
+/**
+ * PublishVersion of what $LATEST holds now, guarded: Lambda refuses (PreconditionFailedException)
+ * when $LATEST's code is not `codeSha256` or its configuration is no longer `revisionId`, so what
+ * gets published is what the caller read. Returns the version's number.
+ */
+export async function publishVersion(
+  client: LambdaClient,
+  functionName: string,
+  guard: { codeSha256: string; revisionId?: string; description: string },
+  signal?: AbortSignal,
+): Promise<string> {
+  const published = await client.send(
+    new PublishVersionCommand({ FunctionName: functionName, CodeSha256: guard.codeSha256, Description: guard.description, ...(guard.revisionId ? { RevisionId: guard.revisionId } : {}) }),
+    signal ? { abortSignal: signal } : {},
+  );
+  if (!published.Version || published.Version === "$LATEST") throw new Error(`PublishVersion ${functionName} returned no version`);
+  return published.Version;
 }

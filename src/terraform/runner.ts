@@ -289,6 +289,18 @@ export async function terraformApply(call: TerraformCall, planFile: string, onMe
   return applyOutcome(parseUiMessages(result.stdout));
 }
 
+/**
+ * Reads these resources (and what they depend on) back from the account into the state, and
+ * changes nothing in the account: apply -refresh-only, targeted.
+ */
+export function refreshArgs(varFile: string, targets: readonly string[]): string[] {
+  return ["apply", "-refresh-only", "-input=false", "-auto-approve", `-var-file=${varFile}`, ...targets.map((address) => `-target=${address}`), "-json"];
+}
+
+export async function terraformRefresh(call: TerraformCall, varFile: string, targets: readonly string[]): Promise<void> {
+  await terraform(call, refreshArgs(varFile, targets), [0], { json: true });
+}
+
 export async function terraformOutputJson(call: TerraformCall): Promise<Record<string, { value: unknown } | undefined>> {
   const result = await terraform(call, ["output", "-json"]);
   const text = result.stdout.trim();

@@ -20,6 +20,7 @@ export function deployView(targetFlags: string): View<DeployResult> {
       liveColor: result.liveColor ?? null,
       liveUrl: result.outputs?.stageInvokeUrls.live ?? null,
       completedPartial: result.completedPartial === true,
+      republished: result.republished ?? null,
       outputs: result.outputs,
       ...(result.summary ? { changes: result.summary.changes } : {}),
       ...(result.commands ? { commands: result.commands } : {}),
@@ -49,6 +50,7 @@ export function deployView(targetFlags: string): View<DeployResult> {
           ` ${s.dim(`${p.add} added, ${p.change} changed, ${p.replace} replaced, ${p.destroy} destroyed`)}`,
       );
       if (result.completedPartial) lines.push(`  completed the deploy that had stopped before it finished`);
+      if (result.republished) lines.push(`  published version ${result.republished} itself: an earlier deploy had put this release in the function without publishing it`);
       if (result.outputs) lines.push(`  live API: ${s.bold(result.outputs.stageInvokeUrls.live)}`);
       const flags = `--env ${result.env}${targetFlags}`;
       if (result.firstDeploy) {

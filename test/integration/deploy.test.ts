@@ -1,5 +1,6 @@
 import { APIGatewayClient, GetStageCommand } from "@aws-sdk/client-api-gateway";
 import { DeleteItemCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, UpdateAliasCommand, UpdateFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,7 +61,8 @@ interface DeployDoc {
   lambdaVersion: string | null;
   codeSha256: string;
   plan: { add: number; change: number; replace: number; destroy: number };
-  outputs: { apiId: string; liveStageName: string; tableName: string; aliasVersions: Record<string, string> } | null;
+  outputs: { apiId: string; liveStageName: string; tableName: string; functionName: string; aliasNames: Record<string, string>; aliasVersions: Record<string, string> } | null;
+  republished?: string | null;
 }
 
 describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 }, () => {
@@ -121,6 +123,54 @@ describe("noveli deploy (dev, real terraform against moto)", { timeout: 600_000 
       ["deploy", "no-changes", "green"],
     ]);
     for (const record of history) expect(record).toMatchObject({ env: "dev", user: expect.any(String), host: expect.any(String), at: expect.any(String), codeSha256: first.codeSha256 });
+  });
+
+  it("an alias moved outside noveli: the empty plan is not taken for up to date; the deploy points the color back at its release", async () => {
+    const { functionName, aliasNames, aliasVersions } = first.outputs!;
+    const lambda = new LambdaClient(awsConfig());
+    const greenVersion = async () => (await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: aliasNames.green }))).FunctionVersion;
+    const r2Version = await greenVersion();
+    expect(r2Version).not.toBe(aliasVersions.blue);
+    // Someone points green at blue's version (the first deploy's release) by hand; the emulator's plan does not read aliases back.
+    await lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: aliasNames.green, FunctionVersion: aliasVersions.blue }));
+
+    const planOnly = await deploy(["--env", "dev", "--release", "r2", "--color", "green", "--plan-only"]);
+    expect(planOnly.exitCode, planOnly.stderr).toBe(0);
+    expect(planOnly.stderr).toMatch(new RegExp(`^warning: the plan is empty, but green runs version ${aliasVersions.blue} \\(release "[^"]+", code \\S+\\), not this release: the function's \\$LATEST holds it`, "m"));
+    expect(await greenVersion()).toBe(aliasVersions.blue);
+
+    const result = await deploy(["--env", "dev", "--release", "r2", "--color", "green", "--json"]);
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^warning: the plan is empty, but green runs version \d+ \(release "[^"]+", code \S+\), not this deploy's release "r2" with code \S+, which the function's \$LATEST holds: .*publishing \$LATEST and pointing green at it$/m);
+    const doc = JSON.parse(result.stdout) as DeployDoc;
+    // Lambda gives back the version that already holds $LATEST: nothing new is published.
+    expect(doc).toMatchObject({ outcome: "applied", applied: true, color: "green", lambdaVersion: r2Version, republished: r2Version, plan: { add: 0, change: 1, replace: 0, destroy: 0 } });
+    expect(await greenVersion()).toBe(r2Version);
+    const config = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName, Qualifier: aliasNames.green }));
+    expect(config.Environment?.Variables?.APP_VERSION).toBe("r2");
+    lambda.destroy();
+  });
+
+  it("a color and $LATEST that both hold something else: the deploy fails naming both, and changes nothing", async () => {
+    const { functionName, aliasNames, aliasVersions } = first.outputs!;
+    const lambda = new LambdaClient(awsConfig());
+    const alias = await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: aliasNames.green }));
+    const latest = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, Environment: { Variables: { ...latest.Environment?.Variables, APP_VERSION: "by-hand" } } }));
+    await lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: aliasNames.green, FunctionVersion: aliasVersions.blue }));
+    try {
+      const result = await deploy(["--env", "dev", "--release", "r2", "--color", "green", "--json"]);
+      expect(result.exitCode, result.stderr).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`^error: the plan is empty, but green runs version ${aliasVersions.blue} \\(release "[^"]+", code \\S+\\) and the function's \\$LATEST holds \\$LATEST \\(release "by-hand", code \\S+\\): neither is this deploy's release "r2" with code \\S+$`, "m"));
+      expect(result.stderr).not.toMatch(/at .+\.(c?js|ts):\d+/);
+      expect(JSON.parse(result.stdout).error).toMatchObject({ code: "deploy-unverified" });
+      // Nothing was published or moved.
+      expect((await lambda.send(new GetAliasCommand({ FunctionName: functionName, Name: aliasNames.green }))).FunctionVersion).toBe(aliasVersions.blue);
+    } finally {
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: functionName, Environment: { Variables: { ...latest.Environment?.Variables } } }));
+      await lambda.send(new UpdateAliasCommand({ FunctionName: functionName, Name: aliasNames.green, FunctionVersion: alias.FunctionVersion }));
+      lambda.destroy();
+    }
   });
 
   it("--plan-only summarises and applies nothing", async () => {

@@ -1,6 +1,6 @@
 import { APIGatewayClient, GetStageCommand, UpdateStageCommand } from "@aws-sdk/client-api-gateway";
 import { EventBridgeClient, ListTargetsByRuleCommand } from "@aws-sdk/client-eventbridge";
-import { GetAliasCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient, ListVersionsByFunctionCommand } from "@aws-sdk/client-lambda";
 import { execa, type ResultPromise } from "execa";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,8 +12,8 @@ import { groupMembers, killGroups, listProcesses, waitFor } from "../helpers/pro
 
 /**
  * Faults injected into real runs of the built CLI against a moto server of this file's own, with
- * real terraform: kill -9 of noveli's whole process group during the first `terraform apply`, a
- * switch whose watch sees someone else move traffic, and a switch whose emulator freezes (SIGSTOP)
+ * real terraform: kill -9 of noveli's whole process group during the first `terraform apply` and
+ * during a redeploy's update of the Lambda function, a switch whose watch sees someone else move traffic, and a switch whose emulator freezes (SIGSTOP)
  * mid-watch. Each is bounded in time and checks what is left with an independent SDK client.
  */
 let moto: PrivateMoto;
@@ -137,6 +137,59 @@ describe("faults (private emulator, real terraform, kill -9 and SIGSTOP)", () =>
     const after = await noveli(["status", "--json"]);
     expect(after.exitCode, after.stderr).toBe(0);
     expect(JSON.parse(after.stdout)).toMatchObject({ live: { color: "blue" }, events: { color: "blue", followsLive: true } });
+  });
+
+  it("kill -9 while a redeploy updates the function: the next deploy of that release publishes what it left unpublished and points the idle color at it", { timeout: 600_000 }, async () => {
+    const lease = { NOVELI_LEASE_SECONDS: "20", NOVELI_LEASE_HEARTBEAT_SECONDS: "1" };
+    const lambda = new LambdaClient(aws());
+    const aliasVersion = async (color: string) => (await lambda.send(new GetAliasCommand({ FunctionName: outputs.functionName, Name: outputs.aliasNames[color] }))).FunctionVersion;
+    const releaseOf = async (qualifier: string) => (await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.functionName, Qualifier: qualifier }))).Environment?.Variables?.APP_VERSION;
+    const before = { blue: await aliasVersion("blue"), green: await aliasVersion("green") };
+    expect(await releaseOf(before.green as string)).toBe("1.0.0");
+
+    const run = startCli(["deploy", "--release", "2.0.0", "--verbose"], lease);
+    // The provider updates $LATEST, then waits for it before publishing a version: kill in between.
+    expect(await waitFor(() => run.exited() || /aws_lambda_function\.story_generator: Modifying/.test(terraformOutput()), 300_000, 50), run.stderr()).toBe(true);
+    expect(run.exited(), run.stderr()).toBe(false);
+    const tfGroups = terraformGroups();
+    for (const g of tfGroups) groups.add(g);
+    process.kill(-(run.child.pid as number), "SIGKILL");
+    await run.child;
+    expect(await waitFor(() => tfGroups.every((g) => groupMembers(g).length === 0), 150_000, 250)).toBe(true);
+
+    // What the kill left, read independently: $LATEST holds 2.0.0, no version does, green is still on 1.0.0.
+    expect(await releaseOf("$LATEST")).toBe("2.0.0");
+    const published = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: outputs.functionName }));
+    const versionsHolding = async (release: string) => {
+      const held: string[] = [];
+      for (const v of published.Versions ?? []) if (v.Version !== "$LATEST" && v.Environment?.Variables?.APP_VERSION === release) held.push(v.Version as string);
+      return held;
+    };
+    expect(await versionsHolding("2.0.0"), terraformOutput()).toEqual([]);
+    expect(await aliasVersion("green")).toBe(before.green);
+
+    // Its lease (20 s) expires; the same release deployed again does not stop at an empty plan.
+    const again = await noveli(["deploy", "--json", "--release", "2.0.0", "--wait-lock", "1m"], lease);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/^warning: the plan is empty, but green runs version \d+ \(release "1\.0\.0", code \S+\), not this deploy's release "2\.0\.0" with code \S+, which the function's \$LATEST holds: an earlier deploy stopped between updating the function and publishing it/m);
+    const doc = JSON.parse(again.stdout) as { outcome: string; color: string; lambdaVersion: string; republished: string; codeSha256: string };
+    expect(doc).toMatchObject({ outcome: "applied", color: "green", republished: doc.lambdaVersion });
+    expect(Number(doc.lambdaVersion)).toBeGreaterThan(Number(before.green));
+
+    // Read back: green on the new version, which holds 2.0.0 and this code; blue (live) untouched.
+    expect(await aliasVersion("green")).toBe(doc.lambdaVersion);
+    const green = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: outputs.functionName, Qualifier: outputs.aliasNames.green }));
+    expect(green).toMatchObject({ Version: doc.lambdaVersion, CodeSha256: doc.codeSha256 });
+    expect(green.Environment?.Variables?.APP_VERSION).toBe("2.0.0");
+    expect(await aliasVersion("blue")).toBe(before.blue);
+    expect(await liveDeployment()).toBe("blue");
+
+    // The state now says so too: the same deploy again has nothing to do, and publishes nothing.
+    const settled = await noveli(["deploy", "--json", "--release", "2.0.0"]);
+    expect(settled.exitCode, settled.stderr).toBe(0);
+    expect(JSON.parse(settled.stdout)).toMatchObject({ outcome: "no-changes", lambdaVersion: doc.lambdaVersion, republished: null });
+    expect(settled.stderr).not.toMatch(/^warning:/m);
+    lambda.destroy();
   });
 
   it("status flags story events that do not follow the live color", async () => {

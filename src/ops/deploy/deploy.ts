@@ -30,6 +30,7 @@ import {
   terraformInit,
   terraformOutputJson,
   terraformPlan,
+  terraformRefresh,
   type TerraformCall,
 } from "../../terraform/runner.js";
 import { forgetInitialised, initialisedAsBefore, prepareWorkspace, recordInitialised, terraformCall, trustVerifiedProviders, type Workspace } from "../../terraform/workspace.js";
@@ -37,6 +38,7 @@ import { deployedArtifactPath } from "./paths.js";
 import { createApplyProgress } from "./apply-progress.js";
 import { renderPlanSummary, summarizePlannedChanges, type PlanSummary } from "./plan-summary.js";
 import { answerConfirms, chooseTargetColor, decideApply, deployVariables, type LiveState } from "./planner.js";
+import { FUNCTION_ADDRESS, aliasAddress, checkColorRuns, describeRun, publishLatest, type ColorRunCheck, type ExpectedRun, type FunctionRef } from "./published.js";
 
 /** Options of a deploy (flags of `noveli deploy`). */
 export interface DeployOptions {
@@ -80,6 +82,11 @@ export interface DeployResult {
   commands?: string[];
   /** This deploy completed one that had stopped before it finished (the environment was deployed in part). */
   completedPartial?: boolean;
+  /**
+   * The Lambda version this deploy published itself: an earlier deploy had left this code and
+   * release in the function's $LATEST without publishing it (published.ts).
+   */
+  republished?: string;
 }
 
 async function readLiveState(ctx: CommandContext, target: Target): Promise<{ live: LiveState; outputs: EnvironmentOutputs | null; partial?: Extract<OutputsInspection, { kind: "partial" }> }> {
@@ -185,77 +192,162 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
 
     const variables = deployVariables({ packagePath: artifact.zipPath, color, live, appVersion: release, emulator, region: region ?? EMULATOR_REGION });
     writeFileSync(varFile, `${JSON.stringify(variables, null, 2)}\n`);
-    // The summary comes from the plan's own -json messages, the outputs from the apply's: no
-    // `show -json` or `output -json` run (each started terraform again, show the provider too).
-    const { changes, planned } = await reporter.phase(`terraform plan (${env})`, () => terraformPlan(call, planFile, varFile, deployPlanSettings({ emulator })));
-    summary = summarizePlannedChanges(planned);
-    const plan = { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy };
-    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, liveColor: live.liveColor ?? null, version: release, codeSha256, plan, summary, completedPartial: completing };
+    const base = { env, color, firstDeploy: choice.firstDeploy, colorReason: choice.reason, liveColor: live.liveColor ?? null, version: release, codeSha256, completedPartial: completing };
 
-    if (options.planOnly || !changes) {
-      // Nothing was applied: the outputs are the state's, read above (no `terraform output` run).
-      const outputs = live.liveColor ? (deployedOutputs ?? parseOutputs(await terraformOutputJson(call))) : null;
-      const outcome = options.planOnly ? "plan-only" : "no-changes";
-      await record({ type: "deploy", outcome, color, codeSha256, plan, durationMs: Date.now() - started });
-      return { ...base, lambdaVersion: outputs?.aliasVersions[color] ?? null, applied: false, outcome, outputs };
-    }
+    /** One plan, its guard and its apply. */
+    const planAndApply = async (file: string, title: string, unchangedOutputs: () => Promise<EnvironmentOutputs | null>): Promise<Round> => {
+      // The summary comes from the plan's own -json messages, the outputs from the apply's: no
+      // `show -json` or `output -json` run (each started terraform again, show the provider too).
+      const { changes, planned } = await reporter.phase(title, () => terraformPlan(call, file, varFile, deployPlanSettings({ emulator })));
+      const planSummary = (summary = summarizePlannedChanges(planned));
+      const plan = planCounts(planSummary);
+      if (options.planOnly || !changes) {
+        // Nothing was applied: the outputs are the state's (no `terraform output` run when they were read already).
+        return { summary: planSummary, plan, changes, outcome: options.planOnly ? "plan-only" : "no-changes", outputs: await unchangedOutputs() };
+      }
+      const completingFirstDeploy = completing && choice.firstDeploy;
+      const halfCreated = planSummary.destructive.filter((c) => c.tainted);
+      if (completingFirstDeploy && halfCreated.length > 0) {
+        reporter.warn(`replacing what the interrupted first deploy left half-created (tainted, never live): ${halfCreated.map((c) => c.address).join(", ")}`);
+      }
+      const decision = decideApply({ env, summary: planSummary, allowDestroy: options.allowDestroy === true, yes: options.yes === true || ctx.globals.yes, interactive: canPrompt(), emulator, completingFirstDeploy });
+      printSummary(ctx, planSummary);
+      if (decision.kind === "refuse") throw new OperationError("deploy-refused", `deploy refused: ${decision.reason}`, { hint: decision.hint, details: { plan } });
+      if (decision.kind === "confirm") {
+        const answer = await ask(decision.prompt, signal);
+        if (!answerConfirms(decision, answer, env)) return { summary: planSummary, plan, changes, outcome: "declined", outputs: null };
+      }
 
-    const completingFirstDeploy = completing && choice.firstDeploy;
-    const halfCreated = summary.destructive.filter((c) => c.tainted);
-    if (completingFirstDeploy && halfCreated.length > 0) {
-      reporter.warn(`replacing what the interrupted first deploy left half-created (tainted, never live): ${halfCreated.map((c) => c.address).join(", ")}`);
-    }
-    const decision = decideApply({ env, summary, allowDestroy: options.allowDestroy === true, yes: options.yes === true || ctx.globals.yes, interactive: canPrompt(), emulator, completingFirstDeploy });
-    printSummary(ctx, summary);
-    if (decision.kind === "refuse") throw new OperationError("deploy-refused", `deploy refused: ${decision.reason}`, { hint: decision.hint, details: { plan } });
-    if (decision.kind === "confirm") {
-      const answer = await ask(decision.prompt, signal);
-      if (!answerConfirms(decision, answer, env)) {
-        await record({ type: "deploy", outcome: "declined", color, codeSha256, plan, durationMs: Date.now() - started });
-        return { ...base, lambdaVersion: null, applied: false, outcome: "declined", outputs: null };
+      if (completing && planned.some((c) => c.address === SYNTHETIC_USER_ADDRESS && c.action === "create")) {
+        // The killed apply may have created the synthetic user without recording it (half-created.ts).
+        const userPoolId = unrecordedSyntheticUserPool(await readStateObject(target, account, env, signal));
+        if (userPoolId && (await removeUnrecordedSyntheticUser(target, region, userPoolId, signal))) {
+          reporter.warn(`removed the synthetic check user ${SYNTHETIC_USERNAME} that the interrupted first deploy created but did not record: terraform creates it again`);
+        }
+      }
+
+      const applyProgress = createApplyProgress(planSummary);
+      const applied = await reporter.phase(`terraform apply (${env} → ${choice.color})`, (progress) =>
+        terraformApply(call, file, (message) => {
+          const update = applyProgress.record(message);
+          if (update) progress.update(update.text, { milestone: update.milestone });
+        }),
+      );
+      if (applied.resources.length > 0) {
+        reporter.debug(`slowest resources: ${applied.resources.slice(0, 5).map((r) => `${r.address} ${r.seconds}s (${r.action}, from ${r.startedAt}s)`).join(", ")}`);
+      }
+      keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Base64);
+      if (emulator) await shareDeployedArtifact(target, account, env, artifact.zipPath, artifact.zipSha256Hex, reporter);
+      return { summary: planSummary, plan, changes, outcome: "applied", outputs: parseOutputs(applied.outputs ?? (await terraformOutputJson(call))) };
+    };
+
+    const stateOutputs = async () => (live.liveColor ? (deployedOutputs ?? parseOutputs(await terraformOutputJson(call))) : null);
+    let round = await planAndApply(planFile, `terraform plan (${env})`, stateOutputs);
+    let lambdaVersion = round.outputs?.aliasVersions[color] ?? null;
+    let republished: string | undefined;
+    const expected = { codeSha256, release };
+    // What the apply made true, or what an empty plan says is true already, read back from Lambda (published.ts).
+    const readBack = (r: Round) => (r.outputs && (r.outcome === "applied" || !r.changes) ? checkColorRuns(functionRef(target, r.outputs, choice.color), expected, signal) : Promise.resolve(null));
+    let check = await readBack(round);
+    if (check && check.kind !== "runs") {
+      if (round.outcome === "plan-only") {
+        reporter.warn(`the plan is empty, but ${color} runs ${describeRun(check.running)}, not this release: ${check.kind === "unpublished" ? `the function's $LATEST holds it (a deploy stopped before publishing it, or the alias was moved outside noveli); noveli deploy publishes it and points ${color} at it` : `nor does the function's $LATEST (${describeRun(check.latest)})`}`);
+      } else {
+        const when = round.outcome === "applied" ? "after the apply," : "the plan is empty, but";
+        republished = await publishUnpublished(ctx, call, env, color, functionRef(target, round.outputs as EnvironmentOutputs, color), check, when, expected, varFile);
+        round = await planAndApply(path.join(workspace.planDir, `${stamp}-published.tfplan`), `terraform plan (${env}), ${color} to version ${republished}`, async () => parseOutputs(await terraformOutputJson(call)));
+        if (round.outcome !== "declined") {
+          check = await readBack(round);
+          if (check?.kind !== "runs") {
+            throw new OperationError("deploy-unverified", `published version ${republished} of the function, but ${color} still runs ${check ? describeRun(check.running) : "another version"}, not this deploy's release ${JSON.stringify(release)} with code ${codeSha256}`, {
+              hint: "deploy again: it reads the function and the alias back",
+            });
+          }
+        }
       }
     }
+    if (check?.kind === "runs") lambdaVersion = check.version;
 
-    if (completing && planned.some((c) => c.address === SYNTHETIC_USER_ADDRESS && c.action === "create")) {
-      // The killed apply may have created the synthetic user without recording it (half-created.ts).
-      const userPoolId = unrecordedSyntheticUserPool(await readStateObject(target, account, env, signal));
-      if (userPoolId && (await removeUnrecordedSyntheticUser(target, region, userPoolId, signal))) {
-        reporter.warn(`removed the synthetic check user ${SYNTHETIC_USERNAME} that the interrupted first deploy created but did not record: terraform creates it again`);
-      }
+    const { plan, outcome, outputs } = round;
+    if (outcome !== "applied") {
+      await record({ type: "deploy", outcome, color, codeSha256, plan, durationMs: Date.now() - started, ...(republished ? { republished } : {}) });
+      return { ...base, plan, summary: round.summary, lambdaVersion: outcome === "declined" ? null : lambdaVersion, applied: false, outcome, outputs: outcome === "declined" ? null : outputs };
     }
-
-    const applyProgress = createApplyProgress(summary);
-    const applied = await reporter.phase(`terraform apply (${env} → ${color})`, (progress) =>
-      terraformApply(call, planFile, (message) => {
-        const update = applyProgress.record(message);
-        if (update) progress.update(update.text, { milestone: update.milestone });
-      }),
-    );
-    if (applied.resources.length > 0) {
-      reporter.debug(`slowest resources: ${applied.resources.slice(0, 5).map((r) => `${r.address} ${r.seconds}s (${r.action}, from ${r.startedAt}s)`).join(", ")}`);
-    }
-    const outputs = parseOutputs(applied.outputs ?? (await terraformOutputJson(call)));
-    keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Base64);
-    if (emulator) await shareDeployedArtifact(target, account, env, artifact.zipPath, artifact.zipSha256Hex, reporter);
-    const lambdaVersion = outputs.aliasVersions[color] ?? null;
     await record({
       type: "deploy", outcome: "applied", color, version: release, lambdaVersion, codeSha256, plan, durationMs: Date.now() - started,
       ...(completing ? { completedPartial: true } : {}),
       ...(choice.firstDeploy ? { liveColor: "blue" } : {}),
+      ...(republished ? { republished } : {}),
     });
-    return { ...base, lambdaVersion, applied: true, outcome: "applied", outputs };
+    return { ...base, plan, summary: round.summary, lambdaVersion, applied: true, outcome: "applied", outputs, ...(republished ? { republished } : {}) };
   } catch (error) {
     const interrupted = signal.aborted || (isNoveliError(error) && error.code === "interrupted");
     if (!options.dryRun) {
+      const planned = summary as PlanSummary | null; // the newest plan's, set inside planAndApply
       await record({
         type: "deploy", outcome: interrupted ? "interrupted" : isNoveliError(error) && error.code === "deploy-refused" ? "refused" : "failed",
-        ...(color ? { color } : {}), codeSha256, ...(summary ? { plan: { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy } } : {}),
+        ...(color ? { color } : {}), codeSha256, ...(planned ? { plan: planCounts(planned) } : {}),
         error: errorMessage(error), durationMs: Date.now() - started,
       });
     }
     if (interrupted && !(isNoveliError(error) && error.code === "interrupted")) throw new AbortError("deploy interrupted; terraform stopped gracefully");
     throw error;
   }
+}
+
+function functionRef(target: Target, outputs: EnvironmentOutputs, color: Color): FunctionRef {
+  return { target, region: outputs.region, functionName: outputs.functionName, aliasName: outputs.aliasNames[color] };
+}
+
+interface Round {
+  summary: PlanSummary;
+  plan: DeployResult["plan"];
+  changes: boolean;
+  outcome: "applied" | "no-changes" | "plan-only" | "declined";
+  outputs: EnvironmentOutputs | null;
+}
+
+function planCounts(summary: PlanSummary): DeployResult["plan"] {
+  return { add: summary.add, change: summary.change, replace: summary.replace, destroy: summary.destroy };
+}
+
+/**
+ * After an apply or an empty plan, the target color's alias is not on this deploy's code and
+ * release (published.ts). When the function's $LATEST holds them (an earlier apply stopped between
+ * updating the function and publishing it; or the alias was moved outside noveli, which an
+ * emulator's plan does not read back), this publishes $LATEST, guarded by its code hash and
+ * revision (Lambda gives back the version that already holds it, when one does), and reads the
+ * function and the color's alias back into the state (a refresh of those alone). Planning again
+ * then points the alias at that version, through the same guard and apply as any plan. Anything
+ * else the alias and $LATEST run fails the deploy, naming both: it cannot say "up to date" when
+ * it is not.
+ */
+async function publishUnpublished(
+  ctx: CommandContext,
+  call: TerraformCall,
+  env: Environment,
+  color: Color,
+  ref: FunctionRef,
+  check: Exclude<ColorRunCheck, { kind: "runs" }>,
+  when: string,
+  expected: ExpectedRun,
+  varFile: string,
+): Promise<string> {
+  const { reporter, signal } = ctx;
+  const wanted = `release ${JSON.stringify(expected.release)} with code ${expected.codeSha256}`;
+  if (check.kind === "other") {
+    throw new OperationError("deploy-unverified", `${when} ${color} runs ${describeRun(check.running)} and the function's $LATEST holds ${describeRun(check.latest)}: neither is this deploy's ${wanted}`, {
+      hint: `something changed the function ${ref.functionName} outside noveli deploy: look at it (aws lambda get-function-configuration), then deploy again`,
+    });
+  }
+  reporter.warn(`${when} ${color} runs ${describeRun(check.running)}, not this deploy's ${wanted}, which the function's $LATEST holds: an earlier deploy stopped between updating the function and publishing it, or the alias was moved outside noveli; publishing $LATEST and pointing ${color} at it`);
+  const version = await reporter.phase(`publishing $LATEST of ${ref.functionName}`, () =>
+    publishLatest(ref, check.latest, `noveli deploy ${env} ${expected.release}, after a deploy that stopped before publishing`, signal),
+  );
+  await reporter.phase(`terraform apply -refresh-only (${env}: the function and ${color}'s alias read back, $LATEST as version ${version})`, () =>
+    terraformRefresh(call, varFile, [FUNCTION_ADDRESS, aliasAddress(color)]),
+  );
+  return version;
 }
 
 /**
