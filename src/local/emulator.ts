@@ -158,7 +158,7 @@ export interface LaunchOptions {
 }
 
 /**
- * Python that the server runs at its start (as sitecustomize, found through PYTHONPATH), three
+ * Python that the server runs at its start (as sitecustomize, found through PYTHONPATH), four
  * changes to moto, each said in one line of the server's log, and each left out (the server as it
  * is) when this moto lacks what it changes or anything fails:
  * - moto's dispatcher lists moto's package folder (a listdir and a stat per service, about 180) on
@@ -176,6 +176,16 @@ export interface LaunchOptions {
  *   the first gateway and the apply failed with Resource.AlreadyAssociated; a retried VPC endpoint
  *   or flow log would have made a second one. Here EC2's requests with a token that succeeded once
  *   get that answer again (tokens of a reset emulator name nothing).
+ * - An SDK sends a request again when its answer does not come (a connection reset, a timeout),
+ *   with the same amz-sdk-invocation-id (one per operation call, the same in every attempt of it).
+ *   When the first attempt did get through, the retry of a create makes a second resource or, for
+ *   one with a fixed name, fails: once seen in CI under load, the AWS provider's retried WAFv2
+ *   CreateWebACL got WAFDuplicateItem for the web ACL its first attempt had made, and every later
+ *   deploy of that emulator failed the same way. Here a write (not GET or HEAD) sent again with an
+ *   invocation id whose earlier attempt got a 2xx gets that answer again (answers of at most
+ *   256 KiB, kept 15 minutes and 32 MiB in all; a JSON API's reads, which are POSTs, are not
+ *   kept); an attempt that comes while an earlier one is still being
+ *   answered waits for it (at most 2 minutes). A new call has a new id and is answered as ever.
  * A sitecustomize that this one hides on the path (the installation's, or one on the caller's
  * PYTHONPATH) still runs first.
  */
@@ -263,6 +273,77 @@ try:
     print("noveli: moto's EC2 honours ClientToken, as EC2 does: a create sent again with its token gets the first one's answer", file=sys.stderr, flush=True)
 except Exception as _error:
     print(f"noveli: moto's EC2 client tokens left as they are ({_error!r})", file=sys.stderr, flush=True)
+
+try:
+    import functools, threading, time
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication as _Dispatcher
+
+    _attempts_lock = threading.Lock()
+    _answers_by_invocation = {}  # amz-sdk-invocation-id -> (when, status, headers, body)
+    _running_invocations = {}  # amz-sdk-invocation-id -> threading.Event, while an attempt is answered
+    _kept = [0]  # bytes of the bodies kept
+    _KEEP_SECONDS, _KEEP_BYTES, _KEEP_ALL_BYTES, _WAIT_SECONDS = 900, 256 << 10, 32 << 20, 120
+    _READS = ("Get", "List", "Describe", "Query", "Scan", "BatchGet", "Search", "Lookup")
+    _dispatch = _Dispatcher.__call__
+
+    def _keep(invocation, status, headers, body):
+        now = time.monotonic()
+        with _attempts_lock:
+            _answers_by_invocation[invocation] = (now, status, headers, body)
+            _kept[0] += len(body)
+            while _answers_by_invocation:
+                oldest = next(iter(_answers_by_invocation))
+                if _kept[0] <= _KEEP_ALL_BYTES and now - _answers_by_invocation[oldest][0] <= _KEEP_SECONDS:
+                    break
+                _kept[0] -= len(_answers_by_invocation.pop(oldest)[3])
+
+    @functools.wraps(_dispatch)
+    def _dispatch_once(self, environ, start_response):
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
+        operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+        # Reads are safe to answer again (and a JSON API's reads are POSTs too): only writes are kept.
+        if not invocation or environ.get("REQUEST_METHOD", "GET") in ("GET", "HEAD", "OPTIONS") or operation.startswith(_READS):
+            return _dispatch(self, environ, start_response)
+        while True:
+            with _attempts_lock:
+                known = _answers_by_invocation.get(invocation)
+                if known is not None:
+                    start_response(known[1], list(known[2]))
+                    return [known[3]]
+                running = _running_invocations.get(invocation)
+                if running is None:
+                    running = _running_invocations[invocation] = threading.Event()
+                    break
+            # An earlier attempt of this invocation is still being answered: its answer is this one's.
+            if not running.wait(_WAIT_SECONDS):
+                return _dispatch(self, environ, start_response)
+        try:
+            captured, written = {}, []
+
+            def _start(status, headers, exc_info=None):
+                captured["status"], captured["headers"] = status, list(headers)
+                return written.append
+
+            result = _dispatch(self, environ, _start)
+            try:
+                body = b"".join(written) + b"".join(result)
+            finally:
+                if callable(getattr(result, "close", None)):
+                    result.close()
+            status, headers = captured.get("status", "500 INTERNAL SERVER ERROR"), captured.get("headers", [])
+            if status[:1] == "2" and len(body) <= _KEEP_BYTES:
+                _keep(invocation, status, headers, body)
+            start_response(status, headers)
+            return [body]
+        finally:
+            with _attempts_lock:
+                _running_invocations.pop(invocation, None)
+            running.set()
+
+    _Dispatcher.__call__ = _dispatch_once
+    print("noveli: a request sent again by its SDK (the same amz-sdk-invocation-id) gets the answer its first attempt got, as if that answer had arrived", file=sys.stderr, flush=True)
+except Exception as _error:
+    print(f"noveli: moto's answers to retried requests left as they are ({_error!r})", file=sys.stderr, flush=True)
 `;
 
 /** Writes MOTO_SITECUSTOMIZE into its own folder beside the server's log; the PYTHONPATH that finds it. */

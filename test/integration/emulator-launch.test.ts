@@ -8,7 +8,7 @@ import { processAlive } from "../../src/system/process.js";
 /**
  * How noveli starts moto_server (src/local/emulator.ts launchMoto): with a sitecustomize of its own
  * on PYTHONPATH (moto's service folders listed once, DynamoDB item requests one at a time,
- * EC2's ClientToken honoured), without hiding a sitecustomize the caller's PYTHONPATH
+ * EC2's ClientToken honoured, an SDK's retried request answered as its first attempt was), without hiding a sitecustomize the caller's PYTHONPATH
  * has, and saying in the server's log what it did.
  */
 
@@ -81,6 +81,39 @@ describe("starting the embedded emulator", () => {
     expect(logs.map((l) => field(l.text, "item")), logs[0]?.text).toEqual([expect.stringMatching(/^fl-/), expect.stringMatching(/^fl-/)]);
     expect(field(logs[1]?.text ?? "", "item")).toBe(field(logs[0]?.text ?? "", "item"));
     expect((await ec2("DescribeFlowLogs", {})).text.match(/<flowLogId>/g)).toHaveLength(1);
+  });
+
+  it("a write sent again by its SDK (the same invocation id) gets its first attempt's answer, also while that is still being answered; a new call gets moto's own refusal", async () => {
+    expect(readFileSync(logFile(), "utf8")).toMatch(/^noveli: a request sent again by its SDK \(the same amz-sdk-invocation-id\) gets the answer its first attempt got, as if that answer had arrived$/m);
+    // WAFv2's JSON API, as the AWS provider sends it: CreateWebACL has no client token.
+    const waf = async (action: string, body: Record<string, unknown>, invocation: string) => {
+      const response = await fetch(moto.url, {
+        method: "POST",
+        headers: {
+          authorization: "AWS4-HMAC-SHA256 Credential=testing/20261204/us-east-1/wafv2/aws4_request, SignedHeaders=host, Signature=0",
+          "content-type": "application/x-amz-json-1.1",
+          "x-amz-target": `AWSWAF_20190729.${action}`,
+          "amz-sdk-invocation-id": invocation,
+        },
+        body: JSON.stringify(body),
+      });
+      return { status: response.status, json: (await response.json()) as { Summary?: { Id: string }; WebACLs?: unknown[]; __type?: string } };
+    };
+    const acl = (name: string) => ({ Name: name, Scope: "REGIONAL", DefaultAction: { Allow: {} }, VisibilityConfig: { SampledRequestsEnabled: false, CloudWatchMetricsEnabled: false, MetricName: name } });
+
+    const first = await waf("CreateWebACL", acl("noveli-dev-api"), "0f5b2c1e-0000-4000-8000-000000000001");
+    expect(first.status, JSON.stringify(first.json)).toBe(200);
+    const retried = await waf("CreateWebACL", acl("noveli-dev-api"), "0f5b2c1e-0000-4000-8000-000000000001");
+    expect(retried).toEqual(first);
+    const anotherCall = await waf("CreateWebACL", acl("noveli-dev-api"), "0f5b2c1e-0000-4000-8000-000000000002");
+    expect(anotherCall.status).toBe(400);
+    expect(anotherCall.json.__type).toMatch(/DuplicateItem/);
+    // Two attempts of one call at once: one is answered, the other gets the same answer.
+    const both = await Promise.all([1, 2].map(() => waf("CreateWebACL", acl("noveli-staging-api"), "0f5b2c1e-0000-4000-8000-000000000003")));
+    expect(both.map((b) => b.status)).toEqual([200, 200]);
+    expect(both[1]?.json.Summary?.Id).toBe(both[0]?.json.Summary?.Id);
+    const listed = await waf("ListWebACLs", { Scope: "REGIONAL" }, "0f5b2c1e-0000-4000-8000-000000000004");
+    expect(listed.json.WebACLs).toHaveLength(2);
   });
 
   it("still runs the sitecustomize of the caller's PYTHONPATH, which noveli's would otherwise hide", () => {
