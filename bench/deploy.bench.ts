@@ -76,6 +76,6 @@ export default async function deploy(): Promise<BenchResult> {
       { metric: "noveli deploy (median)", value: `${median(cli).toFixed(1)} s` },
       { metric: "noveli deploy overhead", value: `${(overhead * 100).toFixed(1)} %`, target: "<= 10 %", ok: overhead <= 0.1 },
     ],
-    method: `${runs} interleaved pairs, each from an emptied moto (moto-api/reset) and an empty state folder, dev environment, the same Lambda zip and the same provider mirror config. noveli's figure includes packaging, the account and bootstrap checks, the live-stage read, sharing the zip in the state bucket, the lease and the history record; its plan summary and outputs come from plan -json and apply -json (no show or output run); its init checks the provider against the lock file's checksums, its plan and apply on the emulator do not hash it again (raw terraform's plan and apply each do).`,
+    method: `${runs} interleaved pairs, each from an emptied moto (moto-api/reset) and an empty state folder, dev environment, the same Lambda zip and the same provider mirror config. noveli's figure includes packaging, the account and bootstrap checks, the live-stage read, sharing the zip in the state bucket, the read-back of the target color's alias from Lambda, the lease and the history record; its plan summary and outputs come from plan -json and apply -json (no show or output run); its init checks the provider against the lock file's checksums, its plan and apply on the emulator do not hash it again (raw terraform's plan and apply each do).`,
   };
 }
