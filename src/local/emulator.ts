@@ -158,6 +158,16 @@ export interface LaunchOptions {
 }
 
 /**
+ * Where a server started by launchMoto says which launch started it (the sitecustomize answers it):
+ * a port found free can be taken before the server binds it, by another emulator that then
+ * answers in its place while this one exits.
+ */
+const LAUNCH_PATH = "/moto-api/noveli-launch";
+const LAUNCH_VARIABLE = "NOVELI_EMULATOR_LAUNCH";
+/** The log line of a moto the launch route could not be added to: it is then known by its answer alone. */
+const LAUNCH_LEFT_OUT = "the launch route is left out, this server is known by its answer alone";
+
+/**
  * Python that the server runs at its start (as sitecustomize, found through PYTHONPATH), four
  * changes to moto, each said in one line of the server's log, and each left out (the server as it
  * is) when this moto lacks what it changes or anything fails:
@@ -186,6 +196,8 @@ export interface LaunchOptions {
  *   256 KiB, kept 15 minutes and 32 MiB in all; a JSON API's reads, which are POSTs, are not
  *   kept); an attempt that comes while an earlier one is still being
  *   answered waits for it (at most 2 minutes). A new call has a new id and is answered as ever.
+ * It also answers GET /moto-api/noveli-launch with the launch id it was started with, so launchMoto knows
+ * the server that answers on its port is the one it started.
  * A sitecustomize that this one hides on the path (the installation's, or one on the caller's
  * PYTHONPATH) still runs first.
  */
@@ -344,6 +356,25 @@ try:
     print("noveli: a request sent again by its SDK (the same amz-sdk-invocation-id) gets the answer its first attempt got, as if that answer had arrived", file=sys.stderr, flush=True)
 except Exception as _error:
     print(f"noveli: moto's answers to retried requests left as they are ({_error!r})", file=sys.stderr, flush=True)
+
+try:
+    import functools
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication as _Dispatcher
+
+    _launch = os.environ.get("NOVELI_EMULATOR_LAUNCH", "").encode()
+    _answer = _Dispatcher.__call__
+
+    @functools.wraps(_answer)
+    def _answer_or_say_launch(self, environ, start_response):
+        if environ.get("PATH_INFO") == "${LAUNCH_PATH}" and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(_launch)))])
+            return [_launch]
+        return _answer(self, environ, start_response)
+
+    _Dispatcher.__call__ = _answer_or_say_launch
+    print("noveli: ${LAUNCH_PATH} names the launch that started this server", file=sys.stderr, flush=True)
+except Exception as _error:
+    print(f"noveli: ${LAUNCH_LEFT_OUT} ({_error!r})", file=sys.stderr, flush=True)
 `;
 
 /** Writes MOTO_SITECUSTOMIZE into its own folder beside the server's log; the PYTHONPATH that finds it. */
@@ -362,7 +393,8 @@ export async function launchMoto(options: LaunchOptions): Promise<LaunchedMoto> 
   // starting one spawns.
   const { spawn } = await import("node:child_process");
   mkdirSync(path.dirname(options.logFile), { recursive: true });
-  const env: NodeJS.ProcessEnv = { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true", ...options.env };
+  const launch = randomUUID();
+  const env: NodeJS.ProcessEnv = { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: "true", ...options.env, [LAUNCH_VARIABLE]: launch };
   env.PYTHONPATH = motoPythonPath(options.logFile, env);
   const log = openSync(options.logFile, "a");
   const child = spawn(options.executable, ["-H", LOOPBACK, "-p", String(options.port)], {
@@ -382,7 +414,8 @@ export async function launchMoto(options: LaunchOptions): Promise<LaunchedMoto> 
 
   const stop = () => stopProcessGroup(pid);
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  while (!(await motoAnswers(url, 500))) {
+  // Its own answer: another server that took the port meanwhile answers too, while this one exits.
+  while (!(await answersAsLaunched(url, launch, options.logFile))) {
     if (exited !== undefined) {
       throw new OperationError("emulator-start", `moto_server exited with code ${exited} before answering`, {
         hint: `see ${options.logFile}: ${lastLines(options.logFile)}`,
@@ -397,6 +430,35 @@ export async function launchMoto(options: LaunchOptions): Promise<LaunchedMoto> 
     await sleep(100);
   }
   return { pid, port: options.port, url, child, stop };
+}
+
+/** Whether the server on this URL is the one this launch started: it says so, or (a moto the route could not be added to) it answers and its log says why not. */
+async function answersAsLaunched(url: string, launch: string, logFile: string): Promise<boolean> {
+  const said = await launchSaid(url);
+  if (said !== undefined) return said === launch;
+  return logSays(logFile, LAUNCH_LEFT_OUT) && (await motoAnswers(url, 500));
+}
+
+function launchSaid(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const request = httpGet(`${url}${LAUNCH_PATH}`, { timeout: 500 }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => resolve(response.statusCode === 200 ? text : undefined));
+      response.on("error", () => resolve(undefined));
+    });
+    request.on("timeout", () => request.destroy(new Error("timed out")));
+    request.on("error", () => resolve(undefined));
+  });
+}
+
+function logSays(file: string, text: string): boolean {
+  try {
+    return readFileSync(file, "utf8").includes(text);
+  } catch {
+    return false;
+  }
 }
 
 function lastLines(file: string): string {

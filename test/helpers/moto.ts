@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { findMotoServer, freePort, launchMoto, type LaunchedMoto } from "../../src/local/emulator.js";
@@ -20,16 +20,16 @@ export interface PrivateMoto {
 export async function startPrivateMoto(): Promise<PrivateMoto> {
   const dir = mkdtempSync(path.join(tmpdir(), "noveli-moto-"));
   let launched: LaunchedMoto | undefined;
-  try {
-    launched = await launchMoto({
-      executable: findMotoServer(),
-      port: await freePort(),
-      logFile: path.join(dir, "moto.log"),
-      detached: false,
-    });
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
+  // A port found free can be taken (by another file's server) before this one binds it: the launch
+  // then fails, as its server exits, and a new port is tried. At most three.
+  for (let attempt = 1; launched === undefined; attempt++) {
+    try {
+      launched = await launchMoto({ executable: findMotoServer(), port: await freePort(), logFile: path.join(dir, "moto.log"), detached: false });
+    } catch (error) {
+      if (attempt < 3 && /already in use/i.test(readLog(path.join(dir, "moto.log")))) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
   const server = launched;
   return {
@@ -48,6 +48,14 @@ export async function startPrivateMoto(): Promise<PrivateMoto> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function readLog(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 /** Empties a moto server between tests without restarting it. */

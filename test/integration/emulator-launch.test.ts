@@ -8,7 +8,8 @@ import { processAlive } from "../../src/system/process.js";
 /**
  * How noveli starts moto_server (src/local/emulator.ts launchMoto): with a sitecustomize of its own
  * on PYTHONPATH (moto's service folders listed once, DynamoDB item requests one at a time,
- * EC2's ClientToken honoured, an SDK's retried request answered as its first attempt was), without hiding a sitecustomize the caller's PYTHONPATH
+ * EC2's ClientToken honoured, an SDK's retried request answered as its first attempt was; the
+ * server says which launch started it), without hiding a sitecustomize the caller's PYTHONPATH
  * has, and saying in the server's log what it did.
  */
 
@@ -114,6 +115,22 @@ describe("starting the embedded emulator", () => {
     expect(both[1]?.json.Summary?.Id).toBe(both[0]?.json.Summary?.Id);
     const listed = await waf("ListWebACLs", { Scope: "REGIONAL" }, "0f5b2c1e-0000-4000-8000-000000000004");
     expect(listed.json.WebACLs).toHaveLength(2);
+  });
+
+  it("knows its own server: a port another emulator took before it bound it fails the launch, and the other emulator is left as it was", async () => {
+    expect(readFileSync(logFile(), "utf8")).toMatch(/^noveli: \/moto-api\/noveli-launch names the launch that started this server$/m);
+    const otherDir = mkdtempSync(path.join(tmpdir(), "noveli-moto-taken-"));
+    try {
+      // This file's emulator already listens on the port: the new server exits, while this one answers in its place.
+      const launching = launchMoto({ executable: findMotoServer(), port: moto.port, logFile: path.join(otherDir, "moto.log"), detached: false, readyTimeoutMs: 30_000 });
+      await expect(launching).rejects.toThrow(/^moto_server exited with code \d+ before answering$/);
+      expect(readFileSync(path.join(otherDir, "moto.log"), "utf8")).toMatch(/already in use/i);
+      expect(processAlive(moto.pid)).toBe(true);
+      const config = await fetch(`${moto.url}/moto-api/config`);
+      expect(config.ok).toBe(true);
+    } finally {
+      rmSync(otherDir, { recursive: true, force: true });
+    }
   });
 
   it("still runs the sitecustomize of the caller's PYTHONPATH, which noveli's would otherwise hide", () => {
