@@ -97,23 +97,31 @@ function portAvailable(port: number): Promise<boolean> {
  * loads node:http anyway, while fetch would load undici (its WebAssembly parser included), which
  * cost every `--local` command tens of milliseconds for this one probe.
  */
-export function motoAnswers(url: string, timeoutMs = 1_000, options: { keepsProcessAlive?: boolean } = {}): Promise<boolean> {
+export async function motoAnswers(url: string, timeoutMs = 1_000, options: { keepsProcessAlive?: boolean } = {}): Promise<boolean> {
+  const answer = await motoGet(`${url}/moto-api/config`, timeoutMs, options);
+  return answer !== undefined && answer.status >= 200 && answer.status < 300;
+}
+
+/** One GET to a local server: its status and body, or undefined when it does not answer in time. */
+function motoGet(url: string, timeoutMs: number, options: { keepsProcessAlive?: boolean } = {}): Promise<{ status: number; text: string } | undefined> {
   return new Promise((resolve) => {
     let request: ReturnType<typeof httpGet>;
     try {
-      request = httpGet(`${url}/moto-api/config`, { timeout: timeoutMs }, (response) => {
-        response.resume();
-        response.on("end", () => resolve((response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300));
-        response.on("error", () => resolve(false));
+      request = httpGet(url, { timeout: timeoutMs }, (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, text }));
+        response.on("error", () => resolve(undefined));
       });
     } catch {
-      resolve(false);
+      resolve(undefined);
       return;
     }
     // A question asked beside a command's own work must not hold up its exit.
     if (options.keepsProcessAlive === false) request.on("socket", (socket) => socket.unref());
     request.on("timeout", () => request.destroy(new Error("timed out")));
-    request.on("error", () => resolve(false));
+    request.on("error", () => resolve(undefined));
   });
 }
 
@@ -434,23 +442,9 @@ export async function launchMoto(options: LaunchOptions): Promise<LaunchedMoto> 
 
 /** Whether the server on this URL is the one this launch started: it says so, or (a moto the route could not be added to) it answers and its log says why not. */
 async function answersAsLaunched(url: string, launch: string, logFile: string): Promise<boolean> {
-  const said = await launchSaid(url);
-  if (said !== undefined) return said === launch;
+  const said = await motoGet(`${url}${LAUNCH_PATH}`, 500);
+  if (said?.status === 200) return said.text === launch;
   return logSays(logFile, LAUNCH_LEFT_OUT) && (await motoAnswers(url, 500));
-}
-
-function launchSaid(url: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const request = httpGet(`${url}${LAUNCH_PATH}`, { timeout: 500 }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (text += chunk));
-      response.on("end", () => resolve(response.statusCode === 200 ? text : undefined));
-      response.on("error", () => resolve(undefined));
-    });
-    request.on("timeout", () => request.destroy(new Error("timed out")));
-    request.on("error", () => resolve(undefined));
-  });
 }
 
 function logSays(file: string, text: string): boolean {

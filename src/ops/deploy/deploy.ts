@@ -200,10 +200,9 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
       // `show -json` or `output -json` run (each started terraform again, show the provider too).
       const { changes, planned } = await reporter.phase(title, () => terraformPlan(call, file, varFile, deployPlanSettings({ emulator })));
       const planSummary = (summary = summarizePlannedChanges(planned));
-      const plan = planCounts(planSummary);
       if (options.planOnly || !changes) {
         // Nothing was applied: the outputs are the state's (no `terraform output` run when they were read already).
-        return { summary: planSummary, plan, changes, outcome: options.planOnly ? "plan-only" : "no-changes", outputs: await unchangedOutputs() };
+        return { summary: planSummary, changes, outcome: options.planOnly ? "plan-only" : "no-changes", outputs: await unchangedOutputs() };
       }
       const completingFirstDeploy = completing && choice.firstDeploy;
       const halfCreated = planSummary.destructive.filter((c) => c.tainted);
@@ -212,10 +211,10 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
       }
       const decision = decideApply({ env, summary: planSummary, allowDestroy: options.allowDestroy === true, yes: options.yes === true || ctx.globals.yes, interactive: canPrompt(), emulator, completingFirstDeploy });
       printSummary(ctx, planSummary);
-      if (decision.kind === "refuse") throw new OperationError("deploy-refused", `deploy refused: ${decision.reason}`, { hint: decision.hint, details: { plan } });
+      if (decision.kind === "refuse") throw new OperationError("deploy-refused", `deploy refused: ${decision.reason}`, { hint: decision.hint, details: { plan: planCounts(planSummary) } });
       if (decision.kind === "confirm") {
         const answer = await ask(decision.prompt, signal);
-        if (!answerConfirms(decision, answer, env)) return { summary: planSummary, plan, changes, outcome: "declined", outputs: null };
+        if (!answerConfirms(decision, answer, env)) return { summary: planSummary, changes, outcome: "declined", outputs: null };
       }
 
       if (completing && planned.some((c) => c.address === SYNTHETIC_USER_ADDRESS && c.action === "create")) {
@@ -238,7 +237,7 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
       }
       keepDeployedArtifact(ctx.stateDir, artifact.zipPath, artifact.zipSha256Base64);
       if (emulator) await shareDeployedArtifact(target, account, env, artifact.zipPath, artifact.zipSha256Hex, reporter);
-      return { summary: planSummary, plan, changes, outcome: "applied", outputs: parseOutputs(applied.outputs ?? (await terraformOutputJson(call))) };
+      return { summary: planSummary, changes, outcome: "applied", outputs: parseOutputs(applied.outputs ?? (await terraformOutputJson(call))) };
     };
 
     const stateOutputs = async () => (live.liveColor ? (deployedOutputs ?? parseOutputs(await terraformOutputJson(call))) : null);
@@ -268,7 +267,8 @@ async function deployUnderLease(ctx: CommandContext, options: DeployOptions, tar
     }
     if (check?.kind === "runs") lambdaVersion = check.version;
 
-    const { plan, outcome, outputs } = round;
+    const { outcome, outputs } = round;
+    const plan = planCounts(round.summary);
     if (outcome !== "applied") {
       await record({ type: "deploy", outcome, color, codeSha256, plan, durationMs: Date.now() - started, ...(republished ? { republished } : {}) });
       return { ...base, plan, summary: round.summary, lambdaVersion: outcome === "declined" ? null : lambdaVersion, applied: false, outcome, outputs: outcome === "declined" ? null : outputs };
@@ -301,7 +301,6 @@ function functionRef(target: Target, outputs: EnvironmentOutputs, color: Color):
 
 interface Round {
   summary: PlanSummary;
-  plan: DeployResult["plan"];
   changes: boolean;
   outcome: "applied" | "no-changes" | "plan-only" | "declined";
   outputs: EnvironmentOutputs | null;
